@@ -1,0 +1,118 @@
+package nn
+
+import (
+	"fmt"
+	"reflect"
+	"slices"
+
+	"github.com/gomlx/gomlx/pkg/core/graph"
+	"github.com/gomlx/gomlx/pkg/core/shapes"
+)
+
+func init() {
+	graph.VJPRegistration[graph.NodeTypeDotGeneral] = dotGeneralVJP
+}
+
+// dotGeneralAxes reads the axis parameters of a DotGeneral node. GoMLX keeps them in an
+// unexported field; reflect reads (never writes) it.
+func dotGeneralAxes(node *graph.Node) (lc, lb, rc, rb []int) {
+	in := reflect.ValueOf(node).Elem().FieldByName("inputs")
+	if !in.IsValid() || in.IsNil() {
+		panic(fmt.Sprintf("nn: DotGeneral node %s has no inputs field", node))
+	}
+	params := in.Elem().Elem()
+	read := func(name string) []int {
+		f := params.FieldByName(name)
+		if !f.IsValid() {
+			panic(fmt.Sprintf("nn: DotGeneral node parameters lack field %q (GoMLX version changed?)", name))
+		}
+		out := make([]int, f.Len())
+		for i := range out {
+			out[i] = int(f.Index(i).Int())
+		}
+		return out
+	}
+	return read("lhsContractingAxes"), read("lhsBatchAxes"), read("rhsContractingAxes"), read("rhsBatchAxes")
+}
+
+// crossAxes returns, in increasing order, the axes of a rank-r operand that are neither
+// contracting nor batch axes.
+func crossAxes(rank int, contracting, batch []int) []int {
+	var out []int
+	for a := range rank {
+		if !slices.Contains(contracting, a) && !slices.Contains(batch, a) {
+			out = append(out, a)
+		}
+	}
+	return out
+}
+
+// dotGeneralVJP is the gradient of DotGeneral written as two DotGenerals (plus transposes),
+// instead of GoMLX's broadcast-multiply-reduce, which materialises an M*N*K tensor.
+//
+// The output of DotGeneral is laid out [batch..., lhsCross..., rhsCross...].
+func dotGeneralVJP(node *graph.Node, vjps []*graph.Node, _ shapes.Shape) []*graph.Node {
+	v := vjps[0]
+	inputs := node.Inputs()
+	lhs, rhs := inputs[0], inputs[1]
+	lc, lb, rc, rb := dotGeneralAxes(node)
+	lCross := crossAxes(lhs.Rank(), lc, lb)
+	rCross := crossAxes(rhs.Rank(), rc, rb)
+	nb := len(lb)
+	vBatch := iota(0, nb)
+	vLhsCross := iota(nb, len(lCross))
+	vRhsCross := iota(nb+len(lCross), len(rCross))
+
+	// d lhs: contract v's rhs-cross axes with rhs's cross axes.
+	// Result axes: [batch, lhsCross, rhs contracting axes in increasing rhs order].
+	dl := graph.DotGeneral(v, vRhsCross, vBatch, rhs, rCross, rb)
+	src := make([]int, 0, lhs.Rank()) // src[r] = lhs axis that result axis r stands for.
+	src = append(src, lb...)
+	src = append(src, lCross...)
+	for _, a := range sortedCopy(rc) {
+		src = append(src, lc[slices.Index(rc, a)])
+	}
+	dl = transposeTo(dl, src)
+
+	// d rhs: contract lhs's cross axes with v's lhs-cross axes.
+	// Result axes: [batch, lhs contracting axes in increasing lhs order, rhsCross].
+	dr := graph.DotGeneral(lhs, lCross, lb, v, vLhsCross, vBatch)
+	src = src[:0]
+	src = append(src, rb...)
+	for _, a := range sortedCopy(lc) {
+		src = append(src, rc[slices.Index(lc, a)])
+	}
+	src = append(src, rCross...)
+	dr = transposeTo(dr, src)
+	return []*graph.Node{dl, dr}
+}
+
+// transposeTo permutes x, whose axis r stands for target axis src[r], into target order.
+func transposeTo(x *graph.Node, src []int) *graph.Node {
+	perm := make([]int, len(src))
+	identity := true
+	for r, a := range src {
+		perm[a] = r
+		if a != r {
+			identity = false
+		}
+	}
+	if identity {
+		return x
+	}
+	return graph.TransposeAllAxes(x, perm...)
+}
+
+func iota(start, n int) []int {
+	out := make([]int, n)
+	for i := range out {
+		out[i] = start + i
+	}
+	return out
+}
+
+func sortedCopy(a []int) []int {
+	out := slices.Clone(a)
+	slices.Sort(out)
+	return out
+}
