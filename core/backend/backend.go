@@ -1,0 +1,108 @@
+// Package backend builds the GoMLX backend named in a dast config.
+//
+// Specs:
+//
+//	go                    pure-Go backend (github.com/gomlx/gomlx/backends/simplego) in an
+//	                      execution mode that never deadlocks on small machines
+//	go:<options>          pure-Go backend with explicit simplego options
+//	xla                   XLA with a PJRT plugin found on PJRT_PLUGIN_LIBRARY_PATH (never downloaded)
+//	xla:cuda              XLA with a PJRT CUDA plugin found by FindCUDAPlugin
+//	xla:/abs/plugin.so    XLA with exactly that plugin file
+//
+// GoMLX's own default selection (backends.New) is never used: with no plugin installed it tries
+// to download one and panics when offline.
+package backend
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/gomlx/gomlx/backends"
+	"github.com/gomlx/gomlx/backends/simplego"
+)
+
+// DefaultGoOptions is the simplego configuration used for the spec "go".
+//
+// GoMLX's default "dynamic" op scheduling deadlocked in 4 of 4 GAN training steps on a 2-core
+// machine (../shared/GOMLX-NOTES.md); sequential op scheduling keeps the parallel matrix kernels
+// and never deadlocked.
+const DefaultGoOptions = "ops_sequential"
+
+// ErrNoXLA is returned for an xla spec when the binary was built with the noxla tag.
+var ErrNoXLA = errors.New("this dast binary was built without XLA support (build tag noxla); rebuild with cgo and without -tags noxla")
+
+// Spec is a parsed backend spec.
+type Spec struct {
+	Kind    string // "go" or "xla"
+	Options string // simplego options, or the XLA plugin: "", "cuda" or an absolute path
+}
+
+// Parse checks a backend spec without constructing anything.
+func Parse(spec string) (Spec, error) {
+	s := strings.TrimSpace(spec)
+	if s == "" {
+		s = "go"
+	}
+	kind, opts, _ := strings.Cut(s, ":")
+	switch kind {
+	case "go":
+		if opts == "" {
+			opts = DefaultGoOptions
+		}
+		return Spec{Kind: "go", Options: opts}, nil
+	case "xla":
+		if opts != "" && opts != "cuda" && !strings.HasPrefix(opts, "/") {
+			return Spec{}, fmt.Errorf("backend %q: the xla plugin must be empty, \"cuda\" or an absolute path to a PJRT plugin .so, got %q", spec, opts)
+		}
+		return Spec{Kind: "xla", Options: opts}, nil
+	default:
+		return Spec{}, fmt.Errorf("backend %q: unknown backend %q (known: go, go:<options>, xla, xla:cuda, xla:/abs/path/plugin.so)", spec, kind)
+	}
+}
+
+// String renders the spec in the form Parse accepts.
+func (s Spec) String() string {
+	if s.Options == "" {
+		return s.Kind
+	}
+	return s.Kind + ":" + s.Options
+}
+
+// New constructs the backend for spec. The caller owns it and should Finalize it when done.
+func New(spec string) (backends.Backend, error) {
+	s, err := Parse(spec)
+	if err != nil {
+		return nil, err
+	}
+	switch s.Kind {
+	case "go":
+		b, err := simplego.New(s.Options)
+		if err != nil {
+			return nil, fmt.Errorf("backend %q: %w", spec, err)
+		}
+		return b, nil
+	default:
+		plugin := s.Options
+		if plugin == "cuda" {
+			found, err := FindCUDAPlugin()
+			if err != nil {
+				return nil, fmt.Errorf("backend %q: %w", spec, err)
+			}
+			plugin = found.Path
+			setCUDADataDir(found)
+		}
+		b, err := newXLA(plugin)
+		if err != nil {
+			return nil, fmt.Errorf("backend %q: %w", spec, err)
+		}
+		return b, nil
+	}
+}
+
+// IsPureGo reports whether b is GoMLX's pure-Go backend (layers then use dast's own
+// differentiable formulations instead of the native convolution and pooling ops).
+func IsPureGo(b backends.Backend) bool {
+	_, ok := b.(*simplego.Backend)
+	return ok
+}
