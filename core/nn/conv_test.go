@@ -1,0 +1,109 @@
+package nn
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"testing"
+	"time"
+
+	"github.com/gomlx/gomlx/pkg/core/graph"
+	"github.com/gomlx/gomlx/pkg/core/tensors"
+)
+
+// directConv is a plain loop reference: x [N,H,W,Cin], w [KH,KW,Cin,Cout].
+func directConv(x, w []float64, n, h, wd, cin, kh, kw, cout int, o ConvOpts) ([]float64, int, int) {
+	o = o.normalized()
+	ho, wo := o.OutputSize(h, wd, kh, kw)
+	y := make([]float64, n*ho*wo*cout)
+	for b := range n {
+		for oy := range ho {
+			for ox := range wo {
+				for ky := range kh {
+					iy := oy*o.StrideH - o.PadTop + ky*o.DilationH
+					if iy < 0 || iy >= h {
+						continue
+					}
+					for kx := range kw {
+						ix := ox*o.StrideW - o.PadLeft + kx*o.DilationW
+						if ix < 0 || ix >= wd {
+							continue
+						}
+						for ci := range cin {
+							xv := x[((b*h+iy)*wd+ix)*cin+ci]
+							for co := range cout {
+								y[((b*ho+oy)*wo+ox)*cout+co] += xv * w[((ky*kw+kx)*cin+ci)*cout+co]
+							}
+						}
+					}
+				}
+			}
+		}
+	}
+	return y, ho, wo
+}
+
+type convCase struct {
+	name      string
+	n, h, w   int
+	cin, cout int
+	kh, kw    int
+	o         ConvOpts
+	impls     []ConvImpl
+}
+
+var convCases = []convCase{
+	{"k3s1d1", 1, 7, 6, 2, 3, 3, 3, SamePad(3, 1, 1), []ConvImpl{ConvIm2Col, ConvWinograd}},
+	{"k3s1d2", 2, 9, 8, 2, 2, 3, 3, SamePad(3, 1, 2), []ConvImpl{ConvIm2Col, ConvWinograd}},
+	{"k3s1d4", 1, 11, 10, 2, 2, 3, 3, SamePad(3, 1, 4), []ConvImpl{ConvIm2Col, ConvWinograd}},
+	{"k3s2", 1, 9, 8, 2, 3, 3, 3, SamePad(3, 2, 1), []ConvImpl{ConvIm2Col}},
+	{"k1s1", 2, 5, 4, 3, 2, 1, 1, ConvOpts{}, []ConvImpl{ConvIm2Col}},
+	{"k1s2", 1, 5, 5, 3, 2, 1, 1, ConvOpts{StrideH: 2, StrideW: 2}, []ConvImpl{ConvIm2Col}},
+	{"k4s2p1", 1, 8, 6, 2, 3, 4, 4, ConvOpts{StrideH: 2, StrideW: 2, PadTop: 1, PadBottom: 1, PadLeft: 1, PadRight: 1}, []ConvImpl{ConvIm2Col}},
+	{"k7s2p3", 1, 11, 9, 2, 2, 7, 7, SamePad(7, 2, 1), []ConvImpl{ConvIm2Col}},
+	{"k3asym", 1, 6, 7, 2, 2, 3, 3, ConvOpts{PadTop: 0, PadBottom: 2, PadLeft: 1, PadRight: 0}, []ConvImpl{ConvIm2Col, ConvWinograd}},
+	{"k3asym-d2", 1, 10, 9, 2, 2, 3, 3, ConvOpts{DilationH: 2, DilationW: 1, PadTop: 3, PadBottom: 0, PadLeft: 0, PadRight: 2}, []ConvImpl{ConvIm2Col, ConvWinograd}},
+}
+
+func (c convCase) inputs(rng *rand.Rand) []*tensors.Tensor {
+	return []*tensors.Tensor{randTensor(rng, c.n, c.h, c.w, c.cin), randTensor(rng, c.kh, c.kw, c.cin, c.cout), randTensor(rng, c.cout)}
+}
+
+func TestConv2DForward(t *testing.T) {
+	rng := rand.New(rand.NewPCG(1, 2))
+	for _, c := range convCases {
+		in := c.inputs(rng)
+		want, _, _ := directConv(flat64(in[0]), flat64(in[1]), c.n, c.h, c.w, c.cin, c.kh, c.kw, c.cout, c.o)
+		bias := flat64(in[2])
+		for i := range want {
+			want[i] += bias[i%c.cout]
+		}
+		for _, impl := range c.impls {
+			t.Run(fmt.Sprintf("%s/impl%d", c.name, impl), func(t *testing.T) {
+				withTimeout(t, time.Minute, func() {
+					y := graph.MustExecOnce(testBackend(t), func(x, w, b *graph.Node) *graph.Node {
+						return Conv2DWith(x, w, b, c.o, impl)
+					}, in[0], in[1], in[2])
+					if e := relErr(flat64(y), want); e > 1e-10 {
+						t.Errorf("relative error %.3g vs direct loop", e)
+					}
+				})
+			})
+		}
+	}
+}
+
+func TestConv2DGradient(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 4))
+	for _, c := range convCases {
+		in := c.inputs(rng)
+		for _, impl := range c.impls {
+			t.Run(fmt.Sprintf("%s/impl%d", c.name, impl), func(t *testing.T) {
+				withTimeout(t, time.Minute, func() {
+					checkGradients(t, func(in []*graph.Node) *graph.Node {
+						return Conv2DWith(in[0], in[1], in[2], c.o, impl)
+					}, in, 12, 1e-6)
+				})
+			})
+		}
+	}
+}
