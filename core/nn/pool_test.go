@@ -1,0 +1,155 @@
+package nn
+
+import (
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"testing"
+	"time"
+
+	"github.com/gomlx/gomlx/pkg/core/graph"
+	"github.com/gomlx/gomlx/pkg/core/tensors"
+)
+
+// refMaxPool is a loop reference of PyTorch's max_pool2d on NHWC data.
+func refMaxPool(x []float64, n, h, w, c int, o PoolOpts) []float64 {
+	ho, wo, s := o.OutputSize(h), o.OutputSize(w), o.stride()
+	y := make([]float64, 0, n*ho*wo*c)
+	for b := range n {
+		for oy := range ho {
+			for ox := range wo {
+				for ch := range c {
+					m := math.Inf(-1)
+					for iy := oy*s - o.Pad; iy < oy*s-o.Pad+o.Kernel; iy++ {
+						for ix := ox*s - o.Pad; ix < ox*s-o.Pad+o.Kernel; ix++ {
+							if iy >= 0 && iy < h && ix >= 0 && ix < w {
+								m = math.Max(m, x[((b*h+iy)*w+ix)*c+ch])
+							}
+						}
+					}
+					y = append(y, m)
+				}
+			}
+		}
+	}
+	return y
+}
+
+func TestPoolOutputSize(t *testing.T) {
+	for _, tc := range []struct {
+		n    int
+		o    PoolOpts
+		want int
+	}{
+		{7, PoolOpts{Kernel: 3, Stride: 2, Pad: 1, CeilMode: true}, 4},
+		{8, PoolOpts{Kernel: 3, Stride: 2, Pad: 1, CeilMode: true}, 5}, // last window starts at 7 < 8+1
+		{8, PoolOpts{Kernel: 3, Stride: 2, Pad: 1}, 4},
+		{6, PoolOpts{Kernel: 2, Stride: 2, CeilMode: true}, 3},
+		{5, PoolOpts{Kernel: 2, Stride: 2, CeilMode: true}, 3},
+		{5, PoolOpts{Kernel: 2}, 2},
+		{256, PoolOpts{Kernel: 3, Stride: 2, Pad: 1, CeilMode: true}, 129},
+	} {
+		if got := tc.o.OutputSize(tc.n); got != tc.want {
+			t.Errorf("OutputSize(%d, %+v) = %d, want %d", tc.n, tc.o, got, tc.want)
+		}
+	}
+}
+
+var poolCases = []struct {
+	name       string
+	n, h, w, c int
+	o          PoolOpts
+}{
+	{"k3s2p1ceil", 1, 8, 7, 2, PoolOpts{Kernel: 3, Stride: 2, Pad: 1, CeilMode: true}},
+	{"k3s2p1floor", 2, 8, 7, 2, PoolOpts{Kernel: 3, Stride: 2, Pad: 1}},
+	{"k2s2ceil", 1, 5, 5, 3, PoolOpts{Kernel: 2, Stride: 2, CeilMode: true}},
+	{"k2", 1, 6, 4, 2, PoolOpts{Kernel: 2}},
+}
+
+func TestMaxPool2D(t *testing.T) {
+	rng := rand.New(rand.NewPCG(5, 6))
+	for _, c := range poolCases {
+		t.Run(c.name, func(t *testing.T) {
+			x := randTensor(rng, c.n, c.h, c.w, c.c)
+			withTimeout(t, time.Minute, func() {
+				y := graph.MustExecOnce(testBackend(t), func(x *graph.Node) *graph.Node { return MaxPool2D(x, c.o) }, x)
+				want := refMaxPool(flat64(x), c.n, c.h, c.w, c.c, c.o)
+				if got := y.Shape().Dimensions; got[1] != c.o.OutputSize(c.h) || got[2] != c.o.OutputSize(c.w) {
+					t.Fatalf("shape %v", got)
+				}
+				if e := relErr(flat64(y), want); e > 1e-12 {
+					t.Errorf("forward relative error %.3g", e)
+				}
+				checkGradients(t, func(in []*graph.Node) *graph.Node { return MaxPool2D(in[0], c.o) },
+					[]*tensors.Tensor{x}, 16, 1e-6)
+			})
+		})
+	}
+}
+
+// refResize is a direct 2-D loop of PyTorch's bilinear interpolation on NHWC data.
+func refResize(x []float64, n, h, w, c, oh, ow int, ac bool) []float64 {
+	src := func(o, in, out int) (int, int, float64) {
+		var s float64
+		switch {
+		case ac && out > 1:
+			s = float64(o) * float64(in-1) / float64(out-1)
+		case !ac:
+			s = (float64(o)+0.5)*float64(in)/float64(out) - 0.5
+			if s < 0 {
+				s = 0
+			}
+		}
+		i0 := int(s)
+		if i0 > in-1 {
+			i0 = in - 1
+		}
+		i1 := i0 + 1
+		if i1 > in-1 {
+			i1 = in - 1
+		}
+		return i0, i1, s - float64(i0)
+	}
+	y := make([]float64, 0, n*oh*ow*c)
+	for b := range n {
+		for oy := range oh {
+			y0, y1, ly := src(oy, h, oh)
+			for ox := range ow {
+				x0, x1, lx := src(ox, w, ow)
+				for ch := range c {
+					at := func(yy, xx int) float64 { return x[((b*h+yy)*w+xx)*c+ch] }
+					v := (1-ly)*((1-lx)*at(y0, x0)+lx*at(y0, x1)) + ly*((1-lx)*at(y1, x0)+lx*at(y1, x1))
+					y = append(y, v)
+				}
+			}
+		}
+	}
+	return y
+}
+
+func TestResizeBilinear(t *testing.T) {
+	rng := rand.New(rand.NewPCG(8, 9))
+	for _, tc := range []struct{ h, w, oh, ow int }{
+		{4, 5, 9, 11}, // up
+		{9, 8, 4, 3},  // down
+		{3, 6, 7, 2},  // mixed
+		{1, 4, 3, 4},  // degenerate height
+	} {
+		for _, ac := range []bool{false, true} {
+			t.Run(fmt.Sprintf("%dx%d->%dx%d/ac=%v", tc.h, tc.w, tc.oh, tc.ow, ac), func(t *testing.T) {
+				x := randTensor(rng, 2, tc.h, tc.w, 3)
+				withTimeout(t, time.Minute, func() {
+					y := graph.MustExecOnce(testBackend(t), func(x *graph.Node) *graph.Node {
+						return ResizeBilinear(x, tc.oh, tc.ow, ac)
+					}, x)
+					want := refResize(flat64(x), 2, tc.h, tc.w, 3, tc.oh, tc.ow, ac)
+					if e := relErr(flat64(y), want); e > 1e-12 {
+						t.Errorf("forward relative error %.3g", e)
+					}
+					checkGradients(t, func(in []*graph.Node) *graph.Node { return ResizeBilinear(in[0], tc.oh, tc.ow, ac) },
+						[]*tensors.Tensor{x}, 16, 1e-6)
+				})
+			})
+		}
+	}
+}
