@@ -1,0 +1,136 @@
+package config
+
+import (
+	"fmt"
+	"reflect"
+	"strings"
+
+	yamlv3 "go.yaml.in/yaml/v3"
+
+	"github.com/dast-uda/dast/registry"
+)
+
+// get returns the value at dotted path and whether it exists.
+func (t *Tree) get(path string) (any, bool) {
+	var cur any = t.raw
+	if path == "" {
+		return cur, true
+	}
+	for part := range strings.SplitSeq(path, ".") {
+		m, ok := cur.(map[string]any)
+		if !ok {
+			return nil, false
+		}
+		if cur, ok = m[part]; !ok {
+			return nil, false
+		}
+	}
+	return cur, true
+}
+
+// Has reports whether a non-null value exists at path ("discriminators.corrector").
+func (t *Tree) Has(path string) bool {
+	v, ok := t.get(path)
+	return ok && v != nil
+}
+
+// Component builds the module configured by the block at path: it reads the block's name,
+// looks up "kind.name" in the registry, calls New and strictly decodes the block's other keys
+// into the result, then runs its Validate method if it has one. Errors name the key and the
+// file it came from. The caller type-asserts the result to the kind's interface.
+func (t *Tree) Component(path, kind string) (registry.Module, error) {
+	d := decoder{t}
+	v, ok := t.get(path)
+	if !ok || v == nil {
+		return nil, &Error{Key: path, Msg: fmt.Sprintf("missing %s block", kind)}
+	}
+	block, ok := v.(map[string]any)
+	if !ok {
+		return nil, d.errorf(path, "expected a %s block {name: ..., ...}, got %s", kind, describe(v))
+	}
+	nameKey := join(path, "name")
+	name, ok := block["name"].(string)
+	if !ok {
+		msg := "missing module name"
+		if n := block["name"]; n != nil {
+			msg = fmt.Sprintf("expected a module name, got %s", describe(n))
+		}
+		if names := moduleNames(kind); names != "" {
+			msg += " (available: " + names + ")"
+		}
+		return nil, d.errorf(nameKey, "%s", msg)
+	}
+	info, err := registry.Lookup(kind + "." + name)
+	if err != nil {
+		return nil, d.errorf(nameKey, "%v", err)
+	}
+	mod := info.New()
+	rest := make(map[string]any, len(block))
+	for k, e := range block {
+		if k != "name" {
+			rest[k] = e
+		}
+	}
+	pv := reflect.ValueOf(mod)
+	if pv.Kind() != reflect.Pointer || pv.IsNil() || pv.Elem().Kind() != reflect.Struct {
+		return nil, fmt.Errorf("%s: module %s: New returned %T, want a pointer to a struct", path, info.ID, mod)
+	}
+	if err := d.decodeStruct(path, rest, pv.Elem()); err != nil {
+		return nil, err
+	}
+	if val, ok := mod.(registry.Validator); ok {
+		if err := val.Validate(); err != nil {
+			return nil, d.errorf(path, "%s: %v", info.ID, err)
+		}
+	}
+	return mod, nil
+}
+
+func moduleNames(kind string) string {
+	var names []string
+	for _, info := range registry.List(kind) {
+		names = append(names, info.Name())
+	}
+	return strings.Join(names, ", ")
+}
+
+// Validate checks the whole configuration before any compute: the fixed part (Root) and every
+// component block present, each resolved with its kind (data.* -> dataset, discriminators.* ->
+// discriminator, segmentor, strategy).
+func (t *Tree) Validate() error {
+	r, err := t.Root()
+	if err != nil {
+		return err
+	}
+	for _, path := range t.blockPaths(r) {
+		if _, err := t.Component(path, KindOf(path)); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// KindOf returns the registry kind of the component block at path: "dataset" under data,
+// "discriminator" under discriminators, else the path's first element.
+func KindOf(path string) string {
+	first, _, _ := strings.Cut(path, ".")
+	switch first {
+	case "data":
+		return "dataset"
+	case "discriminators":
+		return "discriminator"
+	}
+	return first
+}
+
+// YAML returns the resolved configuration (bases merged, base keys removed, --set applied)
+// with sorted keys, as stored in a run directory. Call it after Validate: --set scalars that
+// decoded into string options (--set name=2024) are then stored as the strings typed, so
+// loading the YAML again gives the same configuration.
+func (t *Tree) YAML() ([]byte, error) {
+	b, err := yamlv3.Marshal(t.raw)
+	if err != nil {
+		return nil, fmt.Errorf("config: marshal: %w", err)
+	}
+	return b, nil
+}

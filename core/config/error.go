@@ -1,0 +1,33 @@
+package config
+
+import "fmt"
+
+// SetSource is the Source of values given as --set overrides.
+const SetSource = "--set"
+
+// Error is a configuration error at one key.
+type Error struct {
+	// Source is where the offending value came from: a file path, SetSource, a comma-separated
+	// list of both when a block mixes them, or "" when unknown (a default).
+	Source string
+	// Key is the dotted key ("train.iterations"; list elements as "widths[2]"); "" for the
+	// whole file.
+	Key string
+	// Msg says what is wrong.
+	Msg string
+}
+
+// Error formats e as "file: key: msg", or "key (from --set): msg" for --set values.
+func (e *Error) Error() string {
+	switch {
+	case e.Key == "" && e.Source == "":
+		return e.Msg
+	case e.Key == "":
+		return fmt.Sprintf("%s: %s", e.Source, e.Msg)
+	case e.Source == SetSource:
+		return fmt.Sprintf("%s (from --set): %s", e.Key, e.Msg)
+	case e.Source == "":
+		return fmt.Sprintf("%s: %s", e.Key, e.Msg)
+	}
+	return fmt.Sprintf("%s: %s: %s", e.Source, e.Key, e.Msg)
+}

@@ -1,0 +1,187 @@
+package config
+
+import (
+	"fmt"
+	"path/filepath"
+	"reflect"
+	"regexp"
+	"strings"
+)
+
+// Block is a component block: {name: <module name>, ...options}. Tree.Component decodes it.
+type Block map[string]any
+
+// Name returns the block's name entry, or "" when it is absent or not a string.
+func (b Block) Name() string {
+	s, _ := b["name"].(string)
+	return s
+}
+
+// Root is the fixed part of a run configuration. Component blocks stay raw; decode them with
+// Tree.Component.
+type Root struct {
+	Name    string `koanf:"name" doc:"run name (default: the config file's stem)"`
+	Seed    int64  `koanf:"seed" doc:"random seed"`
+	Backend string `koanf:"backend" doc:"go | xla | xla:cuda | xla:/abs/plugin.so"`
+	OutDir  string `koanf:"out_dir" doc:"parent directory of run directories"`
+	Data    Data   `koanf:"data"`
+	// Segmentor is the segmentor block: {name: small, ...}.
+	Segmentor Block `koanf:"segmentor"`
+	// Discriminators maps a role (discoverer, corrector, ...) to a discriminator block.
+	Discriminators map[string]Block `koanf:"discriminators"`
+	// Strategy is the training strategy block: {name: source_only, ...}.
+	Strategy Block `koanf:"strategy"`
+	Train    Train `koanf:"train"`
+	Eval     Eval  `koanf:"eval"`
+}
+
+// Data holds the dataset blocks, each {name: <dataset>, ...options}.
+type Data struct {
+	Source Block `koanf:"source" doc:"labelled source-domain training set"`
+	Target Block `koanf:"target" doc:"unlabelled target-domain training set"`
+	Val    Block `koanf:"val" doc:"target validation set"`
+}
+
+// Train holds the optimisation schedule.
+type Train struct {
+	Iterations  int     `koanf:"iterations" doc:"training iterations"`
+	BatchSize   int     `koanf:"batch_size" doc:"images per iteration and domain"`
+	LR          float64 `koanf:"lr" doc:"segmentor base learning rate (SGD)"`
+	Momentum    float64 `koanf:"momentum" doc:"SGD momentum"`
+	WeightDecay float64 `koanf:"weight_decay" doc:"SGD weight decay"`
+	PolyPower   float64 `koanf:"poly_power" doc:"poly LR decay power"`
+	PolyHorizon int     `koanf:"poly_horizon" doc:"iterations over which poly decays to 0 (0 = iterations)"`
+	HeadLRMult  float64 `koanf:"head_lr_mult" doc:"learning-rate multiplier of the classifier head"`
+	DiscLR      float64 `koanf:"disc_lr" doc:"discriminator learning rate (Adam)"`
+	DiscBeta1   float64 `koanf:"disc_beta1" doc:"discriminator Adam beta1"`
+	DiscBeta2   float64 `koanf:"disc_beta2" doc:"discriminator Adam beta2"`
+	// CheckpointEvery is the checkpoint interval in iterations (0 = only at the end).
+	CheckpointEvery int `koanf:"checkpoint_every" doc:"checkpoint interval in iterations (0 = only at the end)"`
+	KeepCheckpoints int `koanf:"keep_checkpoints" doc:"checkpoints kept on disk"`
+	LogEvery        int `koanf:"log_every" doc:"log interval in iterations"`
+	EvalEvery       int `koanf:"eval_every" doc:"validation interval in iterations (0 = only at the end)"`
+}
+
+// Horizon returns the poly schedule's length: PolyHorizon, or Iterations when it is 0.
+func (t Train) Horizon() int {
+	if t.PolyHorizon > 0 {
+		return t.PolyHorizon
+	}
+	return t.Iterations
+}
+
+// Eval holds evaluation settings.
+type Eval struct {
+	BatchSize int `koanf:"batch_size" doc:"images per evaluation batch"`
+}
+
+// DefaultRoot returns the defaults Root decoding starts from; name is the run name.
+func DefaultRoot(name string) Root {
+	return Root{
+		Name:    name,
+		Seed:    1,
+		Backend: "go",
+		OutDir:  "runs",
+		Train: Train{
+			BatchSize:       1,
+			LR:              2.5e-4,
+			Momentum:        0.9,
+			WeightDecay:     5e-4,
+			PolyPower:       0.9,
+			HeadLRMult:      10,
+			DiscLR:          1e-4,
+			DiscBeta1:       0.9,
+			DiscBeta2:       0.99,
+			CheckpointEvery: 500,
+			KeepCheckpoints: 3,
+			LogEvery:        50,
+		},
+		Eval: Eval{BatchSize: 1},
+	}
+}
+
+// Root strictly decodes the fixed part of the configuration over DefaultRoot (named after the
+// config file's stem) and checks its values. Component blocks are checked to be maps with a
+// name; their options are checked by Component.
+func (t *Tree) Root() (*Root, error) {
+	stem := strings.TrimSuffix(filepath.Base(t.path), filepath.Ext(t.path))
+	r := DefaultRoot(stem)
+	if err := (decoder{t}).decode("", t.raw, reflect.ValueOf(&r).Elem()); err != nil {
+		return nil, err
+	}
+	if err := t.check(&r); err != nil {
+		return nil, err
+	}
+	return &r, nil
+}
+
+var runNameRE = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]*$`)
+
+// check validates r's values, naming the offending key.
+func (t *Tree) check(r *Root) error {
+	d := decoder{t}
+	checks := []struct {
+		ok  bool
+		key string
+		msg string
+	}{
+		{runNameRE.MatchString(r.Name), "name", fmt.Sprintf("%q is not a usable run name (letters, digits, '.', '_', '-')", r.Name)},
+		{r.Backend != "", "backend", "must not be empty"},
+		{r.OutDir != "", "out_dir", "must not be empty"},
+		{r.Train.Iterations >= 0, "train.iterations", "must be >= 0"},
+		{r.Train.BatchSize >= 1, "train.batch_size", "must be >= 1"},
+		{r.Train.LR > 0, "train.lr", "must be > 0"},
+		{r.Train.Momentum >= 0 && r.Train.Momentum < 1, "train.momentum", "must be in [0, 1)"},
+		{r.Train.WeightDecay >= 0, "train.weight_decay", "must be >= 0"},
+		{r.Train.PolyPower >= 0, "train.poly_power", "must be >= 0"},
+		{r.Train.PolyHorizon >= 0, "train.poly_horizon", "must be >= 0"},
+		{r.Train.HeadLRMult > 0, "train.head_lr_mult", "must be > 0"},
+		{r.Train.DiscLR > 0, "train.disc_lr", "must be > 0"},
+		{r.Train.DiscBeta1 >= 0 && r.Train.DiscBeta1 < 1, "train.disc_beta1", "must be in [0, 1)"},
+		{r.Train.DiscBeta2 >= 0 && r.Train.DiscBeta2 < 1, "train.disc_beta2", "must be in [0, 1)"},
+		{r.Train.CheckpointEvery >= 0, "train.checkpoint_every", "must be >= 0"},
+		{r.Train.KeepCheckpoints >= 1, "train.keep_checkpoints", "must be >= 1"},
+		{r.Train.LogEvery >= 1, "train.log_every", "must be >= 1"},
+		{r.Train.EvalEvery >= 0, "train.eval_every", "must be >= 0"},
+		{r.Eval.BatchSize >= 1, "eval.batch_size", "must be >= 1"},
+	}
+	for _, c := range checks {
+		if !c.ok {
+			return d.errorf(c.key, "%s", c.msg)
+		}
+	}
+	for _, path := range t.blockPaths(r) {
+		b, _ := t.get(path)
+		if _, ok := b.(map[string]any)["name"].(string); !ok {
+			return d.errorf(join(path, "name"), "missing module name")
+		}
+	}
+	return nil
+}
+
+// blockPaths lists the paths of the component blocks present in r, sorted.
+func (t *Tree) blockPaths(r *Root) []string {
+	var paths []string
+	add := func(path string, b Block) {
+		if b != nil {
+			paths = append(paths, path)
+		}
+	}
+	add("data.source", r.Data.Source)
+	add("data.target", r.Data.Target)
+	add("data.val", r.Data.Val)
+	for _, role := range sortedKeys(toAny(r.Discriminators)) {
+		add("discriminators."+role, r.Discriminators[role])
+	}
+	add("segmentor", r.Segmentor)
+	add("strategy", r.Strategy)
+	return paths
+}
+
+func toAny(m map[string]Block) map[string]any {
+	out := make(map[string]any, len(m))
+	for k, v := range m {
+		out[k] = v
+	}
+	return out
+}
