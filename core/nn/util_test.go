@@ -129,3 +129,5 @@ func anySlice(ts []*tensors.Tensor) []any {
 	}
 	return out
 }
+
+func newRNG() *rand.Rand { return rand.New(rand.NewPCG(21, 22)) }
