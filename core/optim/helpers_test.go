@@ -1,0 +1,89 @@
+package optim
+
+import (
+	"testing"
+	"time"
+
+	"github.com/dast-uda/dast/bench/golden"
+	"github.com/gomlx/gomlx/backends"
+	"github.com/gomlx/gomlx/backends/simplego"
+	"github.com/gomlx/gomlx/pkg/core/tensors"
+)
+
+const fixture = "testdata/golden_optim.npz"
+
+// maxRelErr is the largest relative error (infinity norm) accepted against PyTorch.
+const maxRelErr = 1e-4
+
+func newBackend(t *testing.T) backends.Backend {
+	t.Helper()
+	b, err := simplego.New("ops_sequential")
+	if err != nil {
+		t.Fatalf("simplego backend: %v", err)
+	}
+	t.Cleanup(b.Finalize)
+	return b
+}
+
+// withTimeout runs fn and fails the test when it takes longer than d or panics.
+func withTimeout(t *testing.T, d time.Duration, fn func()) {
+	t.Helper()
+	done := make(chan any, 1)
+	go func() {
+		defer func() { done <- recover() }()
+		fn()
+	}()
+	select {
+	case r := <-done:
+		if r != nil {
+			t.Fatalf("panic: %v", r)
+		}
+	case <-time.After(d):
+		t.Fatalf("timed out after %s", d)
+	}
+}
+
+func loadFixture(t *testing.T) golden.Set {
+	t.Helper()
+	s, err := golden.Load(fixture)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+func mustGet(t *testing.T, s golden.Set, c, name string) *tensors.Tensor {
+	t.Helper()
+	x, err := s.Get(c, name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return x
+}
+
+func mustFloats(t *testing.T, x *tensors.Tensor) []float64 {
+	t.Helper()
+	v, err := golden.Float64s(x)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return v
+}
+
+// bits returns the raw float32 contents of x, for bit-identity checks.
+func bits(t *testing.T, x *tensors.Tensor) []float32 {
+	t.Helper()
+	return tensors.MustCopyFlatData[float32](x)
+}
+
+func equalBits(a, b []float32) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if a[i] != b[i] && !(a[i] != a[i] && b[i] != b[i]) {
+			return false
+		}
+	}
+	return true
+}
