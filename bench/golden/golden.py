@@ -71,6 +71,9 @@ def conv_cases(gen, out):
         "k7s2": (1, 13, 12, 3, 4, 7, 2, 1, (3, 3, 3, 3), False),
         "asym": (1, 7, 8, 3, 2, 3, 1, 1, (1, 0, 2, 1), True),
         "asym_s2d2": (1, 12, 11, 2, 3, 3, 2, 2, (0, 2, 1, 3), False),
+        # Enough input channels for the pure-Go backend's automatic Winograd path.
+        "d1c16": (1, 10, 9, 16, 8, 3, 1, 1, (1, 1, 1, 1), True),
+        "d2c16": (1, 9, 10, 16, 4, 3, 1, 2, (2, 2, 2, 2), False),
     }
     for name, (n, h, w, cin, cout, k, s, d, pad, has_bias) in cases.items():
         x = leaf((n, cin, h, w), gen)
