@@ -12,8 +12,10 @@ Keys are "<case>__<name>"; a case's configuration is stored as "<case>__cfg".
 Usage: golden.py REPO_ROOT   (see run.sh)
 """
 
+import io
 import os
 import sys
+import zipfile
 
 import numpy as np
 import torch
@@ -38,8 +40,16 @@ def f32(t):
 
 
 def save(path, arrays):
+    """Writes arrays as a compressed .npz, byte-for-byte reproducible (sorted names, fixed
+    timestamps), so rerunning the generator leaves unchanged fixtures unchanged in git."""
     os.makedirs(os.path.dirname(path), exist_ok=True)
-    np.savez_compressed(path, **arrays)
+    with zipfile.ZipFile(path, "w") as zf:
+        for name in sorted(arrays):
+            buf = io.BytesIO()
+            np.lib.format.write_array(buf, np.ascontiguousarray(arrays[name]), allow_pickle=False)
+            info = zipfile.ZipInfo(name + ".npy", date_time=(1980, 1, 1, 0, 0, 0))
+            info.compress_type = zipfile.ZIP_DEFLATED
+            zf.writestr(info, buf.getvalue())
     print(f"wrote {path}: {len(arrays)} arrays, {os.path.getsize(path)} bytes")
 
 
