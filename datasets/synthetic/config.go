@@ -1,0 +1,58 @@
+// Package synthetic is a procedural street-scene benchmark in the Cityscapes trainId space with
+// two domains that differ the way GTA5 and Cityscapes do: "source" (vivid, sunny, crisp, many
+// large cars) and "target" (overcast, grey, low contrast, noisy and slightly blurred, more
+// people). Both domains share the scene layout (horizon, road in perspective, sidewalks,
+// buildings, trees, poles with signs, cars, people), so adaptation has something to align.
+//
+// Every image is a pure function of (Seed, Domain, Split, index): no global random state, and
+// Get(i) returns identical bytes on every call.
+package synthetic
+
+import "fmt"
+
+// Domain names.
+const (
+	Source = "source"
+	Target = "target"
+)
+
+// Split names.
+const (
+	Train = "train"
+	Val   = "val"
+)
+
+// MinSide is the smallest accepted image height or width.
+const MinSide = 16
+
+// Config selects one split of one domain.
+type Config struct {
+	Domain string `koanf:"domain"` // "source" (GTA5-like) or "target" (Cityscapes-like)
+	Split  string `koanf:"split"`  // "train" or "val"
+	Size   int    `koanf:"size"`   // number of images
+	Height int    `koanf:"height"` // image height in pixels
+	Width  int    `koanf:"width"`  // image width in pixels
+	Seed   int64  `koanf:"seed"`   // base seed; images also depend on domain, split and index
+}
+
+// DefaultConfig returns the default configuration: 2000 source training images of 64x128.
+func DefaultConfig() Config {
+	return Config{Domain: Source, Split: Train, Size: 2000, Height: 64, Width: 128, Seed: 1}
+}
+
+// Validate reports the first invalid field.
+func (c Config) Validate() error {
+	switch {
+	case c.Domain != Source && c.Domain != Target:
+		return fmt.Errorf("synthetic: domain %q: want %q or %q", c.Domain, Source, Target)
+	case c.Split != Train && c.Split != Val:
+		return fmt.Errorf("synthetic: split %q: want %q or %q", c.Split, Train, Val)
+	case c.Size <= 0:
+		return fmt.Errorf("synthetic: size %d: want at least 1 image", c.Size)
+	case c.Height < MinSide || c.Height > 4096:
+		return fmt.Errorf("synthetic: height %d: want %d..4096", c.Height, MinSide)
+	case c.Width < MinSide || c.Width > 4096:
+		return fmt.Errorf("synthetic: width %d: want %d..4096", c.Width, MinSide)
+	}
+	return nil
+}
