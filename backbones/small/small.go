@@ -1,0 +1,114 @@
+// Package small registers "segmentor.small": a DeepLab-shaped segmentor small enough to train on
+// a CPU in minutes, with the same E/P split and code paths as the paper's ResNet-101 and VGG-16
+// DeepLabs: output stride 8, dilated convolutions instead of further striding, and a
+// DeepLab-v2 ASPP classifier (parallel dilated 3x3 convolutions whose outputs are summed).
+//
+//	E: conv3x3/2 -> conv3x3 -> maxpool 3x3/2 (ceil) -> conv3x3 -> conv3x3/2      (stride 8)
+//	   -> conv3x3 dilation 2 -> conv3x3 dilation 2                             = feature f
+//	P: conv3x3 dilation 4 -> ASPP (sum of 3x3 convs, dilations aspp_dilations)  = logits
+package small
+
+import (
+	"fmt"
+
+	"github.com/dast-uda/dast/backbones"
+	"github.com/dast-uda/dast/core/model"
+	"github.com/dast-uda/dast/core/nn"
+	"github.com/dast-uda/dast/registry"
+	"github.com/gomlx/gomlx/pkg/core/graph"
+	"github.com/gomlx/gomlx/pkg/ml/context"
+)
+
+func init() { registry.Register(Config{}) }
+
+// Config is the YAML block of segmentor.small.
+type Config struct {
+	Widths        []int  `koanf:"widths" doc:"channel widths of the three stages; f has widths[2] channels"`
+	ASPPDilations []int  `koanf:"aspp_dilations" doc:"dilations of the ASPP classifier branches (DeepLab-v2 uses 6,12,18,24 at full scale)"`
+	ASPP          string `koanf:"aspp" doc:"full: sum every branch (paper); two: sum only the first two (the public releases' bug)"`
+}
+
+// Module implements registry.Module.
+func (Config) Module() registry.Info {
+	return registry.Info{
+		ID:          "segmentor.small",
+		Description: "small DeepLab-shaped segmentor (stride 8, dilated convs, ASPP) for CPU training",
+		New: func() registry.Module {
+			return &Config{Widths: []int{16, 32, 64}, ASPPDilations: []int{1, 2, 3, 4}, ASPP: "full"}
+		},
+	}
+}
+
+// Validate implements registry.Validator.
+func (c *Config) Validate() error {
+	if len(c.Widths) != 3 {
+		return fmt.Errorf("widths: want 3 values, got %d", len(c.Widths))
+	}
+	for i, w := range c.Widths {
+		if w < 1 || w > 4096 {
+			return fmt.Errorf("widths[%d]: %d is out of range [1, 4096]", i, w)
+		}
+	}
+	if len(c.ASPPDilations) == 0 {
+		return fmt.Errorf("aspp_dilations: need at least one branch")
+	}
+	for i, d := range c.ASPPDilations {
+		if d < 1 {
+			return fmt.Errorf("aspp_dilations[%d]: %d must be >= 1", i, d)
+		}
+	}
+	if c.ASPP != "full" && c.ASPP != "two" {
+		return fmt.Errorf("aspp: %q must be full or two", c.ASPP)
+	}
+	if c.ASPP == "two" && len(c.ASPPDilations) < 2 {
+		return fmt.Errorf("aspp: two needs at least two aspp_dilations")
+	}
+	return nil
+}
+
+// NewSegmentor implements model.SegmentorBuilder.
+func (c *Config) NewSegmentor(numClasses int) (model.Segmentor, error) {
+	if err := c.Validate(); err != nil {
+		return nil, err
+	}
+	if numClasses < 1 {
+		return nil, fmt.Errorf("segmentor.small: numClasses %d must be >= 1", numClasses)
+	}
+	return &Segmentor{cfg: *c, classes: numClasses}, nil
+}
+
+// Segmentor is the built small DeepLab.
+type Segmentor struct {
+	cfg     Config
+	classes int
+}
+
+func conv(ctx *context.Context, name string, x *graph.Node, out, stride, dilation int) *graph.Node {
+	return nn.ReLU(nn.Conv(ctx.In(name), x, nn.ConvLayer{
+		Out: out, Kernel: 3, Stride: stride, Dilation: dilation, Padding: dilation, Bias: true, Init: nn.InitKaiming,
+	}))
+}
+
+// Extract implements model.Segmentor.
+func (s *Segmentor) Extract(ctx *context.Context, x *graph.Node) *graph.Node {
+	w := s.cfg.Widths
+	x = conv(ctx, "conv1", x, w[0], 2, 1)
+	x = conv(ctx, "conv2", x, w[0], 1, 1)
+	x = nn.MaxPool2D(x, nn.PoolOpts{Kernel: 3, Stride: 2, Pad: 1, CeilMode: true})
+	x = conv(ctx, "conv3", x, w[1], 1, 1)
+	x = conv(ctx, "conv4", x, w[1], 2, 1)
+	x = conv(ctx, "conv5", x, w[2], 1, 2)
+	return conv(ctx, "conv6", x, w[2], 1, 2)
+}
+
+// Predict implements model.Segmentor.
+func (s *Segmentor) Predict(ctx *context.Context, f *graph.Node) *graph.Node {
+	x := conv(ctx, "conv7", f, s.cfg.Widths[2], 1, 4)
+	return backbones.ASPP(ctx.In("classifier"), x, s.classes, s.cfg.ASPPDilations, s.cfg.ASPP == "two")
+}
+
+// FeatureChannels implements model.Segmentor.
+func (s *Segmentor) FeatureChannels() int { return s.cfg.Widths[2] }
+
+// HeadScopes implements model.Segmentor: the ASPP classifier trains with the head multiplier.
+func (s *Segmentor) HeadScopes() []string { return []string{"classifier"} }

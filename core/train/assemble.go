@@ -1,0 +1,123 @@
+package train
+
+import (
+	"fmt"
+
+	"github.com/dast-uda/dast/core/config"
+	"github.com/dast-uda/dast/core/model"
+	"github.com/dast-uda/dast/datasets"
+	"github.com/dast-uda/dast/datasets/classes"
+)
+
+// Setup is a run's components, resolved and validated from its config before any compute.
+type Setup struct {
+	Tree         *config.Tree
+	Root         *config.Root
+	Source       datasets.Dataset // labelled training set
+	Target       datasets.Dataset // unlabelled target training set (nil unless the strategy uses it)
+	Val          datasets.Dataset // labelled target validation set (nil if absent)
+	Seg          model.Segmentor
+	Strategy     Strategy
+	StrategyName string
+	Classes      int
+	ClassNames   []string
+}
+
+// Assemble validates tree and builds every component it names. Nothing is computed.
+func Assemble(tree *config.Tree) (*Setup, error) {
+	if err := tree.Validate(); err != nil {
+		return nil, err
+	}
+	root, err := tree.Root()
+	if err != nil {
+		return nil, err
+	}
+	s := &Setup{Tree: tree, Root: root}
+	if root.Data.Source == nil {
+		return nil, fmt.Errorf("%s: data.source: a labelled training set is required", tree.Path())
+	}
+	if s.Source, err = openDataset(tree, "data.source"); err != nil {
+		return nil, err
+	}
+	s.Classes = s.Source.NumClasses()
+	s.ClassNames = classNames(s.Source)
+	if root.Data.Val != nil {
+		if s.Val, err = openDataset(tree, "data.val"); err != nil {
+			return nil, err
+		}
+		if s.Val.NumClasses() != s.Classes {
+			return nil, fmt.Errorf("%s: data.val has %d classes, data.source %d", tree.Path(), s.Val.NumClasses(), s.Classes)
+		}
+	}
+	segMod, err := tree.Component("segmentor", "segmentor")
+	if err != nil {
+		return nil, err
+	}
+	sb, ok := segMod.(model.SegmentorBuilder)
+	if !ok {
+		return nil, fmt.Errorf("%s: segmentor %q cannot build a segmentor", tree.Path(), segMod.Module().ID)
+	}
+	if s.Seg, err = sb.NewSegmentor(s.Classes); err != nil {
+		return nil, fmt.Errorf("%s: segmentor: %w", tree.Path(), err)
+	}
+	stMod, err := tree.Component("strategy", "strategy")
+	if err != nil {
+		return nil, err
+	}
+	s.StrategyName = stMod.Module().ID
+	stb, ok := stMod.(StrategyBuilder)
+	if !ok {
+		return nil, fmt.Errorf("%s: strategy %q cannot build a strategy", tree.Path(), s.StrategyName)
+	}
+	if s.Strategy, err = stb.NewStrategy(&Env{Root: root, Tree: tree, Segmentor: s.Seg, Classes: s.Classes}); err != nil {
+		return nil, fmt.Errorf("%s: strategy: %w", tree.Path(), err)
+	}
+	if usesTarget(s.Strategy) {
+		if root.Data.Target == nil {
+			return nil, fmt.Errorf("%s: data.target: strategy %s trains on target images; configure a target training set", tree.Path(), s.StrategyName)
+		}
+		if s.Target, err = openDataset(tree, "data.target"); err != nil {
+			return nil, err
+		}
+	}
+	return s, nil
+}
+
+func usesTarget(st Strategy) bool {
+	tu, ok := st.(TargetUser)
+	return ok && tu.UsesTarget()
+}
+
+func openDataset(tree *config.Tree, path string) (datasets.Dataset, error) {
+	mod, err := tree.Component(path, "dataset")
+	if err != nil {
+		return nil, err
+	}
+	op, ok := mod.(model.DatasetOpener)
+	if !ok {
+		return nil, fmt.Errorf("%s: %s: module %q is not a dataset", tree.Path(), path, mod.Module().ID)
+	}
+	ds, err := op.OpenDataset()
+	if err != nil {
+		return nil, fmt.Errorf("%s: %s: %w", tree.Path(), path, err)
+	}
+	if ds.Len() == 0 {
+		return nil, fmt.Errorf("%s: %s: the dataset is empty", tree.Path(), path)
+	}
+	return ds, nil
+}
+
+func classNames(ds datasets.Dataset) []string {
+	if n, ok := ds.(model.ClassNamer); ok {
+		return n.ClassNames()
+	}
+	names := classes.Names()
+	if ds.NumClasses() <= len(names) {
+		return names[:ds.NumClasses()]
+	}
+	out := make([]string, ds.NumClasses())
+	for i := range out {
+		out[i] = fmt.Sprintf("class%d", i)
+	}
+	return out
+}

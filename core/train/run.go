@@ -1,0 +1,394 @@
+package train
+
+import (
+	stdctx "context"
+	"errors"
+	"fmt"
+	"math"
+	"os"
+	"path/filepath"
+	"strconv"
+	"time"
+
+	"github.com/dast-uda/dast/core/backend"
+	"github.com/dast-uda/dast/core/checkpoint"
+	"github.com/dast-uda/dast/core/metrics"
+	"github.com/dast-uda/dast/datasets"
+	"github.com/gomlx/gomlx/backends"
+	"github.com/gomlx/gomlx/pkg/core/dtypes"
+	"github.com/gomlx/gomlx/pkg/core/graph"
+	"github.com/gomlx/gomlx/pkg/core/tensors"
+	"github.com/gomlx/gomlx/pkg/ml/context"
+	"go.uber.org/zap"
+)
+
+// Files of a run directory.
+const (
+	ConfigFile     = "config.yaml"  // the fully resolved config
+	MetricsFile    = "metrics.json" // final target-val metrics
+	HistoryFile    = "history.jsonl"
+	CheckpointsDir = "checkpoints"
+)
+
+// Progress reports the advance of a long loop (a bar on a terminal, log lines otherwise).
+type Progress interface {
+	Add(n int)
+	Close()
+}
+
+// Options control a run beyond its config.
+type Options struct {
+	// RunDir is the run directory. Empty: <out_dir>/<name>, with a numeric suffix when taken.
+	RunDir string
+	// Resume continues the run in RunDir from its newest checkpoint.
+	Resume bool
+	Log    *zap.Logger
+	// NewProgress makes a progress reporter; nil logs plain lines.
+	NewProgress func(total int, what string) Progress
+	// WriteRunInfo writes run metadata (run.json) into the run directory; nil skips it.
+	WriteRunInfo func(dir string, root any) error
+}
+
+// Result is what a finished run produced.
+type Result struct {
+	Dir        string
+	Iterations int
+	Checkpoint string
+	Metrics    *metrics.Metrics // nil without data.val
+}
+
+// Run trains the configured model, checkpointing as it goes, and evaluates it on data.val.
+func Run(ctx stdctx.Context, setup *Setup, opts Options) (*Result, error) {
+	log := opts.Log
+	if log == nil {
+		log = zap.NewNop()
+	}
+	root := setup.Root
+	dir, err := prepareDir(setup, opts)
+	if err != nil {
+		return nil, err
+	}
+	log.Info("run", zap.String("dir", dir), zap.String("strategy", setup.StrategyName),
+		zap.Int64("seed", root.Seed), zap.String("backend", root.Backend), zap.Int("iterations", root.Train.Iterations))
+
+	b, err := backend.New(root.Backend)
+	if err != nil {
+		return nil, err
+	}
+	defer b.Finalize()
+
+	gctx := context.New().Checked(false)
+	start := 0
+	var snap *checkpoint.Snapshot
+	if opts.Resume {
+		last, ok, err := checkpoint.Latest(filepath.Join(dir, CheckpointsDir))
+		if err != nil {
+			return nil, err
+		}
+		if ok {
+			if snap, err = checkpoint.Open(last.Path); err != nil {
+				return nil, err
+			}
+			if start, err = snap.Iteration(); err != nil {
+				return nil, err
+			}
+			if s := snap.Meta["seed"]; s != strconv.FormatInt(root.Seed, 10) {
+				return nil, fmt.Errorf("resume %s: checkpoint seed %q differs from the config's %d", dir, s, root.Seed)
+			}
+			snap.Attach(gctx)
+			// The RNG state is only read by initializers, which a resumed run does not call:
+			// load it now so it continues from the checkpoint's state.
+			gctx.GetVariableByScopeAndName(context.RootScope, context.RNGStateVariableName)
+			log.Info("resuming", zap.String("checkpoint", last.Path), zap.Int("iteration", start))
+		} else {
+			log.Info("resume: no checkpoint yet, starting from scratch", zap.String("dir", dir))
+		}
+	}
+	if snap == nil {
+		if err := gctx.SetRNGStateFromSeed(root.Seed); err != nil {
+			return nil, err
+		}
+	}
+
+	t := &trainer{setup: setup, opts: opts, log: log, dir: dir, backend: b, ctx: gctx,
+		source: newSampler(setup.Source.Len(), root.Seed, "source")}
+	if setup.Target != nil {
+		t.target = newSampler(setup.Target.Len(), root.Seed, "target")
+	}
+	if err := t.compile(); err != nil {
+		return nil, err
+	}
+	// GoMLX builds the graph (creating or loading every variable) at the first execution; a
+	// resumed run checks the checkpoint matched the model right after it, before anything is saved.
+	t.verify = snap
+	return t.loop(ctx, start)
+}
+
+// prepareDir creates (or, resuming, checks) the run directory and writes the resolved config.
+func prepareDir(setup *Setup, opts Options) (string, error) {
+	dir := opts.RunDir
+	if opts.Resume {
+		if dir == "" {
+			return "", errors.New("resume: no run directory given")
+		}
+		if _, err := os.Stat(filepath.Join(dir, ConfigFile)); err != nil {
+			return "", fmt.Errorf("resume: %s is not a run directory: %w", dir, err)
+		}
+		return dir, nil
+	}
+	if dir == "" {
+		base := filepath.Join(setup.Root.OutDir, setup.Root.Name)
+		dir = base
+		for i := 2; ; i++ {
+			if _, err := os.Stat(dir); errors.Is(err, os.ErrNotExist) {
+				break
+			}
+			dir = fmt.Sprintf("%s-%d", base, i)
+		}
+	} else if entries, err := os.ReadDir(dir); err == nil && len(entries) > 0 {
+		return "", fmt.Errorf("run directory %s exists and is not empty (use --resume to continue it)", dir)
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return "", err
+	}
+	y, err := setup.Tree.YAML()
+	if err != nil {
+		return "", err
+	}
+	if err := checkpoint.WriteFileAtomic(filepath.Join(dir, ConfigFile), func(f *os.File) error {
+		_, err := f.Write(y)
+		return err
+	}); err != nil {
+		return "", err
+	}
+	if opts.WriteRunInfo != nil {
+		if err := opts.WriteRunInfo(dir, setup.Root); err != nil {
+			return "", fmt.Errorf("write run info: %w", err)
+		}
+	}
+	return dir, nil
+}
+
+type trainer struct {
+	setup   *Setup
+	opts    Options
+	log     *zap.Logger
+	dir     string
+	backend backends.Backend
+	ctx     *context.Context
+
+	source, target *sampler
+	step           *context.Exec
+	lossNames      []string
+	predictor      *Predictor
+	verify         *checkpoint.Snapshot // checked against the model after the first step
+}
+
+// compile prepares the step executor; the graph is built at its first execution.
+func (t *trainer) compile() error {
+	useTarget := t.setup.Target != nil
+	e, err := context.NewExec(t.backend, t.ctx, func(ctx *context.Context, in []*graph.Node) []*graph.Node {
+		s := &Step{Ctx: ctx, Iter: in[0], Source: Batch{Image: in[1], Label: in[2]}, Seg: t.setup.Seg, Train: t.setup.Root.Train}
+		if useTarget {
+			s.Target = Batch{Image: in[3]}
+		}
+		losses := t.setup.Strategy.Step(s)
+		names := make([]string, len(losses))
+		out := make([]*graph.Node, len(losses))
+		for i, l := range losses {
+			names[i] = l.Name
+			out[i] = graph.ConvertDType(l.Value, dtypes.Float32)
+		}
+		t.lossNames = names
+		return out
+	})
+	if err != nil {
+		return fmt.Errorf("build training step: %w", err)
+	}
+	t.step = e
+	return nil
+}
+
+// inputs loads the batch of iteration it.
+func (t *trainer) inputs(it int) ([]any, error) {
+	bs := t.setup.Root.Train.BatchSize
+	src, err := t.batch(t.setup.Source, t.source, it, bs, "data.source")
+	if err != nil {
+		return nil, err
+	}
+	args := []any{
+		tensors.FromScalar(float32(it)),
+		tensors.FromFlatDataAndDimensions(datasets.ToInput(src...), bs, src[0].H, src[0].W, 3),
+		tensors.FromFlatDataAndDimensions(datasets.Labels(src...), bs, src[0].H, src[0].W),
+	}
+	if t.setup.Target != nil {
+		tgt, err := t.batch(t.setup.Target, t.target, it, bs, "data.target")
+		if err != nil {
+			return nil, err
+		}
+		args = append(args, tensors.FromFlatDataAndDimensions(datasets.ToInput(tgt...), bs, tgt[0].H, tgt[0].W, 3))
+	}
+	return args, nil
+}
+
+func (t *trainer) batch(ds datasets.Dataset, smp *sampler, it, bs int, role string) ([]datasets.Sample, error) {
+	out := make([]datasets.Sample, bs)
+	for k := range out {
+		i := smp.At(it*bs + k)
+		s, err := ds.Get(i)
+		if err != nil {
+			return nil, fmt.Errorf("%s: sample %d: %w", role, i, err)
+		}
+		if role == "data.source" && s.Label == nil {
+			return nil, fmt.Errorf("%s: sample %d (%s) has no label", role, i, s.Name)
+		}
+		out[k] = s
+	}
+	if err := datasets.CheckBatch(out...); err != nil {
+		return nil, fmt.Errorf("%s: %w", role, err)
+	}
+	return out, nil
+}
+
+func (t *trainer) loop(ctx stdctx.Context, start int) (*Result, error) {
+	tr := t.setup.Root.Train
+	total := tr.Iterations
+	res := &Result{Dir: t.dir, Iterations: start}
+	var prog Progress
+	if t.opts.NewProgress != nil && total > start {
+		prog = t.opts.NewProgress(total-start, "train")
+		defer prog.Close()
+	}
+	lastSaved := -1
+	began := time.Now()
+	for it := start; it < total; it++ {
+		if err := ctx.Err(); err != nil {
+			path, serr := t.save(it)
+			if serr != nil {
+				return res, fmt.Errorf("interrupted at iteration %d, and saving failed: %w", it, serr)
+			}
+			return res, fmt.Errorf("interrupted at iteration %d; state saved in %s; continue with --resume %s", it, path, t.dir)
+		}
+		args, err := t.inputs(it)
+		if err != nil {
+			return res, err
+		}
+		outs, err := t.step.Exec(args...)
+		if err != nil {
+			return res, fmt.Errorf("iteration %d: %w", it, err)
+		}
+		if t.verify != nil {
+			if err := t.verify.Verify(t.ctx); err != nil {
+				return res, err
+			}
+			t.verify = nil
+		}
+		vals := make([]float64, len(outs))
+		for i, o := range outs {
+			vals[i] = float64(o.Value().(float32))
+			if math.IsNaN(vals[i]) || math.IsInf(vals[i], 0) {
+				last := "none (no checkpoint was written yet)"
+				if e, ok, _ := checkpoint.Latest(filepath.Join(t.dir, CheckpointsDir)); ok {
+					last = e.Path
+				}
+				return res, fmt.Errorf("iteration %d: loss %s is %v; stopping (the update of this step is discarded); last good checkpoint: %s", it, t.lossNames[i], vals[i], last)
+			}
+		}
+		done := it + 1
+		res.Iterations = done
+		if prog != nil {
+			prog.Add(1)
+		}
+		if done%tr.LogEvery == 0 || done == total {
+			fields := []zap.Field{zap.Int("it", done), zap.Int("of", total)}
+			for i, n := range t.lossNames {
+				fields = append(fields, zap.Float64("loss_"+n, vals[i]))
+			}
+			el := time.Since(began).Seconds()
+			fields = append(fields, zap.Float64("it_per_s", float64(done-start)/el))
+			t.log.Info("train", fields...)
+		}
+		if tr.CheckpointEvery > 0 && done%tr.CheckpointEvery == 0 {
+			if _, err := t.save(done); err != nil {
+				return res, err
+			}
+			lastSaved = done
+		}
+		if tr.EvalEvery > 0 && done%tr.EvalEvery == 0 && done != total && t.setup.Val != nil {
+			m, err := t.evaluate(done)
+			if err != nil {
+				return res, err
+			}
+			t.log.Info("val", zap.Int("it", done), zap.Float64("miou", m.MIoU))
+		}
+	}
+	if lastSaved != total && (total > start || start == 0) {
+		path, err := t.save(total)
+		if err != nil {
+			return res, err
+		}
+		res.Checkpoint = path
+	} else if e, ok, _ := checkpoint.Latest(filepath.Join(t.dir, CheckpointsDir)); ok {
+		res.Checkpoint = e.Path
+	}
+	if t.setup.Val != nil {
+		m, err := t.evaluate(total)
+		if err != nil {
+			return res, err
+		}
+		if err := metrics.WriteJSON(filepath.Join(t.dir, MetricsFile), m); err != nil {
+			return res, err
+		}
+		res.Metrics = &m
+		t.log.Info("final", zap.Float64("miou", m.MIoU), zap.String("metrics", filepath.Join(t.dir, MetricsFile)))
+	}
+	return res, nil
+}
+
+// save writes a checkpoint of the state after `done` iterations.
+func (t *trainer) save(done int) (string, error) {
+	tr := t.setup.Root.Train
+	meta := map[string]string{
+		"seed":            strconv.FormatInt(t.setup.Root.Seed, 10),
+		"strategy":        t.setup.StrategyName,
+		"source_position": strconv.Itoa(done * tr.BatchSize),
+	}
+	if t.target != nil {
+		meta["target_position"] = strconv.Itoa(done * tr.BatchSize)
+	}
+	path, err := checkpoint.Save(filepath.Join(t.dir, CheckpointsDir), done, t.ctx, meta, tr.KeepCheckpoints)
+	if err != nil {
+		return "", fmt.Errorf("checkpoint at iteration %d: %w", done, err)
+	}
+	t.log.Debug("checkpoint", zap.String("path", path))
+	return path, nil
+}
+
+// evaluate scores the current weights on data.val and appends the result to history.jsonl.
+func (t *trainer) evaluate(iteration int) (metrics.Metrics, error) {
+	if t.predictor == nil {
+		p, err := NewPredictor(t.backend, t.ctx, t.setup.Seg, t.setup.Strategy)
+		if err != nil {
+			return metrics.Metrics{}, err
+		}
+		t.predictor = p
+	}
+	var prog Progress
+	if t.opts.NewProgress != nil {
+		prog = t.opts.NewProgress(t.setup.Val.Len(), "eval")
+		defer prog.Close()
+	}
+	conf, err := Evaluate(t.predictor, t.setup.Val, t.setup.Root.Eval.BatchSize, func(n int) {
+		if prog != nil {
+			prog.Add(n)
+		}
+	})
+	if err != nil {
+		return metrics.Metrics{}, err
+	}
+	m := conf.Metrics(t.setup.ClassNames, iteration)
+	if err := appendHistory(filepath.Join(t.dir, HistoryFile), m); err != nil {
+		return m, err
+	}
+	return m, nil
+}
