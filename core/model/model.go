@@ -40,3 +40,29 @@ type DatasetOpener interface {
 type ClassNamer interface {
 	ClassNames() []string
 }
+
+// Discriminator is a fully convolutional domain classifier: x [N,H,W,C] -> logits [N,h,w,1]
+// (no final sigmoid). Variables are created in ctx's current scope (unchecked), so applying it
+// to source and target inputs in one graph shares its weights.
+type Discriminator interface {
+	Apply(ctx *context.Context, x *graph.Node) *graph.Node
+}
+
+// DiscriminatorBuilder is implemented by discriminator modules ("discriminator.<name>").
+// inChannels is the channel count of the input the discriminator will see (the feature
+// channels for a discoverer, the number of classes for a corrector).
+type DiscriminatorBuilder interface {
+	NewDiscriminator(inChannels int) (Discriminator, error)
+}
+
+// Objective is a GAN objective: the loss of discriminator logits against a constant domain
+// label (source = 0, target = 1), optionally weighted per pixel (weight nil, or broadcastable to
+// pred), averaged over all elements.
+type Objective interface {
+	Loss(pred *graph.Node, label float64, weight *graph.Node) *graph.Node
+}
+
+// ObjectiveBuilder is implemented by objective modules ("objective.<name>").
+type ObjectiveBuilder interface {
+	NewObjective() (Objective, error)
+}
