@@ -33,11 +33,14 @@ type Config struct {
 	Height int    `koanf:"height"` // image height in pixels
 	Width  int    `koanf:"width"`  // image width in pixels
 	Seed   int64  `koanf:"seed"`   // base seed; images also depend on domain, split and index
+	// Shift is the strength of the domain gap, in (0, 1]: the target style is blended from
+	// the source style (0) to the full target style (1, the default). The source ignores it.
+	Shift float64 `koanf:"shift"`
 }
 
 // DefaultConfig returns the default configuration: 2000 source training images of 64x128.
 func DefaultConfig() Config {
-	return Config{Domain: Source, Split: Train, Size: 2000, Height: 64, Width: 128, Seed: 1}
+	return Config{Domain: Source, Split: Train, Size: 2000, Height: 64, Width: 128, Seed: 1, Shift: 1}
 }
 
 // Validate reports the first invalid field.
@@ -53,6 +56,8 @@ func (c Config) Validate() error {
 		return fmt.Errorf("synthetic: height %d: want %d..4096", c.Height, MinSide)
 	case c.Width < MinSide || c.Width > 4096:
 		return fmt.Errorf("synthetic: width %d: want %d..4096", c.Width, MinSide)
+	case !(c.Shift > 0 && c.Shift <= 1):
+		return fmt.Errorf("synthetic: shift %v: want 0 < shift <= 1 (1 = full target style)", c.Shift)
 	}
 	return nil
 }

@@ -21,7 +21,7 @@ func New(cfg Config) (*Dataset, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
-	return &Dataset{cfg: cfg, st: styleOf(cfg.Domain)}, nil
+	return &Dataset{cfg: cfg, st: styleOf(cfg.Domain, cfg.Shift)}, nil
 }
 
 // Config returns the dataset's configuration.

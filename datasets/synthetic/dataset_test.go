@@ -22,6 +22,9 @@ func TestConfigValidate(t *testing.T) {
 		{"zero size", func(c *Config) { c.Size = 0 }, "size"},
 		{"tiny height", func(c *Config) { c.Height = 8 }, "height"},
 		{"huge width", func(c *Config) { c.Width = 100000 }, "width"},
+		{"half shift", func(c *Config) { c.Shift = 0.5 }, ""},
+		{"zero shift", func(c *Config) { c.Shift = 0 }, "shift"},
+		{"shift above 1", func(c *Config) { c.Shift = 1.5 }, "shift"},
 	}
 	for _, tt := range tests {
 		cfg := DefaultConfig()

@@ -10,9 +10,13 @@ import (
 )
 
 func samples(t testing.TB, domain, split string, n int) []datasets.Sample {
+	return shifted(t, domain, split, n, 1)
+}
+
+func shifted(t testing.TB, domain, split string, n int, shift float64) []datasets.Sample {
 	t.Helper()
 	cfg := DefaultConfig()
-	cfg.Domain, cfg.Split, cfg.Size = domain, split, n
+	cfg.Domain, cfg.Split, cfg.Size, cfg.Shift = domain, split, n, shift
 	d, err := New(cfg)
 	if err != nil {
 		t.Fatal(err)
@@ -96,5 +100,20 @@ func TestColourClassifierGap(t *testing.T) {
 	}
 	if inDomain-srcOnly < 5 {
 		t.Errorf("colour classifier fit on source: %.1f on source vs %.1f on target: gap under 5 points", inDomain, srcOnly)
+	}
+}
+
+// TestShiftControlsGap checks that Config.Shift is a dial on the gap: a source-fit colour
+// classifier does better on a mildly shifted target than on the full target.
+func TestShiftControlsGap(t *testing.T) {
+	const n = 20
+	src := classMeans(samples(t, Source, Train, n))
+	var scores []float64
+	for _, shift := range []float64{0.2, 0.6, 1} {
+		scores = append(scores, scoreMeans(t, src, shifted(t, Target, Val, n, shift)))
+	}
+	t.Logf("source-fit colour classifier on the target at shift 0.2, 0.6, 1: %.1f, %.1f, %.1f", scores[0], scores[1], scores[2])
+	if !(scores[0] > scores[1] && scores[1] > scores[2]) {
+		t.Errorf("scores %v: want decreasing with the shift", scores)
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"math"
 	"math/rand/v2"
 	"os"
+	"strconv"
 	"testing"
 
 	"github.com/dast-uda/dast/core/metrics"
@@ -187,16 +188,20 @@ func scoreMLP(t testing.TB, m *mlp, ss []datasets.Sample) *metrics.Confusion {
 	return conf
 }
 
-// TestMLPGapProxy reports (DAST_SYNTH_PROXY=1) source-only and oracle mIoU of the feature MLP
+// TestMLPGapProxy reports (DAST_SYNTH_PROXY=<shift>, e.g. 1) source-only and oracle mIoU of the feature MLP
 // on the target val split; it takes tens of seconds, so it is opt-in.
 func TestMLPGapProxy(t *testing.T) {
 	if os.Getenv("DAST_SYNTH_PROXY") == "" {
 		t.Skip("set DAST_SYNTH_PROXY=1 to run the feature-MLP gap proxy")
 	}
 	const n, steps = 150, 600000
-	val := samples(t, Target, Val, 60)
+	shift, err := strconv.ParseFloat(os.Getenv("DAST_SYNTH_PROXY"), 64)
+	if err != nil {
+		shift = 1
+	}
+	val := shifted(t, Target, Val, 60, shift)
 	srcM := trainMLP(samples(t, Source, Train, n), steps, 1)
-	tgtM := trainMLP(samples(t, Target, Train, n), steps, 1)
+	tgtM := trainMLP(shifted(t, Target, Train, n, shift), steps, 1)
 	srcConf, tgtConf := scoreMLP(t, srcM, val), scoreMLP(t, tgtM, val)
 	names := classes.Names()
 	t.Logf("source-only on target val:\n%s", srcConf.Metrics(names, 0).Table())
@@ -212,6 +217,6 @@ func TestMLPGapProxy(t *testing.T) {
 		}
 	}
 	t.Logf("oracle on target val:\n%s", tgtConf.Metrics(names, 0).Table())
-	t.Logf("feature-MLP mIoU on target val: source-only %.1f, oracle %.1f, source on source val %.1f",
-		srcConf.MIoU(), tgtConf.MIoU(), scoreMLP(t, srcM, samples(t, Source, Val, 60)).MIoU())
+	t.Logf("shift %v: feature-MLP mIoU on target val: source-only %.1f, oracle %.1f, source on source val %.1f",
+		shift, srcConf.MIoU(), tgtConf.MIoU(), scoreMLP(t, srcM, samples(t, Source, Val, 60)).MIoU())
 }

@@ -116,9 +116,63 @@ var targetStyle = style{
 	noise: 0.025, blur: true,
 }
 
-func styleOf(domain string) *style {
+// styleOf returns the style of a domain; the target's is blended from the source's by shift.
+func styleOf(domain string, shift float64) *style {
 	if domain == Target {
-		return &targetStyle
+		return blend(&sourceStyle, &targetStyle, float32(shift))
 	}
-	return &sourceStyle
+	return blend(&sourceStyle, &sourceStyle, 0)
+}
+
+// blend returns the style a fraction f of the way from a to b: colours, amounts, counts and
+// photometry interpolate linearly, palettes element-wise (a's palette cycled to b's length),
+// and discrete choices (lane marks, bricks, window stripes, blur) follow b from f >= 0.5.
+func blend(a, b *style, f float32) *style {
+	c := func(x, y rgb) rgb {
+		return rgb{x[0] + f*(y[0]-x[0]), x[1] + f*(y[1]-x[1]), x[2] + f*(y[2]-x[2])}
+	}
+	s := func(x, y float32) float32 { return x + f*(y-x) }
+	d := func(x, y float64) float64 { return x + float64(f)*(y-x) }
+	p := func(x, y []rgb) []rgb {
+		out := make([]rgb, len(y))
+		for i := range y {
+			out[i] = c(x[i%len(x)], y[i])
+		}
+		return out
+	}
+	pickB := f >= 0.5
+	choose := func(x, y bool) bool {
+		if pickB {
+			return y
+		}
+		return x
+	}
+	return &style{
+		skyTop: c(a.skyTop, b.skyTop), skyBottom: c(a.skyBottom, b.skyBottom), cloud: c(a.cloud, b.cloud),
+		cloudAmount: s(a.cloudAmount, b.cloudAmount),
+
+		road: c(a.road, b.road), roadGrain: s(a.roadGrain, b.roadGrain), roadBlotch: s(a.roadBlotch, b.roadBlotch),
+		laneMarks: choose(a.laneMarks, b.laneMarks), laneColor: c(a.laneColor, b.laneColor),
+		sidewalk: c(a.sidewalk, b.sidewalk), sidewalkLine: c(a.sidewalkLine, b.sidewalkLine),
+		sidewalkBricks: choose(a.sidewalkBricks, b.sidewalkBricks), tile: s(a.tile, b.tile),
+
+		buildings: p(a.buildings, b.buildings), window: c(a.window, b.window),
+		windowStripes: choose(a.windowStripes, b.windowStripes),
+		vegetation:    c(a.vegetation, b.vegetation), leafAmp: s(a.leafAmp, b.leafAmp), leafScale: s(a.leafScale, b.leafScale),
+		terrain: c(a.terrain, b.terrain), terrainStripe: choose(a.terrainStripe, b.terrainStripe),
+
+		pole: c(a.pole, b.pole), signs: p(a.signs, b.signs), cars: p(a.cars, b.cars), glass: c(a.glass, b.glass),
+		cloths: p(a.cloths, b.cloths), pants: p(a.pants, b.pants), skins: p(a.skins, b.skins),
+
+		carsMean: d(a.carsMean, b.carsMean), peopleMean: d(a.peopleMean, b.peopleMean),
+		treesMean: d(a.treesMean, b.treesMean), polesMean: d(a.polesMean, b.polesMean),
+		objScale: s(a.objScale, b.objScale),
+
+		hazeProb: s(a.hazeProb, b.hazeProb), hazeLo: s(a.hazeLo, b.hazeLo), hazeHi: s(a.hazeHi, b.hazeHi),
+		hazeSky: c(a.hazeSky, b.hazeSky),
+
+		gainLo: s(a.gainLo, b.gainLo), gainHi: s(a.gainHi, b.gainHi), contrast: s(a.contrast, b.contrast),
+		saturation: s(a.saturation, b.saturation), cast: c(a.cast, b.cast), noise: s(a.noise, b.noise),
+		blur: choose(a.blur, b.blur),
+	}
 }
