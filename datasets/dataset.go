@@ -7,9 +7,13 @@ package datasets
 
 import "fmt"
 
-// CaffeMeanBGR is the per-channel mean subtracted from BGR images before they enter the
-// segmentor (the Caffe ImageNet mean used by DeepLab and the DAST release).
-var CaffeMeanBGR = [3]float32{104.00699, 116.66877, 122.67891}
+// The per-channel mean subtracted from BGR images before they enter the segmentor (the Caffe
+// ImageNet mean used by DeepLab and the DAST release).
+const (
+	CaffeMeanB = 104.00699
+	CaffeMeanG = 116.66877
+	CaffeMeanR = 122.67891
+)
 
 // Sample is one image with its optional label map.
 type Sample struct {
@@ -69,9 +73,9 @@ func ToInput(s ...Sample) []float32 {
 	o := 0
 	for _, x := range s {
 		for p := 0; p+2 < len(x.RGB); p += 3 {
-			out[o] = float32(x.RGB[p+2]) - CaffeMeanBGR[0]
-			out[o+1] = float32(x.RGB[p+1]) - CaffeMeanBGR[1]
-			out[o+2] = float32(x.RGB[p]) - CaffeMeanBGR[2]
+			out[o] = float32(x.RGB[p+2]) - CaffeMeanB
+			out[o+1] = float32(x.RGB[p+1]) - CaffeMeanG
+			out[o+2] = float32(x.RGB[p]) - CaffeMeanR
 			o += 3
 		}
 	}
