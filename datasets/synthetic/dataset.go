@@ -48,3 +48,14 @@ func (d *Dataset) Get(i int) (datasets.Sample, error) {
 		Label: c.lab,
 	}, nil
 }
+
+// Classes returns the trainIds the generator draws (road, sidewalk, building, pole, traffic
+// sign, vegetation, terrain, sky, person, car). Score with metrics' MIoUOver(Classes()) so that
+// stray predictions of never-drawn classes do not count as zero-IoU classes.
+func Classes() []int {
+	return []int{
+		int(classes.Road), int(classes.Sidewalk), int(classes.Building), int(classes.Pole),
+		int(classes.TrafficSign), int(classes.Vegetation), int(classes.Terrain), int(classes.Sky),
+		int(classes.Person), int(classes.Car),
+	}
+}

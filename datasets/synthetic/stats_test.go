@@ -82,9 +82,10 @@ func TestClassStatistics(t *testing.T) {
 	if testing.Short() {
 		n = 50
 	}
-	drawn := map[uint8]bool{classes.Road: true, classes.Sidewalk: true, classes.Building: true,
-		classes.Pole: true, classes.TrafficSign: true, classes.Vegetation: true, classes.Terrain: true,
-		classes.Sky: true, classes.Person: true, classes.Car: true}
+	drawn := map[uint8]bool{}
+	for _, c := range Classes() {
+		drawn[uint8(c)] = true
+	}
 	stats := map[string]domainStats{}
 	for _, domain := range []string{Source, Target} {
 		ss := samples(t, domain, Train, n)
@@ -97,6 +98,11 @@ func TestClassStatistics(t *testing.T) {
 		}
 		st := collect(ss)
 		stats[domain] = st
+		for _, c := range Classes() {
+			if st.images[c] == 0 {
+				t.Errorf("%s: class %s listed by Classes() never drawn in %d images", domain, classes.Names()[c], n)
+			}
+		}
 		t.Logf("%s, %d images:\n%s", domain, n, st)
 		// Road, sky and building frame every street scene.
 		for _, c := range []uint8{classes.Road, classes.Sidewalk, classes.Sky} {
