@@ -107,3 +107,39 @@ func TestConv2DGradient(t *testing.T) {
 		}
 	}
 }
+
+// TestWinogradFloat32Accuracy checks the float32 Winograd path against a float64 direct loop
+// on layer-sized channel counts: the norm-wise relative error must stay below 1e-4.
+func TestWinogradFloat32Accuracy(t *testing.T) {
+	rng := rand.New(rand.NewPCG(16, 17))
+	for _, d := range []int{1, 2, 4} {
+		t.Run(fmt.Sprintf("d%d", d), func(t *testing.T) {
+			const n, h, w, cin, cout = 1, 19, 22, 64, 32
+			o := SamePad(3, 1, d)
+			x64, w64 := flat64(randTensor(rng, n, h, w, cin)), flat64(randTensor(rng, 3, 3, cin, cout))
+			want, _, _ := directConv(x64, w64, n, h, w, cin, 3, 3, cout, o)
+			toF32 := func(v []float64, dims ...int) *tensors.Tensor {
+				f := make([]float32, len(v))
+				for i := range v {
+					f[i] = float32(v[i])
+				}
+				return tensors.FromFlatDataAndDimensions(f, dims...)
+			}
+			withTimeout(t, time.Minute, func() {
+				y := graph.MustExecOnce(testBackend(t), func(x, w *graph.Node) *graph.Node {
+					return Conv2DWith(x, w, nil, o, ConvWinograd)
+				}, toF32(x64, n, h, w, cin), toF32(w64, 3, 3, cin, cout))
+				got32 := tensors.MustCopyFlatData[float32](y)
+				got := make([]float64, len(got32))
+				for i, v := range got32 {
+					got[i] = float64(v)
+				}
+				e := relErr(got, want)
+				t.Logf("float32 Winograd F(4x4,3x3), dilation %d: relative error %.2g", d, e)
+				if e > 1e-4 {
+					t.Errorf("relative error %.3g > 1e-4", e)
+				}
+			})
+		})
+	}
+}

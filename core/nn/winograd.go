@@ -109,7 +109,7 @@ func (t winoTiling) inputIndices(o ConvOpts) *tensors.Tensor {
 	return tensors.FromFlatDataAndDimensions(idx, 36*nt, 1)
 }
 
-// outputIndices returns [N*Ho*Wo, 1] rows of the [16*T, Cout] tile outputs for every output pixel.
+// outputIndices returns [N*Ho*Wo, 1] rows of the [6*6*T, Cout] (padded) tile outputs for every output pixel.
 func (t winoTiling) outputIndices(o ConvOpts) *tensors.Tensor {
 	nt := len(t.tiles)
 	idx := make([]int32, t.n*t.ho*t.wo)
@@ -124,15 +124,19 @@ func (t winoTiling) outputIndices(o ConvOpts) *tensors.Tensor {
 				if ox >= t.wo {
 					break
 				}
-				idx[(tile[0]*t.ho+oy)*t.wo+ox] = int32((m*4+l)*nt + k)
+				idx[(tile[0]*t.ho+oy)*t.wo+ox] = int32((m*6+l)*nt + k)
 			}
 		}
 	}
 	return tensors.FromFlatDataAndDimensions(idx, len(idx), 1)
 }
 
-// convWinograd is a 3x3 stride-1 convolution (any dilation, any padding) by Winograd F(4x4,3x3),
-// written with Gather and DotGeneral so that autodiff gives its gradient.
+// convWinograd is a 3x3 stride-1 convolution (any dilation, any padding) by Winograd F(4x4,3x3).
+//
+// The tile transforms are a few dozen elementwise adds on [6,NT,C] slices rather than products
+// with 36x36 constant matrices (which the pure-Go DotGeneral pads to 64x64 blocks and makes
+// slower than the product they save). Their gradients are given explicitly (the transposed
+// transforms) through linearWithGradient, since Slice has no gradient on the pure-Go backend.
 func convWinograd(x, w *graph.Node, o ConvOpts) *graph.Node {
 	o = o.normalized()
 	g := x.Graph()
@@ -141,15 +145,86 @@ func convWinograd(x, w *graph.Node, o ConvOpts) *graph.Node {
 	t := newWinoTiling(xd[0], xd[1], xd[2], o)
 	nt := len(t.tiles)
 
-	// Input tiles d [36, T, Cin] -> V = (Bᵀ⊗Bᵀ) d.
-	d := graph.Reshape(gatherRows(withFillRow(x, 0), t.inputIndices(o)), 36, nt, cin)
-	v := graph.DotGeneral(kron(g, x, winoBT), []int{1}, nil, d, []int{0}, nil)
-	// Kernel U = (G⊗G) g: [36, Cin, Cout].
+	// Input tiles d [6,6,T,Cin] -> V = Bᵀ d B.
+	d := graph.Reshape(gatherRows(withFillRow(x, 0), t.inputIndices(o)), 6, 6, nt, cin)
+	v := linearWithGradient(d,
+		func(d *graph.Node) *graph.Node { return transform2D(d, winoBT) },
+		func(dv *graph.Node) *graph.Node { return transform2D(dv, transpose(winoBT)) })
+	// Kernel U = G g Gᵀ: [36, Cin, Cout] (small: a product with a constant 36x9 matrix).
 	u := graph.DotGeneral(kron(g, x, winoG), []int{1}, nil, graph.Reshape(w, 9, cin, cout), []int{0}, nil)
 	// Per tile element, a [T,Cin] x [Cin,Cout] product: M [36, T, Cout].
-	m := graph.DotGeneral(v, []int{2}, []int{0}, u, []int{1}, []int{0})
-	// Output tiles Y = (Aᵀ⊗Aᵀ) M: [16, T, Cout], then scattered back to pixels by a gather.
-	y := graph.DotGeneral(kron(g, x, winoAT), []int{1}, nil, m, []int{0}, nil)
-	y = graph.Reshape(y, 16*nt, cout)
+	m := graph.DotGeneral(graph.Reshape(v, 36, nt, cin), []int{2}, []int{0}, u, []int{1}, []int{0})
+	m = graph.Reshape(m, 6, 6, nt, cout)
+	// Output tiles Y = Aᵀ M A, kept 6x6 (rows and columns 4, 5 are zero) so that the transform
+	// keeps its input's shape; then gathered back to pixels.
+	y := linearWithGradient(m,
+		func(m *graph.Node) *graph.Node { return transform2D(m, winoATPadded) },
+		func(dy *graph.Node) *graph.Node { return transform2D(dy, transpose(winoATPadded)) })
+	y = graph.Reshape(y, 36*nt, cout)
 	return graph.Reshape(gatherRows(y, t.outputIndices(o)), t.n, t.ho, t.wo, cout)
+}
+
+// winoATPadded is Aᵀ with two zero rows: 6x6.
+var winoATPadded = append(append([][]float64{}, winoAT...), make([]float64, 6), make([]float64, 6))
+
+func transpose(m [][]float64) [][]float64 {
+	out := make([][]float64, len(m[0]))
+	for c := range out {
+		out[c] = make([]float64, len(m))
+		for r := range m {
+			out[c][r] = m[r][c]
+		}
+	}
+	return out
+}
+
+// linearWithGradient returns fwd(x) for a linear fwd whose output has x's shape, with the
+// gradient bwd (the transpose of fwd) instead of autodiff through fwd's own ops.
+func linearWithGradient(x *graph.Node, fwd, bwd func(*graph.Node) *graph.Node) *graph.Node {
+	// The stop on fwd's output keeps autodiff out of fwd's ops (their Slice has no gradient here).
+	y := graph.StopGradient(fwd(x))
+	z := graph.IdentityWithCustomGradient(x, func(_, v *graph.Node) *graph.Node { return bwd(v) })
+	// z - StopGradient(z) is exactly zero, and passes the output's gradient on to bwd.
+	return graph.Add(y, graph.Sub(z, graph.StopGradient(z)))
+}
+
+// transform2D applies the square matrix m along axes 0 and 1 of x [k,k,...]: m x mᵀ.
+func transform2D(x *graph.Node, m [][]float64) *graph.Node {
+	return applyAlongAxis(applyAlongAxis(x, 0, m), 1, m)
+}
+
+// applyAlongAxis returns y with y[r] = Σ_c m[r][c] x[c] along axis, using slices and
+// elementwise adds (zero coefficients skipped, ±1 without multiplication).
+func applyAlongAxis(x *graph.Node, axis int, m [][]float64) *graph.Node {
+	n := x.Shape().Dimensions[axis]
+	pieces := make([]*graph.Node, n)
+	for c := range n {
+		pieces[c] = graph.SliceAxis(x, axis, graph.AxisRange(c, c+1))
+	}
+	out := make([]*graph.Node, len(m))
+	for r, row := range m {
+		var acc *graph.Node
+		for c, coef := range row {
+			if coef == 0 {
+				continue
+			}
+			switch {
+			case acc == nil && coef == 1:
+				acc = pieces[c]
+			case acc == nil:
+				acc = graph.MulScalar(pieces[c], coef)
+			case coef == 1:
+				acc = graph.Add(acc, pieces[c])
+			case coef == -1:
+				acc = graph.Sub(acc, pieces[c])
+			default:
+				acc = graph.Add(acc, graph.MulScalar(pieces[c], coef))
+			}
+		}
+		if acc == nil {
+			acc = graph.ZerosLike(pieces[0])
+		}
+		out[r] = acc
+	}
+	return graph.Concatenate(out, axis)
 }
