@@ -1,0 +1,329 @@
+package discoverer
+
+import (
+	"math"
+	"os"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/dast-uda/dast/core/backend"
+	"github.com/dast-uda/dast/core/config"
+	"github.com/dast-uda/dast/core/model"
+	"github.com/dast-uda/dast/core/nn"
+	"github.com/dast-uda/dast/discriminators"
+	"github.com/dast-uda/dast/registry"
+	"github.com/gomlx/gomlx/backends"
+	"github.com/gomlx/gomlx/pkg/core/dtypes"
+	"github.com/gomlx/gomlx/pkg/core/graph"
+	"github.com/gomlx/gomlx/pkg/core/shapes"
+	"github.com/gomlx/gomlx/pkg/core/tensors"
+	"github.com/gomlx/gomlx/pkg/ml/context"
+)
+
+var (
+	backendOnce sync.Once
+	backendVal  backends.Backend
+	backendErr  error
+)
+
+func testBackend(t *testing.T) backends.Backend {
+	t.Helper()
+	backendOnce.Do(func() { backendVal, backendErr = backend.New("go") })
+	if backendErr != nil {
+		t.Fatalf("backend.New(go): %v", backendErr)
+	}
+	return backendVal
+}
+
+// withTimeout runs f and fails the test if it panics or takes longer than d.
+func withTimeout(t *testing.T, d time.Duration, f func()) {
+	t.Helper()
+	done := make(chan any, 1)
+	go func() {
+		defer func() { done <- recover() }()
+		f()
+	}()
+	select {
+	case r := <-done:
+		if r != nil {
+			t.Fatalf("panic: %v", r)
+		}
+	case <-time.After(d):
+		t.Fatalf("timed out after %s", d)
+	}
+}
+
+// build returns the discoverer configured by mutate (applied to the registry's defaults) for
+// inChannels input channels.
+func build(t *testing.T, inChannels int, mutate func(*Config)) *discriminators.Net {
+	t.Helper()
+	info, err := registry.Lookup("discriminator.discoverer")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := info.New().(*Config)
+	if mutate != nil {
+		mutate(cfg)
+	}
+	d, err := model.DiscriminatorBuilder(cfg).NewDiscriminator(inChannels)
+	if err != nil {
+		t.Fatalf("NewDiscriminator(%d): %v", inChannels, err)
+	}
+	return d.(*discriminators.Net)
+}
+
+func release(c *Config) { c.ChannelsFrom = FromInput }
+
+// TestShapesAndParams builds the graph only (no execution): GoMLX infers shapes while
+// building, and the variables exist once built. Parameter counts by hand, 3x3 convs with bias:
+//
+//	paper, Cin 2048:   9*2048*256+256 + 9*256*128+128 + 9*128*64+64 + 9*64*1+1
+//	                 = 4,718,848 + 295,040 + 73,792 + 577            = 5,088,257
+//	release, Cin 2048: 9*2048*1024+1024 + 9*1024*512+512 + 9*512*256+256 + 9*256*1+1
+//	                 = 18,875,392 + 4,719,104 + 1,179,904 + 2,305   = 24,776,705
+//	paper, Cin 512 (VGG-16): 9*512*256+256 + 295,040 + 73,792 + 577 = 1,179,904 + 369,409 = 1,549,313
+//	relu [8], Cin 16:  9*16*8+8 + 9*8*1+1 = 1,160 + 73 = 1,233
+func TestShapesAndParams(t *testing.T) {
+	for _, tc := range []struct {
+		name       string
+		in         []int
+		mutate     func(*Config)
+		wantParams int
+	}{
+		{"paper resnet", []int{2, 65, 129, 2048}, nil, 5_088_257},
+		{"release resnet", []int{2, 65, 129, 2048}, release, 24_776_705},
+		{"paper vgg", []int{1, 64, 128, 512}, nil, 1_549_313},
+		{"relu small", []int{3, 9, 17, 16}, func(c *Config) { c.Channels, c.Activation = []int{8}, discriminators.ReLU }, 1_233},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			net := build(t, tc.in[3], tc.mutate)
+			ctx := context.New().Checked(false)
+			withTimeout(t, 60*time.Second, func() {
+				g := graph.NewGraph(testBackend(t), "shapes")
+				x := graph.Parameter(g, "x", shapes.Make(dtypes.Float32, tc.in...))
+				y := net.Apply(ctx, x)
+				want := []int{tc.in[0], tc.in[1], tc.in[2], 1}
+				if !reflect.DeepEqual(y.Shape().Dimensions, want) {
+					t.Errorf("output %s, want %v", y.Shape(), want)
+				}
+			})
+			if got := ctx.NumParameters(); got != tc.wantParams {
+				t.Errorf("%d parameters, want %d", got, tc.wantParams)
+			}
+			if got := net.NumParams(tc.in[3]); got != tc.wantParams {
+				t.Errorf("NumParams = %d, want %d", got, tc.wantParams)
+			}
+			if got := ctx.NumVariables(); got != 2*len(net.Layers) {
+				t.Errorf("%d variables, want weights and bias for %d layers", got, len(net.Layers))
+			}
+		})
+	}
+}
+
+func TestWidths(t *testing.T) {
+	for _, tc := range []struct {
+		name    string
+		mutate  func(*Config)
+		cin     int
+		want    []int
+		wantErr bool
+	}{
+		{"paper", nil, 2048, []int{256, 128, 64}, false},
+		{"release resnet", release, 2048, []int{1024, 512, 256}, false},
+		{"release vgg", release, 512, []int{256, 128, 64}, false},
+		{"release odd", release, 100, []int{50, 25, 12}, false},
+		{"release too narrow", release, 7, nil, true},
+		{"no input", nil, 0, nil, true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			cfg := Config{}.Module().New().(*Config)
+			if tc.mutate != nil {
+				tc.mutate(cfg)
+			}
+			got, err := cfg.Widths(tc.cin)
+			if (err != nil) != tc.wantErr {
+				t.Fatalf("Widths(%d) error %v, want error %v", tc.cin, err, tc.wantErr)
+			}
+			if !reflect.DeepEqual(got, tc.want) {
+				t.Errorf("Widths(%d) = %v, want %v", tc.cin, got, tc.want)
+			}
+		})
+	}
+}
+
+func TestValidate(t *testing.T) {
+	for _, tc := range []struct {
+		name    string
+		mutate  func(*Config)
+		wantKey string // "" = valid; otherwise the option the error must name
+	}{
+		{"defaults", func(*Config) {}, ""},
+		{"release ignores channels", func(c *Config) { c.ChannelsFrom, c.Channels = FromInput, nil }, ""},
+		{"relu", func(c *Config) { c.Activation = discriminators.ReLU }, ""},
+		{"empty channels", func(c *Config) { c.Channels = nil }, "channels"},
+		{"zero width", func(c *Config) { c.Channels = []int{256, 0, 64} }, "channels[1]"},
+		{"negative width", func(c *Config) { c.Channels = []int{-1} }, "channels[0]"},
+		{"unknown channels_from", func(c *Config) { c.ChannelsFrom = "paper" }, "channels_from"},
+		{"unknown activation", func(c *Config) { c.Activation = "elu" }, "activation"},
+		{"slope out of range", func(c *Config) { c.Slope = 1.5 }, "slope"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			cfg := Config{}.Module().New().(*Config)
+			tc.mutate(cfg)
+			err := cfg.Validate()
+			if tc.wantKey == "" {
+				if err != nil {
+					t.Fatalf("Validate: %v", err)
+				}
+				return
+			}
+			if err == nil || !strings.HasPrefix(err.Error(), tc.wantKey+":") {
+				t.Fatalf("Validate = %v, want an error naming %q", err, tc.wantKey)
+			}
+			if _, err := cfg.NewDiscriminator(2048); err == nil || !strings.Contains(err.Error(), tc.wantKey) {
+				t.Errorf("NewDiscriminator = %v, want the validation error", err)
+			}
+		})
+	}
+}
+
+func TestOptions(t *testing.T) {
+	opts, err := registry.Options("discriminator.discoverer")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]any{
+		"activation":    "leaky_relu",
+		"channels":      []int{256, 128, 64},
+		"channels_from": "list",
+		"slope":         0.2,
+	}
+	if len(opts) != len(want) {
+		t.Errorf("%d options, want %d: %+v", len(opts), len(want), opts)
+	}
+	for _, o := range opts {
+		w, ok := want[o.Key]
+		if !ok {
+			t.Errorf("unexpected option %q", o.Key)
+			continue
+		}
+		if !reflect.DeepEqual(o.Default, w) {
+			t.Errorf("option %s default %v, want %v", o.Key, o.Default, w)
+		}
+		if o.Doc == "" {
+			t.Errorf("option %s has no doc", o.Key)
+		}
+	}
+}
+
+// TestConfigDecoding decodes discoverer blocks from a YAML file the way the trainer does.
+func TestConfigDecoding(t *testing.T) {
+	for _, tc := range []struct {
+		name    string
+		block   string
+		want    Config
+		wantErr string
+	}{
+		{"defaults", "{name: discoverer}", Config{Channels: []int{256, 128, 64}, ChannelsFrom: "list", Activation: "leaky_relu", Slope: 0.2}, ""},
+		{"release relu", "{name: discoverer, channels_from: input, activation: relu}", Config{Channels: []int{256, 128, 64}, ChannelsFrom: "input", Activation: "relu", Slope: 0.2}, ""},
+		{"widths", "{name: discoverer, channels: [32, 16], slope: 0.1}", Config{Channels: []int{32, 16}, ChannelsFrom: "list", Activation: "leaky_relu", Slope: 0.1}, ""},
+		{"unknown key", "{name: discoverer, widths: [32]}", Config{}, "discriminators.discoverer.widths"},
+		{"invalid value", "{name: discoverer, activation: gelu}", Config{}, "activation"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			path := filepath.Join(t.TempDir(), "run.yaml")
+			if err := os.WriteFile(path, []byte("discriminators:\n  discoverer: "+tc.block+"\n"), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			tree, err := config.Load(path, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			mod, err := tree.Component("discriminators.discoverer", "discriminator")
+			if tc.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tc.wantErr) {
+					t.Fatalf("Component = %v, want an error naming %q", err, tc.wantErr)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			got, ok := mod.(*Config)
+			if !ok {
+				t.Fatalf("Component returned %T", mod)
+			}
+			if !reflect.DeepEqual(*got, tc.want) {
+				t.Errorf("decoded %+v, want %+v", *got, tc.want)
+			}
+		})
+	}
+}
+
+// TestForward runs a small discoverer twice in one graph: the second application reuses the
+// weights, the weights follow PyTorch's default init, and gradients reach the input feature
+// (the attention lets P's loss flow through D into f).
+func TestForward(t *testing.T) {
+	const cin = 16
+	net := build(t, cin, func(c *Config) { c.Channels = []int{8, 4} })
+	ctx := context.New().Checked(false)
+	ctx.SetParam(context.ParamInitialSeed, int64(7))
+	data := make([]float32, 2*6*10*cin)
+	for i := range data {
+		data[i] = float32(math.Sin(float64(i) * 0.37))
+	}
+	x := tensors.FromFlatDataAndDimensions(data, 2, 6, 10, cin)
+	withTimeout(t, 60*time.Second, func() {
+		out := context.MustExecOnceN(testBackend(t), ctx, func(ctx *context.Context, x *graph.Node) []*graph.Node {
+			y1 := net.Apply(ctx, x)
+			y2 := net.Apply(ctx, x)
+			grad := graph.Gradient(graph.ReduceAllSum(graph.Square(y1)), x)[0]
+			return []*graph.Node{y1, y2, graph.ReduceAllMax(graph.Abs(grad))}
+		}, x)
+		if d := out[0].Shape().Dimensions; !reflect.DeepEqual(d, []int{2, 6, 10, 1}) {
+			t.Fatalf("output shape %v, want [2 6 10 1]", d)
+		}
+		y1, y2 := tensors.MustCopyFlatData[float32](out[0]), tensors.MustCopyFlatData[float32](out[1])
+		for i := range y1 {
+			if math.IsNaN(float64(y1[i])) || y1[i] != y2[i] {
+				t.Fatalf("output %d: %g and %g, want equal finite values", i, y1[i], y2[i])
+			}
+		}
+		if g := tensors.MustCopyFlatData[float32](out[2])[0]; !(g > 0) {
+			t.Errorf("max |dL/dx| = %g, want > 0", g)
+		}
+	})
+	trainable := 0
+	for v := range ctx.IterVariables() {
+		if v.Trainable {
+			trainable++
+		}
+	}
+	if trainable != 6 {
+		t.Errorf("%d trainable variables after two applications, want 6", trainable)
+	}
+	cinOf := []int{cin, 8, 4}
+	for i := range net.Layers {
+		scope := ctx.In(discriminators.LayerScope(i, len(net.Layers)))
+		bound := 1 / math.Sqrt(float64(9*cinOf[i]))
+		for _, name := range []string{nn.VarWeights, nn.VarBias} {
+			v := scope.GetVariable(name)
+			if v == nil {
+				t.Fatalf("layer %d: variable %s missing", i, name)
+			}
+			val, err := v.Value()
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, w := range tensors.MustCopyFlatData[float32](val) {
+				if math.Abs(float64(w)) > bound {
+					t.Fatalf("layer %d %s: %g outside the torch-default bound ±%g", i, name, w, bound)
+				}
+			}
+		}
+	}
+}
