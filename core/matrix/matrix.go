@@ -1,0 +1,168 @@
+// Package matrix runs experiment matrices: rows (a config, or a config plus overrides) times
+// seeds, each in its own run directory, re-runnable after a crash (finished runs are skipped,
+// interrupted ones resumed), with results aggregated into JSON, CSV and a Markdown table laid
+// out like the paper's tables (class columns, mIoU last).
+package matrix
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+
+	yaml "go.yaml.in/yaml/v3"
+)
+
+// Row is one line of the table.
+type Row struct {
+	Name   string   `yaml:"name"`
+	Label  string   `yaml:"label"`
+	Config string   `yaml:"config"`
+	Set    []string `yaml:"set"`
+}
+
+// Matrix is a matrix file's `matrix:` block.
+type Matrix struct {
+	Name   string  `yaml:"name"`
+	Seeds  []int64 `yaml:"seeds"`
+	OutDir string  `yaml:"out_dir"`
+	Rows   []Row   `yaml:"rows"`
+
+	path string // the matrix file, for messages and relative configs
+}
+
+type file struct {
+	Matrix *Matrix `yaml:"matrix"`
+}
+
+var nameRE = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]*$`)
+
+// Load reads and validates a matrix file. Row configs are resolved relative to it.
+func Load(path string) (*Matrix, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	return Parse(path, b)
+}
+
+// Parse validates a matrix file's bytes; path names it in errors and anchors relative configs.
+func Parse(path string, b []byte) (*Matrix, error) {
+	var f file
+	dec := yaml.NewDecoder(strings.NewReader(string(b)))
+	dec.KnownFields(true)
+	if err := dec.Decode(&f); err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	m := f.Matrix
+	if m == nil {
+		return nil, fmt.Errorf("%s: no matrix: block (a matrix file has matrix: {name, seeds, rows})", path)
+	}
+	m.path = path
+	if m.Name == "" {
+		m.Name = strings.TrimSuffix(filepath.Base(path), filepath.Ext(path))
+	}
+	if !nameRE.MatchString(m.Name) {
+		return nil, fmt.Errorf("%s: matrix.name %q: use letters, digits, '.', '_', '-'", path, m.Name)
+	}
+	if len(m.Seeds) == 0 {
+		m.Seeds = []int64{1}
+	}
+	seen := map[int64]bool{}
+	for _, s := range m.Seeds {
+		if seen[s] {
+			return nil, fmt.Errorf("%s: matrix.seeds: seed %d is listed twice", path, s)
+		}
+		seen[s] = true
+	}
+	if len(m.Rows) == 0 {
+		return nil, fmt.Errorf("%s: matrix.rows: no rows", path)
+	}
+	names := map[string]bool{}
+	for i := range m.Rows {
+		r := &m.Rows[i]
+		key := fmt.Sprintf("matrix.rows[%d]", i)
+		if !nameRE.MatchString(r.Name) {
+			return nil, fmt.Errorf("%s: %s.name %q: use letters, digits, '.', '_', '-'", path, key, r.Name)
+		}
+		if names[r.Name] {
+			return nil, fmt.Errorf("%s: %s.name %q is used twice", path, key, r.Name)
+		}
+		names[r.Name] = true
+		if r.Config == "" {
+			return nil, fmt.Errorf("%s: %s.config: missing", path, key)
+		}
+		if !filepath.IsAbs(r.Config) {
+			r.Config = filepath.Join(filepath.Dir(path), r.Config)
+		}
+		if _, err := os.Stat(r.Config); err != nil {
+			return nil, fmt.Errorf("%s: %s.config: %w", path, key, err)
+		}
+		if r.Label == "" {
+			r.Label = r.Name
+		}
+		for _, s := range r.Set {
+			if !strings.Contains(s, "=") {
+				return nil, fmt.Errorf("%s: %s.set: %q is not key=value", path, key, s)
+			}
+		}
+	}
+	return m, nil
+}
+
+// Path is the matrix file.
+func (m *Matrix) Path() string { return m.path }
+
+// Job is one run of the matrix: a row with a seed.
+type Job struct {
+	Row    Row
+	Seed   int64
+	Config string   // config file
+	Sets   []string // overrides: the row's, the command line's, then seed and name
+	Dir    string   // run directory
+}
+
+// Jobs expands rows x seeds. extraSets (from the command line) apply to every row after the
+// row's own overrides; outDir is where run directories go (default runs/<matrix name>).
+func (m *Matrix) Jobs(outDir string, extraSets []string) []Job {
+	if outDir == "" {
+		outDir = m.OutDir
+	}
+	if outDir == "" {
+		outDir = filepath.Join("runs", m.Name)
+	}
+	var jobs []Job
+	for _, r := range m.Rows {
+		for _, seed := range m.Seeds {
+			sets := append(append(append([]string{}, r.Set...), extraSets...),
+				fmt.Sprintf("seed=%d", seed), fmt.Sprintf("name=%s-seed%d", r.Name, seed))
+			jobs = append(jobs, Job{Row: r, Seed: seed, Config: r.Config, Sets: sets,
+				Dir: filepath.Join(outDir, r.Name, fmt.Sprintf("seed%d", seed))})
+		}
+	}
+	return jobs
+}
+
+// State is how far a job's run directory got.
+type State int
+
+const (
+	NotStarted State = iota // no run directory
+	Partial                 // a run directory without final metrics: resume it
+	Done                    // metrics.json written
+)
+
+// StateOf inspects a job's run directory.
+func StateOf(j Job, metricsFile, configFile string) State {
+	if _, err := os.Stat(filepath.Join(j.Dir, metricsFile)); err == nil {
+		return Done
+	}
+	if _, err := os.Stat(filepath.Join(j.Dir, configFile)); err == nil {
+		return Partial
+	} else if !errors.Is(err, os.ErrNotExist) {
+		return Partial
+	}
+	return NotStarted
+}

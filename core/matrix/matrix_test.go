@@ -1,0 +1,140 @@
+package matrix
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/dast-uda/dast/core/metrics"
+)
+
+func writeMatrix(t *testing.T, body string) string {
+	t.Helper()
+	dir := t.TempDir()
+	for _, f := range []string{"a.yaml", "b.yaml"} {
+		os.WriteFile(filepath.Join(dir, f), []byte("seed: 1\n"), 0o644)
+	}
+	p := filepath.Join(dir, "m.yaml")
+	os.WriteFile(p, []byte(body), 0o644)
+	return p
+}
+
+func TestParseErrors(t *testing.T) {
+	tests := []struct{ body, want string }{
+		{"rows: []", "field rows not found"},
+		{"matrix: {name: x}", "no rows"},
+		{"matrix: {rows: [{name: r, config: missing.yaml}]}", "missing.yaml"},
+		{"matrix: {rows: [{name: r, config: a.yaml}, {name: r, config: b.yaml}]}", "used twice"},
+		{"matrix: {seeds: [1, 1], rows: [{name: r, config: a.yaml}]}", "listed twice"},
+		{"matrix: {rows: [{name: r, config: a.yaml, set: [nokey]}]}", "not key=value"},
+		{"matrix: {rows: [{name: r, config: a.yaml, colour: red}]}", "colour"},
+	}
+	for _, tt := range tests {
+		_, err := Load(writeMatrix(t, tt.body))
+		if err == nil || !strings.Contains(err.Error(), tt.want) {
+			t.Errorf("%s: error %v, want %q", tt.body, err, tt.want)
+		}
+	}
+}
+
+func TestJobsExpandRowsTimesSeeds(t *testing.T) {
+	m, err := Load(writeMatrix(t, "matrix: {name: t3, seeds: [1, 2], rows: [{name: a, config: a.yaml, set: [x=1]}, {name: b, config: b.yaml}]}"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	jobs := m.Jobs("out", []string{"train.iterations=2"})
+	if len(jobs) != 4 {
+		t.Fatalf("%d jobs, want 4", len(jobs))
+	}
+	j := jobs[1]
+	if j.Row.Name != "a" || j.Seed != 2 || j.Dir != filepath.Join("out", "a", "seed2") {
+		t.Errorf("job 1 = %+v", j)
+	}
+	want := []string{"x=1", "train.iterations=2", "seed=2", "name=a-seed2"}
+	if strings.Join(j.Sets, " ") != strings.Join(want, " ") {
+		t.Errorf("sets %v, want %v", j.Sets, want)
+	}
+}
+
+// fakeMetrics stands for a finished run: mIoU = base + seed.
+func fakeMetrics(miou float64) *metrics.Metrics {
+	return &metrics.Metrics{MIoU: miou, NumClasses: 2, PerClass: []metrics.ClassIoU{{Name: "road", IoU: miou + 1}, {Name: "car", IoU: miou - 1}}}
+}
+
+func TestRunnerSkipsDoneResumesPartialAndAggregates(t *testing.T) {
+	m, err := Load(writeMatrix(t, "matrix: {seeds: [1, 2, 3], rows: [{name: base, config: a.yaml}, {name: better, config: b.yaml}]}"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := t.TempDir()
+	jobs := m.Jobs(out, nil)
+	// base seed 1 finished earlier; better seed 1 was interrupted.
+	os.MkdirAll(jobs[0].Dir, 0o755)
+	metrics.WriteJSON(filepath.Join(jobs[0].Dir, "metrics.json"), *fakeMetrics(11))
+	os.MkdirAll(jobs[3].Dir, 0o755)
+	os.WriteFile(filepath.Join(jobs[3].Dir, "config.yaml"), nil, 0o644)
+
+	var ran, resumed []string
+	run := func(_ context.Context, j Job, resume bool) (*metrics.Metrics, error) {
+		ran = append(ran, j.Dir)
+		if resume {
+			resumed = append(resumed, j.Dir)
+		}
+		if j.Row.Name == "better" && j.Seed == 3 {
+			return nil, errors.New("boom")
+		}
+		base := 10.0
+		if j.Row.Name == "better" {
+			base = 20
+		}
+		mm := fakeMetrics(base + float64(j.Seed))
+		metrics.WriteJSON(filepath.Join(j.Dir, "metrics.json"), *mm)
+		return mm, nil
+	}
+	for _, j := range jobs {
+		os.MkdirAll(j.Dir, 0o755)
+	}
+	os.Remove(filepath.Join(jobs[3].Dir, "metrics.json"))
+	r := &Runner{Matrix: m, Jobs: jobs, OutDir: out, Run: run, MetricsFile: "metrics.json", ConfigFile: "config.yaml"}
+	res, err := r.Execute(context.Background())
+	if err == nil || !strings.Contains(err.Error(), "better seed 3") {
+		t.Fatalf("error %v, want the failed run named", err)
+	}
+	if len(ran) != 5 {
+		t.Errorf("ran %d jobs, want 5 (one was done)", len(ran))
+	}
+	if len(resumed) != 1 || resumed[0] != jobs[3].Dir {
+		t.Errorf("resumed %v, want only %s", resumed, jobs[3].Dir)
+	}
+	if got := *res.Rows[0].MeanMIoU; got != 12 {
+		t.Errorf("base mean %v, want 12 (11, 12, 13)", got)
+	}
+	if got := *res.Rows[0].StdMIoU; got != 1 {
+		t.Errorf("base std %v, want 1", got)
+	}
+	if res.Rows[1].Finished != 2 || *res.Rows[1].MeanMIoU != 21.5 {
+		t.Errorf("better row %+v, want 2 finished with mean 21.5", res.Rows[1])
+	}
+	if strings.Join(res.Classes, ",") != "road,car" {
+		t.Errorf("classes %v", res.Classes)
+	}
+	md, _ := os.ReadFile(filepath.Join(out, ResultsMarkdown))
+	for _, want := range []string{"| method | road | car | mIoU |", "| base | 13.0 | 11.0 | 12.0 ± 1.0 |", "| better | 22.5 | 20.5 | 21.5 ± 0.7 |"} {
+		if !strings.Contains(string(md), want) {
+			t.Errorf("markdown lacks %q:\n%s", want, md)
+		}
+	}
+	var parsed Results
+	js, _ := os.ReadFile(filepath.Join(out, ResultsJSON))
+	if err := json.Unmarshal(js, &parsed); err != nil || len(parsed.Rows) != 2 || parsed.Rows[1].Seeds[2].Error != "boom" {
+		t.Errorf("results.json: %v %+v", err, parsed)
+	}
+	csv, _ := os.ReadFile(filepath.Join(out, ResultsCSV))
+	if !strings.HasPrefix(string(csv), "row,label,seed,road,car,miou,error\n") || !strings.Contains(string(csv), "base,base,mean,13.0000,11.0000,12.0000,") {
+		t.Errorf("results.csv:\n%s", csv)
+	}
+}

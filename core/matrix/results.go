@@ -1,0 +1,206 @@
+package matrix
+
+import (
+	"bytes"
+	"encoding/csv"
+	"encoding/json"
+	"fmt"
+	"math"
+	"strconv"
+	"strings"
+
+	"github.com/dast-uda/dast/core/metrics"
+)
+
+// SeedResult is one run's outcome.
+type SeedResult struct {
+	Seed     int64               `json:"seed"`
+	Dir      string              `json:"dir"`
+	MIoU     *float64            `json:"miou"`
+	PerClass map[string]*float64 `json:"per_class,omitempty"`
+	Error    string              `json:"error,omitempty"`
+}
+
+// RowResult aggregates a row over its seeds (mean and sample standard deviation over the seeds
+// that finished).
+type RowResult struct {
+	Name      string              `json:"name"`
+	Label     string              `json:"label"`
+	Seeds     []SeedResult        `json:"seeds"`
+	MeanMIoU  *float64            `json:"miou_mean"`
+	StdMIoU   *float64            `json:"miou_std"`
+	ClassMean map[string]*float64 `json:"per_class_mean"`
+	Finished  int                 `json:"finished"`
+}
+
+// Results is results.json.
+type Results struct {
+	Matrix  string      `json:"matrix"`
+	Classes []string    `json:"classes"` // class columns: every class with an IoU in some run
+	Rows    []RowResult `json:"rows"`
+}
+
+// Outcome is what a job produced: metrics, or the error that stopped it.
+type Outcome struct {
+	Job     Job
+	Metrics *metrics.Metrics
+	Err     error
+}
+
+// Aggregate builds the results of a matrix from its jobs' outcomes, in row order.
+func Aggregate(m *Matrix, outcomes []Outcome) Results {
+	res := Results{Matrix: m.Name}
+	classSeen := map[string]bool{}
+	for _, row := range m.Rows {
+		rr := RowResult{Name: row.Name, Label: row.Label, ClassMean: map[string]*float64{}}
+		var mious []float64
+		perClass := map[string][]float64{}
+		for _, o := range outcomes {
+			if o.Job.Row.Name != row.Name {
+				continue
+			}
+			sr := SeedResult{Seed: o.Job.Seed, Dir: o.Job.Dir}
+			if o.Err != nil {
+				sr.Error = o.Err.Error()
+			} else if o.Metrics != nil {
+				sr.PerClass = map[string]*float64{}
+				if !math.IsNaN(o.Metrics.MIoU) {
+					v := o.Metrics.MIoU
+					sr.MIoU = &v
+					mious = append(mious, v)
+				}
+				for _, c := range o.Metrics.PerClass {
+					if math.IsNaN(c.IoU) {
+						sr.PerClass[c.Name] = nil
+						continue
+					}
+					v := c.IoU
+					sr.PerClass[c.Name] = &v
+					perClass[c.Name] = append(perClass[c.Name], v)
+					if !classSeen[c.Name] {
+						classSeen[c.Name] = true
+						res.Classes = append(res.Classes, c.Name)
+					}
+				}
+			}
+			rr.Seeds = append(rr.Seeds, sr)
+		}
+		rr.Finished = len(mious)
+		if len(mious) > 0 {
+			mean, std := meanStd(mious)
+			rr.MeanMIoU, rr.StdMIoU = &mean, &std
+		}
+		for name, vs := range perClass {
+			mean, _ := meanStd(vs)
+			rr.ClassMean[name] = &mean
+		}
+		res.Rows = append(res.Rows, rr)
+	}
+	// Class columns in the dataset's class order, as the first finished run listed them.
+	order := map[string]int{}
+	for _, o := range outcomes {
+		if o.Metrics != nil {
+			for i, c := range o.Metrics.PerClass {
+				if _, ok := order[c.Name]; !ok {
+					order[c.Name] = i
+				}
+			}
+		}
+	}
+	sortByOrder(res.Classes, order)
+	return res
+}
+
+func sortByOrder(names []string, order map[string]int) {
+	for i := 1; i < len(names); i++ {
+		for j := i; j > 0 && order[names[j]] < order[names[j-1]]; j-- {
+			names[j], names[j-1] = names[j-1], names[j]
+		}
+	}
+}
+
+// meanStd returns the mean and the sample standard deviation (0 for one value).
+func meanStd(v []float64) (float64, float64) {
+	var sum float64
+	for _, x := range v {
+		sum += x
+	}
+	mean := sum / float64(len(v))
+	if len(v) < 2 {
+		return mean, 0
+	}
+	var ss float64
+	for _, x := range v {
+		ss += (x - mean) * (x - mean)
+	}
+	return mean, math.Sqrt(ss / float64(len(v)-1))
+}
+
+// JSON renders results.json.
+func (r Results) JSON() ([]byte, error) { return json.MarshalIndent(r, "", "  ") }
+
+// CSV renders results.csv: one line per row and seed, plus a "mean" line per row.
+func (r Results) CSV() ([]byte, error) {
+	var buf bytes.Buffer
+	w := csv.NewWriter(&buf)
+	header := append([]string{"row", "label", "seed"}, r.Classes...)
+	header = append(header, "miou", "error")
+	w.Write(header)
+	num := func(p *float64) string {
+		if p == nil {
+			return ""
+		}
+		return strconv.FormatFloat(*p, 'f', 4, 64)
+	}
+	for _, row := range r.Rows {
+		for _, s := range row.Seeds {
+			line := []string{row.Name, row.Label, strconv.FormatInt(s.Seed, 10)}
+			for _, c := range r.Classes {
+				line = append(line, num(s.PerClass[c]))
+			}
+			w.Write(append(line, num(s.MIoU), s.Error))
+		}
+		line := []string{row.Name, row.Label, "mean"}
+		for _, c := range r.Classes {
+			line = append(line, num(row.ClassMean[c]))
+		}
+		w.Write(append(line, num(row.MeanMIoU), ""))
+	}
+	w.Flush()
+	return buf.Bytes(), w.Error()
+}
+
+// Markdown renders the table in the paper's layout: one line per row, the per-class IoU
+// (mean over seeds) in columns, mIoU (mean ± std over seeds) last.
+func (r Results) Markdown() string {
+	var b strings.Builder
+	b.WriteString("| method |")
+	for _, c := range r.Classes {
+		b.WriteString(" " + c + " |")
+	}
+	b.WriteString(" mIoU |\n|---|")
+	for range r.Classes {
+		b.WriteString("---:|")
+	}
+	b.WriteString("---:|\n")
+	for _, row := range r.Rows {
+		b.WriteString("| " + row.Label + " |")
+		for _, c := range r.Classes {
+			if v := row.ClassMean[c]; v != nil {
+				fmt.Fprintf(&b, " %.1f |", *v)
+			} else {
+				b.WriteString(" – |")
+			}
+		}
+		switch {
+		case row.MeanMIoU == nil:
+			b.WriteString(" – |\n")
+		case row.Finished > 1:
+			fmt.Fprintf(&b, " %.1f ± %.1f |\n", *row.MeanMIoU, *row.StdMIoU)
+		default:
+			fmt.Fprintf(&b, " %.1f |\n", *row.MeanMIoU)
+		}
+	}
+	b.WriteString("\nIoU per class and mIoU in %, mean over seeds; ± is the sample standard deviation over seeds.\n")
+	return b.String()
+}
