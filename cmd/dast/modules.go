@@ -1,0 +1,12 @@
+package main
+
+// The components linked into dast: each package registers its modules in init. Add a
+// package here to make its modules available to configs and 'dast registry'.
+import (
+	_ "github.com/dast-uda/dast/backbones/small"
+	_ "github.com/dast-uda/dast/datasets/synthetic"
+	_ "github.com/dast-uda/dast/discriminators/corrector"
+	_ "github.com/dast-uda/dast/discriminators/discoverer"
+	_ "github.com/dast-uda/dast/objectives"
+	_ "github.com/dast-uda/dast/strategies/sourceonly"
+)
