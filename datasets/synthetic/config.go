@@ -22,6 +22,9 @@ const (
 	Val   = "val"
 )
 
+// MaxShift is the largest accepted Config.Shift.
+const MaxShift = 2
+
 // MinSide is the smallest accepted image height or width.
 const MinSide = 16
 
@@ -33,8 +36,9 @@ type Config struct {
 	Height int    `koanf:"height"` // image height in pixels
 	Width  int    `koanf:"width"`  // image width in pixels
 	Seed   int64  `koanf:"seed"`   // base seed; images also depend on domain, split and index
-	// Shift is the strength of the domain gap, in (0, 1]: the target style is blended from
-	// the source style (0) to the full target style (1, the default). The source ignores it.
+	// Shift is the strength of the domain gap, in (0, 2]: the target style is blended from
+	// the source style (0) to the full target style (1, the default); above 1 it extrapolates
+	// past the target style (a wider gap). The source domain ignores it.
 	Shift float64 `koanf:"shift"`
 }
 
@@ -56,8 +60,8 @@ func (c Config) Validate() error {
 		return fmt.Errorf("synthetic: height %d: want %d..4096", c.Height, MinSide)
 	case c.Width < MinSide || c.Width > 4096:
 		return fmt.Errorf("synthetic: width %d: want %d..4096", c.Width, MinSide)
-	case !(c.Shift > 0 && c.Shift <= 1):
-		return fmt.Errorf("synthetic: shift %v: want 0 < shift <= 1 (1 = full target style)", c.Shift)
+	case !(c.Shift > 0 && c.Shift <= MaxShift):
+		return fmt.Errorf("synthetic: shift %v: want 0 < shift <= %v (1 = the target style)", c.Shift, MaxShift)
 	}
 	return nil
 }

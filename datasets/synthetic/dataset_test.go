@@ -25,7 +25,8 @@ func TestConfigValidate(t *testing.T) {
 		{"huge width", func(c *Config) { c.Width = 100000 }, "width"},
 		{"half shift", func(c *Config) { c.Shift = 0.5 }, ""},
 		{"zero shift", func(c *Config) { c.Shift = 0 }, "shift"},
-		{"shift above 1", func(c *Config) { c.Shift = 1.5 }, "shift"},
+		{"extrapolated shift", func(c *Config) { c.Shift = 1.5 }, ""},
+		{"shift above the maximum", func(c *Config) { c.Shift = 2.5 }, "shift"},
 	}
 	for _, tt := range tests {
 		cfg := DefaultConfig()

@@ -5,22 +5,32 @@ import (
 	"image/png"
 	"os"
 	"path/filepath"
+	"strconv"
 	"testing"
 
 	"github.com/dast-uda/dast/datasets/classes"
 )
 
 // TestWriteExamples writes, when DAST_SYNTH_EXAMPLES names a directory, a mosaic per domain of
-// images beside their colourised labels, enlarged 3x, for looking at.
+// images beside their colourised labels, enlarged 3x, for looking at. DAST_SYNTH_SHIFT sets
+// the target's shift (default 1); the file names carry it.
 func TestWriteExamples(t *testing.T) {
 	dir := os.Getenv("DAST_SYNTH_EXAMPLES")
 	if dir == "" {
 		t.Skip("set DAST_SYNTH_EXAMPLES=DIR to write example mosaics")
 	}
 	const n, zoom = 6, 3
+	shift, suffix := 1.0, ""
+	if v := os.Getenv("DAST_SYNTH_SHIFT"); v != "" {
+		var err error
+		if shift, err = strconv.ParseFloat(v, 64); err != nil {
+			t.Fatalf("DAST_SYNTH_SHIFT: %v", err)
+		}
+		suffix = "_shift" + v
+	}
 	for _, domain := range []string{Source, Target} {
 		cfg := DefaultConfig()
-		cfg.Domain, cfg.Size = domain, n
+		cfg.Domain, cfg.Size, cfg.Shift = domain, n, shift
 		d, err := New(cfg)
 		if err != nil {
 			t.Fatal(err)
@@ -48,7 +58,7 @@ func TestWriteExamples(t *testing.T) {
 				}
 			}
 		}
-		path := filepath.Join(dir, "synthetic_"+domain+".png")
+		path := filepath.Join(dir, "synthetic_"+domain+suffix+".png")
 		f, err := os.Create(path)
 		if err != nil {
 			t.Fatal(err)

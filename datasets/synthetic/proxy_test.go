@@ -14,10 +14,10 @@ import (
 )
 
 // The proxy below stands in for "a small CNN" when tuning the benchmark without one: a
-// one-hidden-layer MLP on local features (colour, box means at two scales, local contrast,
-// gradients, row position), fit on one domain and scored on the target val split.
+// one-hidden-layer MLP on local features (colour, box means at three scales, local contrast,
+// gradients, row position, and a 21x21 context), fit on one domain and scored on the target val split.
 
-const proxyFeatures = 15
+const proxyFeatures = 21
 
 // pixelFeatures computes proxyFeatures values per pixel of s.
 func pixelFeatures(s datasets.Sample) [][proxyFeatures]float32 {
@@ -69,6 +69,12 @@ func pixelFeatures(s datasets.Sample) [][proxyFeatures]float32 {
 			f[12] = float32(4 * box(x, y, 2, 6))
 			f[13] = float32(y)/float32(h) - 0.5
 			f[14] = 1
+			for k := 0; k < 3; k++ {
+				f[15+k] = float32(box(x, y, 10, k) - 0.5)
+			}
+			f[18] = float32(8 * math.Sqrt(max(0, box(x, y, 8, 4)-box(x, y, 8, 3)*box(x, y, 8, 3))))
+			f[19] = float32(4 * box(x, y, 8, 5))
+			f[20] = float32(4 * box(x, y, 8, 6))
 		}
 	}
 	return out

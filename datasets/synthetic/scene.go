@@ -115,7 +115,7 @@ func render(r *rand.Rand, st *style, w, h int) (*canvas, float32) {
 	s.walkB = W * (0.12 + 0.14*r.Float32())
 	salt := r.Uint64()
 	if r.Float32() < st.hazeProb {
-		s.haze = st.hazeLo + (st.hazeHi-st.hazeLo)*r.Float32()
+		s.haze = min(1, max(0, st.hazeLo+(st.hazeHi-st.hazeLo)*r.Float32()))
 	}
 
 	blocks := roadside(r, st, s, w)

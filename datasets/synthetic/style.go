@@ -128,7 +128,7 @@ func styleOf(domain string, shift float64) *style {
 	return sourceStyle()
 }
 
-// blend returns the style a fraction f of the way from a to b: colours, amounts, counts and
+// blend returns the style a fraction f of the way from a to b (f > 1 extrapolates past b): colours, amounts, counts and
 // photometry interpolate linearly, palettes element-wise (a's palette cycled to b's length),
 // and discrete choices (lane marks, bricks, window stripes, blur) follow b from f >= 0.5.
 func blend(a, b *style, f float32) *style {
@@ -168,9 +168,9 @@ func blend(a, b *style, f float32) *style {
 		pole: c(a.pole, b.pole), signs: p(a.signs, b.signs), cars: p(a.cars, b.cars), glass: c(a.glass, b.glass),
 		cloths: p(a.cloths, b.cloths), pants: p(a.pants, b.pants), skins: p(a.skins, b.skins),
 
-		carsMean: d(a.carsMean, b.carsMean), peopleMean: d(a.peopleMean, b.peopleMean),
-		treesMean: d(a.treesMean, b.treesMean), polesMean: d(a.polesMean, b.polesMean),
-		objScale: s(a.objScale, b.objScale),
+		carsMean: max(0.1, d(a.carsMean, b.carsMean)), peopleMean: max(0.1, d(a.peopleMean, b.peopleMean)),
+		treesMean: max(0.1, d(a.treesMean, b.treesMean)), polesMean: max(0.1, d(a.polesMean, b.polesMean)),
+		objScale: max(0.3, s(a.objScale, b.objScale)),
 
 		hazeProb: s(a.hazeProb, b.hazeProb), hazeLo: s(a.hazeLo, b.hazeLo), hazeHi: s(a.hazeHi, b.hazeHi),
 		hazeSky: c(a.hazeSky, b.hazeSky),
