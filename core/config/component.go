@@ -96,18 +96,86 @@ func moduleNames(kind string) string {
 
 // Validate checks the whole configuration before any compute: the fixed part (Root) and every
 // component block present, each resolved with its kind (data.* -> dataset, discriminators.* ->
-// discriminator, segmentor, strategy).
+// discriminator, segmentor, strategy). Blocks nested in a component's options (a Block field,
+// such as a strategy's objective) are resolved too when present in the configuration: their
+// kind is the field's `kind:"..."` tag, else its key when that is a registered kind.
 func (t *Tree) Validate() error {
 	r, err := t.Root()
 	if err != nil {
 		return err
 	}
 	for _, path := range t.blockPaths(r) {
-		if _, err := t.Component(path, KindOf(path)); err != nil {
+		if err := t.validateBlock(path, KindOf(path)); err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+// validateBlock resolves the block at path and, recursively, its nested blocks.
+func (t *Tree) validateBlock(path, kind string) error {
+	mod, err := t.Component(path, kind)
+	if err != nil {
+		return err
+	}
+	kinds := make(map[string]bool)
+	for _, k := range registry.Kinds() {
+		kinds[k] = true
+	}
+	v := reflect.ValueOf(mod).Elem()
+	fields := make(map[string]reflect.Value)
+	structFields(v, fields)
+	tags := make(map[string]string)
+	nestedKinds(v.Type(), tags)
+	for _, key := range sortedKeys(toAnyValues(fields)) {
+		if fields[key].Type() != blockType {
+			continue
+		}
+		sub := join(path, key)
+		k := tags[key]
+		if k == "" && kinds[key] {
+			k = key
+		}
+		if k == "" || !t.Has(sub) {
+			continue
+		}
+		if err := t.validateBlock(sub, k); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+var blockType = reflect.TypeFor[Block]()
+
+// nestedKinds maps the keys of struct type st's fields to their `kind` tags.
+func nestedKinds(st reflect.Type, out map[string]string) {
+	for i := range st.NumField() {
+		f := st.Field(i)
+		key, squash, ok := fieldKey(f)
+		if !ok {
+			continue
+		}
+		if squash {
+			ft := f.Type
+			if ft.Kind() == reflect.Pointer {
+				ft = ft.Elem()
+			}
+			nestedKinds(ft, out)
+			continue
+		}
+		if k := f.Tag.Get("kind"); k != "" {
+			out[key] = k
+		}
+	}
+}
+
+func toAnyValues(m map[string]reflect.Value) map[string]any {
+	out := make(map[string]any, len(m))
+	for k, v := range m {
+		out[k] = v
+	}
+	return out
 }
 
 // KindOf returns the registry kind of the component block at path: "dataset" under data,

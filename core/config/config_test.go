@@ -37,9 +37,34 @@ func (fakeDisc) Module() registry.Info {
 	return registry.Info{ID: "discriminator.fake", New: func() registry.Module { return &fakeDisc{} }}
 }
 
+// fakeObj is an objective module with one option.
+type fakeObj struct {
+	Margin float64 `koanf:"margin"`
+}
+
+func (fakeObj) Module() registry.Info {
+	return registry.Info{ID: "objective.fakeobj", New: func() registry.Module { return &fakeObj{} }}
+}
+
+// fakeStrat is a strategy with nested component blocks.
+type fakeStrat struct {
+	Objective Block   `koanf:"objective"`
+	Critic    Block   `koanf:"critic" kind:"discriminator"`
+	Other     Block   `koanf:"other"`
+	Lambda    float64 `koanf:"lambda"`
+}
+
+func (fakeStrat) Module() registry.Info {
+	return registry.Info{ID: "strategy.fakestrat", New: func() registry.Module {
+		return &fakeStrat{Objective: Block{"name": "fakeobj"}}
+	}}
+}
+
 func init() {
 	registry.Register(fakeSeg{})
 	registry.Register(fakeDisc{})
+	registry.Register(fakeObj{})
+	registry.Register(fakeStrat{})
 }
 
 // memFS returns a reader over in-memory files.
@@ -275,8 +300,8 @@ func TestComponent(t *testing.T) {
 		{file: "segmentor: {widths: [1]}\n", path: "segmentor", kind: "segmentor",
 			wantErr: "configs/x.yaml: segmentor.name: missing module name (available: fake)"},
 		{file: "seed: 1\n", path: "segmentor", kind: "segmentor", wantErr: "segmentor: missing segmentor block"},
-		{file: "strategy: {name: dast}\n", path: "strategy", kind: "strategy",
-			wantErr: `configs/x.yaml: strategy.name: unknown module "strategy.dast": no strategy is registered`},
+		{file: "data: {source: {name: dast}}\n", path: "data.source", kind: "dataset",
+			wantErr: `configs/x.yaml: data.source.name: unknown module "dataset.dast": no dataset is registered`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.file+strings.Join(tt.sets, " "), func(t *testing.T) {
@@ -310,6 +335,11 @@ func TestValidate(t *testing.T) {
 		{"segmentor: {name: fake}\ndiscriminators: {corrector: {name: fake, x: 1}}\n", "configs/x.yaml: discriminators.corrector.x: unknown key"},
 		{"data: {source: {name: synthetic}}\n", `configs/x.yaml: data.source.name: unknown module "dataset.synthetic"`},
 		{"train: {log_every: 0}\n", "configs/x.yaml: train.log_every: must be >= 1"},
+		{"strategy: {name: fakestrat, objective: {name: fakeobj, margin: 1}, critic: {name: fake}, other: {x: 1}}\n", ""},
+		{"strategy: {name: fakestrat, lambda: 0.1}\n", ""},
+		{"strategy: {name: fakestrat, objective: {name: fakeob}}\n", `configs/x.yaml: strategy.objective.name: unknown objective "fakeob" (available: fakeobj); did you mean "fakeobj"?`},
+		{"strategy: {name: fakestrat, objective: {name: fakeobj, margn: 1}}\n", "configs/x.yaml: strategy.objective.margn: unknown key (known: margin)"},
+		{"strategy: {name: fakestrat, critic: {name: fakeobj}}\n", `configs/x.yaml: strategy.critic.name: unknown discriminator "fakeobj"`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.file, func(t *testing.T) {
