@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/dast-uda/dast/core/attention"
 	"github.com/dast-uda/dast/core/backend"
 	"github.com/dast-uda/dast/core/config"
 	"github.com/dast-uda/dast/core/model"
@@ -325,5 +326,47 @@ func TestForward(t *testing.T) {
 				}
 			}
 		}
+	}
+}
+
+// TestAttentionThroughD wires the discoverer into the attention as the strategies do,
+// f' = attention.Apply(f, attention.Alpha(D(f)), stop), and checks the gradient of
+// sum(f' * probe) with respect to f: with stopGradient it is exactly probe*(1+alpha); without
+// (the release's default) a second path runs through D, so it differs.
+func TestAttentionThroughD(t *testing.T) {
+	const cin = 8
+	net := build(t, cin, func(c *Config) { c.Channels = []int{4} })
+	n := 1 * 5 * 7 * cin
+	data, probe := make([]float32, n), make([]float32, n)
+	for i := range data {
+		data[i] = float32(math.Sin(float64(i)*0.73)) * 2
+		probe[i] = float32(math.Cos(float64(i) * 0.29))
+	}
+	x := tensors.FromFlatDataAndDimensions(data, 1, 5, 7, cin)
+	p := tensors.FromFlatDataAndDimensions(probe, 1, 5, 7, cin)
+	for _, stop := range []bool{true, false} {
+		ctx := context.New().Checked(false)
+		ctx.SetParam(context.ParamInitialSeed, int64(3))
+		var grad, alpha []float32
+		withTimeout(t, 60*time.Second, func() {
+			out := context.MustExecOnceN(testBackend(t), ctx, func(ctx *context.Context, f, probe *graph.Node) []*graph.Node {
+				a := attention.Alpha(net.Apply(ctx, f))
+				y := attention.Apply(f, a, stop)
+				return []*graph.Node{graph.Gradient(graph.ReduceAllSum(graph.Mul(y, probe)), f)[0], a}
+			}, x, p)
+			grad, alpha = tensors.MustCopyFlatData[float32](out[0]), tensors.MustCopyFlatData[float32](out[1])
+		})
+		var maxDiff float64
+		for i := range grad {
+			want := float64(probe[i]) * (1 + float64(alpha[i/cin]))
+			maxDiff = max(maxDiff, math.Abs(float64(grad[i])-want))
+		}
+		if stop && maxDiff > 1e-5 {
+			t.Errorf("stopGradient: dL/df differs from probe*(1+alpha) by up to %g, want equal", maxDiff)
+		}
+		if !stop && maxDiff < 1e-4 {
+			t.Errorf("no stopGradient: dL/df equals probe*(1+alpha) (max diff %g), want a contribution through D", maxDiff)
+		}
+		t.Logf("stopGradient=%v: max |dL/df - probe*(1+alpha)| = %.3g", stop, maxDiff)
 	}
 }
