@@ -5,8 +5,10 @@ backward (gradient of the sum of the outputs with respect to all weights and bia
 Prints key-value lines that convbench parses:
   torch_version <v>
   torch_threads <n>
-  torch_step_s <seconds per step, median of the timed steps>
-  torch_maxrss_mb <peak resident memory, MiB>
+  torch_step_s <wall seconds per step, median of the timed steps>
+  torch_cpu_s <process CPU seconds per step, median>
+  torch_maxrss_mb <getrusage peak resident memory, MiB>
+  torch_vmhwm_mb <peak resident memory of this process image (VmHWM), MiB>
 """
 import argparse
 import resource
@@ -46,16 +48,28 @@ def main():
 
     for _ in range(args.warmup):
         step()
-    times = []
+    times, cpu = [], []
     for _ in range(args.steps):
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), time.process_time()
         step()
         times.append(time.perf_counter() - t0)
+        cpu.append(time.process_time() - c0)
     print("torch_version", torch.__version__)
     print("torch_threads", torch.get_num_threads())
     print("torch_step_s", statistics.median(times))
-    # ru_maxrss is in KiB on Linux.
+    print("torch_cpu_s", statistics.median(cpu))
+    # ru_maxrss is in KiB on Linux. It survives exec: a peer started by a large process reports
+    # at least that process's size, so VmHWM (this image's own peak) is printed too.
     print("torch_maxrss_mb", resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
+    print("torch_vmhwm_mb", vmhwm_mb())
+
+
+def vmhwm_mb():
+    with open("/proc/self/status") as f:
+        for line in f:
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    return float("nan")
 
 
 if __name__ == "__main__":

@@ -188,43 +188,67 @@ func linearWithGradient(x *graph.Node, fwd, bwd func(*graph.Node) *graph.Node) *
 	return graph.Add(y, graph.Sub(z, graph.StopGradient(z)))
 }
 
-// transform2D applies the square matrix m along axes 0 and 1 of x [k,k,...]: m x mᵀ.
+// transform2D applies the square k x k matrix m along axes 0 and 1 of x [k,k,...]: m x mᵀ.
+// It works on the k*k contiguous slices x[i,j] (cheap axis-0 slices of a reshaped x): a row
+// pass then a column pass of elementwise combinations, and one concatenation at the end.
 func transform2D(x *graph.Node, m [][]float64) *graph.Node {
-	return applyAlongAxis(applyAlongAxis(x, 0, m), 1, m)
+	dims := x.Shape().Dimensions
+	k := dims[0]
+	flat := graph.Reshape(x, append([]int{k * k}, dims[2:]...)...)
+	p := make([]*graph.Node, k*k) // p[i*k+j] = x[i,j]
+	for i := range p {
+		p[i] = graph.SliceAxis(flat, 0, graph.AxisRange(i, i+1))
+	}
+	// Row pass: t[r][j] = Σ_i m[r][i] p[i][j].
+	t := make([]*graph.Node, k*k)
+	col := make([]*graph.Node, k)
+	for j := range k {
+		for i := range k {
+			col[i] = p[i*k+j]
+		}
+		for r := range k {
+			t[r*k+j] = combine(col, m[r])
+		}
+	}
+	// Column pass: y[r][s] = Σ_j m[s][j] t[r][j].
+	y := make([]*graph.Node, k*k)
+	for r := range k {
+		for s := range k {
+			y[r*k+s] = combine(t[r*k:(r+1)*k], m[s])
+		}
+	}
+	var zero *graph.Node
+	for i := range y {
+		if y[i] == nil {
+			if zero == nil {
+				zero = graph.ZerosLike(p[0])
+			}
+			y[i] = zero
+		}
+	}
+	return graph.Reshape(graph.Concatenate(y, 0), dims...)
 }
 
-// applyAlongAxis returns y with y[r] = Σ_c m[r][c] x[c] along axis, using slices and
-// elementwise adds (zero coefficients skipped, ±1 without multiplication).
-func applyAlongAxis(x *graph.Node, axis int, m [][]float64) *graph.Node {
-	n := x.Shape().Dimensions[axis]
-	pieces := make([]*graph.Node, n)
-	for c := range n {
-		pieces[c] = graph.SliceAxis(x, axis, graph.AxisRange(c, c+1))
-	}
-	out := make([]*graph.Node, len(m))
-	for r, row := range m {
-		var acc *graph.Node
-		for c, coef := range row {
-			if coef == 0 {
-				continue
-			}
-			switch {
-			case acc == nil && coef == 1:
-				acc = pieces[c]
-			case acc == nil:
-				acc = graph.MulScalar(pieces[c], coef)
-			case coef == 1:
-				acc = graph.Add(acc, pieces[c])
-			case coef == -1:
-				acc = graph.Sub(acc, pieces[c])
-			default:
-				acc = graph.Add(acc, graph.MulScalar(pieces[c], coef))
-			}
+// combine returns Σ_c coef[c]*pieces[c] with elementwise ops, skipping zero coefficients and nil
+// (zero) pieces and multiplying only by coefficients other than ±1. It returns nil for zero.
+func combine(pieces []*graph.Node, coef []float64) *graph.Node {
+	var acc *graph.Node
+	for c, a := range coef {
+		if a == 0 || pieces[c] == nil {
+			continue
 		}
-		if acc == nil {
-			acc = graph.ZerosLike(pieces[0])
+		switch {
+		case acc == nil && a == 1:
+			acc = pieces[c]
+		case acc == nil:
+			acc = graph.MulScalar(pieces[c], a)
+		case a == 1:
+			acc = graph.Add(acc, pieces[c])
+		case a == -1:
+			acc = graph.Sub(acc, pieces[c])
+		default:
+			acc = graph.Add(acc, graph.MulScalar(pieces[c], a))
 		}
-		out[r] = acc
 	}
-	return graph.Concatenate(out, axis)
+	return acc
 }

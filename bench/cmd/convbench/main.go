@@ -30,6 +30,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/dast-uda/dast/core/nn"
@@ -101,37 +102,47 @@ func run(steps, warmup int, mode, impl string, compare, runTorch, quiet bool) er
 		fmt.Printf("network: 4 x conv3x3 %v ReLU, dilation %v, batch %d, %dx%d, fwd+bwd %.1f GFLOP/step; GOMAXPROCS=%d\n",
 			channels, dilations, batch, size, size, flops/1e9, runtime.GOMAXPROCS(0))
 	}
-	goStep, err := timeGo(steps, warmup, mode, convImpl)
-	if err != nil {
-		return err
-	}
-	if quiet {
-		fmt.Printf("go_step_s %g\n", goStep)
-		return nil
-	}
-	fmt.Printf("go     backend=go:%s impl=%s: %.3f s/step, %.1f GFLOP/s, peak RSS %s\n",
-		mode, impl, goStep, flops/goStep/1e9, peakRSS())
-
-	var torchStep float64
+	// The peer runs first, while this process is still small: getrusage's maxrss is inherited
+	// across fork and exec.
+	var torchStep, torchCPU float64
 	var torchErr error
-	if runTorch {
+	var torchLine string
+	if runTorch && !quiet {
 		var info map[string]string
 		info, torchErr = runPeer(steps, warmup)
 		if torchErr == nil {
 			torchStep, torchErr = strconv.ParseFloat(info["torch_step_s"], 64)
+			torchCPU, _ = strconv.ParseFloat(info["torch_cpu_s"], 64)
 		}
 		if torchErr == nil {
 			rss, _ := strconv.ParseFloat(info["torch_maxrss_mb"], 64)
-			fmt.Printf("torch  %s CPU threads=%s: %.3f s/step, %.1f GFLOP/s, peak RSS %.0f MiB\n",
-				info["torch_version"], info["torch_threads"], torchStep, flops/torchStep/1e9, rss)
+			hwm, _ := strconv.ParseFloat(info["torch_vmhwm_mb"], 64)
+			torchLine = fmt.Sprintf("torch  %s CPU threads=%s: %.3f s/step (CPU %.3f s/step), %.1f GFLOP/s, peak RSS %.0f MiB (maxrss; VmHWM %.0f MiB)",
+				info["torch_version"], info["torch_threads"], torchStep, torchCPU, flops/torchStep/1e9, rss, hwm)
 		} else {
-			fmt.Printf("torch  unavailable: %v\n", torchErr)
+			torchLine = fmt.Sprintf("torch  unavailable: %v", torchErr)
 		}
+	}
+	goStep, goCPU, err := timeGo(steps, warmup, mode, convImpl)
+	if err != nil {
+		return err
+	}
+	if quiet {
+		fmt.Printf("go_step_s %g\ngo_cpu_s %g\n", goStep, goCPU)
+		return nil
+	}
+	fmt.Printf("go     backend=go:%s impl=%s: %.3f s/step (CPU %.3f s/step), %.1f GFLOP/s, peak RSS %s (VmHWM)\n",
+		mode, impl, goStep, goCPU, flops/goStep/1e9, peakRSS())
+	if torchLine != "" {
+		fmt.Println(torchLine)
+	}
+	if load, err := os.ReadFile("/proc/loadavg"); err == nil {
+		fmt.Printf("load   %s", load)
 	}
 
 	if compare {
 		for _, m := range []string{"ops_sequential", "parallelism=-1", ""} {
-			s, err := timeChild(steps, warmup, m, impl)
+			s, c, err := timeChild(steps, warmup, m, impl)
 			name := m
 			if name == "" {
 				name = "default"
@@ -140,10 +151,11 @@ func run(steps, warmup int, mode, impl string, compare, runTorch, quiet bool) er
 				fmt.Printf("mode   go:%s: %v\n", name, err)
 				continue
 			}
-			fmt.Printf("mode   go:%s: %.3f s/step, %.1f GFLOP/s\n", name, s, flops/s/1e9)
+			fmt.Printf("mode   go:%s: %.3f s/step (CPU %.3f s/step), %.1f GFLOP/s\n", name, s, c, flops/s/1e9)
 		}
 	}
 	if runTorch && torchErr == nil {
+		fmt.Printf("cpu_ratio %.3f\n", goCPU/torchCPU)
 		fmt.Printf("ratio %.3f\n", goStep/torchStep)
 	} else {
 		fmt.Printf("ratio unavailable (no PyTorch timing)\n")
@@ -152,11 +164,11 @@ func run(steps, warmup int, mode, impl string, compare, runTorch, quiet bool) er
 }
 
 // timeGo builds the network's gradient on the pure-Go backend and returns the median seconds
-// per step over `steps` timed runs.
-func timeGo(steps, warmup int, mode string, impl nn.ConvImpl) (float64, error) {
+// per step over `steps` timed runs, and the median process CPU seconds per step.
+func timeGo(steps, warmup int, mode string, impl nn.ConvImpl) (wall, cpu float64, err error) {
 	backend, err := simplego.New(mode)
 	if err != nil {
-		return 0, fmt.Errorf("pure-Go backend %q: %w", mode, err)
+		return 0, 0, fmt.Errorf("pure-Go backend %q: %w", mode, err)
 	}
 	defer backend.Finalize()
 	rng := rand.New(rand.NewPCG(1, 2))
@@ -173,24 +185,35 @@ func timeGo(steps, warmup int, mode string, impl nn.ConvImpl) (float64, error) {
 		return graph.Gradient(graph.ReduceAllSum(h), params...)
 	})
 	if err != nil {
-		return 0, fmt.Errorf("build network: %w", err)
+		return 0, 0, fmt.Errorf("build network: %w", err)
 	}
-	var times []float64
+	var times, cpus []float64
 	for i := range warmup + steps {
-		t0 := time.Now()
+		t0, c0 := time.Now(), cpuSeconds()
 		outs, err := exec.Exec(args...)
 		if err != nil {
-			return 0, fmt.Errorf("step %d: %w", i, err)
+			return 0, 0, fmt.Errorf("step %d: %w", i, err)
 		}
 		for _, o := range outs {
 			o.FinalizeAll()
 		}
 		if i >= warmup {
 			times = append(times, time.Since(t0).Seconds())
+			cpus = append(cpus, cpuSeconds()-c0)
 		}
 	}
 	slices.Sort(times)
-	return times[len(times)/2], nil
+	slices.Sort(cpus)
+	return times[len(times)/2], cpus[len(cpus)/2], nil
+}
+
+// cpuSeconds is this process's user+system CPU time.
+func cpuSeconds() float64 {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return float64(ru.Utime.Nano()+ru.Stime.Nano()) / 1e9
 }
 
 // randTensor returns a float32 tensor of N(0, std²) values.
@@ -224,11 +247,11 @@ func peakRSS() string {
 }
 
 // timeChild runs this program again for one backend mode (with a time limit: the default
-// parallel mode can deadlock on 2 cores) and returns its seconds per step.
-func timeChild(steps, warmup int, mode, impl string) (float64, error) {
+// parallel mode can deadlock on 2 cores) and returns its wall and CPU seconds per step.
+func timeChild(steps, warmup int, mode, impl string) (wall, cpu float64, err error) {
 	self, err := os.Executable()
 	if err != nil {
-		return 0, err
+		return 0, 0, err
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
@@ -238,13 +261,15 @@ func timeChild(steps, warmup int, mode, impl string) (float64, error) {
 	cmd.Stderr = &stderr
 	out, err := cmd.Output()
 	if ctx.Err() != nil {
-		return 0, fmt.Errorf("no result within 5 minutes (deadlock?)")
+		return 0, 0, fmt.Errorf("no result within 5 minutes (deadlock?)")
 	}
 	if err != nil {
-		return 0, fmt.Errorf("%w: %s", err, strings.TrimSpace(stderr.String()))
+		return 0, 0, fmt.Errorf("%w: %s", err, strings.TrimSpace(stderr.String()))
 	}
 	kv := parseKV(out)
-	return strconv.ParseFloat(kv["go_step_s"], 64)
+	cpu, _ = strconv.ParseFloat(kv["go_cpu_s"], 64)
+	wall, err = strconv.ParseFloat(kv["go_step_s"], 64)
+	return wall, cpu, err
 }
 
 // runPeer runs bench/convbench_peer.py with /usr/bin/python3, installing Debian's
