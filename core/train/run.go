@@ -322,7 +322,7 @@ func (t *trainer) loop(ctx stdctx.Context, start int) (*Result, error) {
 			t.log.Info("val", zap.Int("it", done), zap.Float64("miou", m.MIoU))
 		}
 	}
-	if lastSaved != total && (total > start || start == 0) {
+	if lastSaved != total && total > start {
 		path, err := t.save(total)
 		if err != nil {
 			return res, err

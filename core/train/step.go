@@ -71,19 +71,11 @@ func (s *Step) SegmentorGroups() []optim.Group {
 // SegmentorGroups splits the trainable variables under the segmentor scope into backbone and
 // head groups.
 func SegmentorGroups(ctx *context.Context, seg model.Segmentor, headMult float64) []optim.Group {
-	root := "/" + SegmentorScope
-	var heads []string
-	for _, h := range seg.HeadScopes() {
-		heads = append(heads, root+"/"+h)
-	}
 	var body, head []*context.Variable
-	for v := range ctx.IterVariables() {
-		if !v.Trainable || !inScope(v.Scope(), root) {
-			continue
-		}
+	for _, v := range TrainableUnder(ctx, "/"+SegmentorScope) {
 		isHead := false
-		for _, h := range heads {
-			if inScope(v.Scope(), h) {
+		for _, h := range seg.HeadScopes() {
+			if inScope(v.Scope(), "/"+SegmentorScope+"/"+h) {
 				isHead = true
 			}
 		}
@@ -96,14 +88,38 @@ func SegmentorGroups(ctx *context.Context, seg model.Segmentor, headMult float64
 	return []optim.Group{{Vars: body, LRMult: 1}, {Vars: head, LRMult: headMult}}
 }
 
+// TrainableUnder lists the trainable variables in scope (absolute, "/name") and below it.
+func TrainableUnder(ctx *context.Context, scope string) []*context.Variable {
+	var out []*context.Variable
+	for v := range ctx.IterVariables() {
+		if v.Trainable && inScope(v.Scope(), scope) {
+			out = append(out, v)
+		}
+	}
+	return out
+}
+
 func inScope(scope, root string) bool {
 	return scope == root || strings.HasPrefix(scope, root+"/")
+}
+
+// LRScale is the poly decay factor (1 - it/horizon)^power shared by every optimizer of a step.
+func (s *Step) LRScale() *graph.Node {
+	return optim.Poly(s.Iter, s.Train.Horizon(), s.Train.PolyPower)
+}
+
+// SegmentorOptimizer is the segmentor's SGD (momentum, weight decay; state under seg_opt).
+func (s *Step) SegmentorOptimizer() optim.Optimizer {
+	return optim.NewSGD(optim.SGDConfig{LR: s.Train.LR, Momentum: s.Train.Momentum, WeightDecay: s.Train.WeightDecay}, SegOptScope)
+}
+
+// DiscriminatorOptimizer is a discriminator's Adam (disc_lr, disc_beta1/2), state under scope.
+func (s *Step) DiscriminatorOptimizer(scope string) optim.Optimizer {
+	return optim.NewAdam(optim.AdamConfig{LR: s.Train.DiscLR, Beta1: s.Train.DiscBeta1, Beta2: s.Train.DiscBeta2}, scope)
 }
 
 // UpdateSegmentor adds the segmentor's SGD update for loss (momentum, weight decay, poly LR
 // over train.poly_horizon, head multiplier). Only segmentor variables change.
 func (s *Step) UpdateSegmentor(loss *graph.Node) {
-	groups := s.SegmentorGroups()
-	opt := optim.NewSGD(optim.SGDConfig{LR: s.Train.LR, Momentum: s.Train.Momentum, WeightDecay: s.Train.WeightDecay}, SegOptScope)
-	optim.Minimize(s.Ctx, opt, loss, groups, optim.Poly(s.Iter, s.Train.Horizon(), s.Train.PolyPower))
+	optim.Minimize(s.Ctx, s.SegmentorOptimizer(), loss, s.SegmentorGroups(), s.LRScale())
 }
