@@ -39,11 +39,27 @@ func (t *Tree) Has(path string) bool {
 // into the result, then runs its Validate method if it has one. Errors name the key and the
 // file it came from. The caller type-asserts the result to the kind's interface.
 func (t *Tree) Component(path, kind string) (registry.Module, error) {
-	d := decoder{t}
 	v, ok := t.get(path)
 	if !ok || v == nil {
 		return nil, &Error{Key: path, Msg: fmt.Sprintf("missing %s block", kind)}
 	}
+	return t.build(path, kind, v)
+}
+
+// ComponentOf is Component for a block already decoded into a module's options, typically
+// a Block field whose default applies when the configuration omits it (a strategy's
+// objective, say). path is where the block lives in the configuration; errors name it and
+// its source.
+func (t *Tree) ComponentOf(path, kind string, b Block) (registry.Module, error) {
+	if b == nil {
+		return nil, &Error{Source: t.Source(path), Key: path, Msg: fmt.Sprintf("missing %s block", kind)}
+	}
+	return t.build(path, kind, map[string]any(b))
+}
+
+// build resolves block value v found at path as a module of kind.
+func (t *Tree) build(path, kind string, v any) (registry.Module, error) {
+	d := decoder{t}
 	block, ok := v.(map[string]any)
 	if !ok {
 		return nil, d.errorf(path, "expected a %s block {name: ..., ...}, got %s", kind, describe(v))
@@ -96,25 +112,26 @@ func moduleNames(kind string) string {
 
 // Validate checks the whole configuration before any compute: the fixed part (Root) and every
 // component block present, each resolved with its kind (data.* -> dataset, discriminators.* ->
-// discriminator, segmentor, strategy). Blocks nested in a component's options (a Block field,
-// such as a strategy's objective) are resolved too when present in the configuration: their
-// kind is the field's `kind:"..."` tag, else its key when that is a registered kind.
+// discriminator, segmentor, strategy). Blocks nested in a component's options (non-nil Block
+// fields after decoding, defaults included, such as a strategy's objective) are resolved too:
+// their kind is the field's `kind:"..."` tag, else its key when that is a registered kind.
 func (t *Tree) Validate() error {
 	r, err := t.Root()
 	if err != nil {
 		return err
 	}
 	for _, path := range t.blockPaths(r) {
-		if err := t.validateBlock(path, KindOf(path)); err != nil {
+		v, _ := t.get(path)
+		if err := t.validateBlock(path, KindOf(path), v); err != nil {
 			return err
 		}
 	}
 	return nil
 }
 
-// validateBlock resolves the block at path and, recursively, its nested blocks.
-func (t *Tree) validateBlock(path, kind string) error {
-	mod, err := t.Component(path, kind)
+// validateBlock resolves block value v at path and, recursively, its nested blocks.
+func (t *Tree) validateBlock(path, kind string, v any) error {
+	mod, err := t.build(path, kind, v)
 	if err != nil {
 		return err
 	}
@@ -122,11 +139,11 @@ func (t *Tree) validateBlock(path, kind string) error {
 	for _, k := range registry.Kinds() {
 		kinds[k] = true
 	}
-	v := reflect.ValueOf(mod).Elem()
+	sv := reflect.ValueOf(mod).Elem()
 	fields := make(map[string]reflect.Value)
-	structFields(v, fields)
+	structFields(sv, fields)
 	tags := make(map[string]string)
-	nestedKinds(v.Type(), tags)
+	nestedKinds(sv.Type(), tags)
 	for _, key := range sortedKeys(toAnyValues(fields)) {
 		if fields[key].Type() != blockType {
 			continue
@@ -136,10 +153,11 @@ func (t *Tree) validateBlock(path, kind string) error {
 		if k == "" && kinds[key] {
 			k = key
 		}
-		if k == "" || !t.Has(sub) {
+		b := fields[key].Interface().(Block)
+		if k == "" || b == nil {
 			continue
 		}
-		if err := t.validateBlock(sub, k); err != nil {
+		if err := t.validateBlock(sub, k, map[string]any(b)); err != nil {
 			return err
 		}
 	}

@@ -340,6 +340,8 @@ func TestValidate(t *testing.T) {
 		{"strategy: {name: fakestrat, objective: {name: fakeob}}\n", `configs/x.yaml: strategy.objective.name: unknown objective "fakeob" (available: fakeobj); did you mean "fakeobj"?`},
 		{"strategy: {name: fakestrat, objective: {name: fakeobj, margn: 1}}\n", "configs/x.yaml: strategy.objective.margn: unknown key (known: margin)"},
 		{"strategy: {name: fakestrat, critic: {name: fakeobj}}\n", `configs/x.yaml: strategy.critic.name: unknown discriminator "fakeobj"`},
+		{"strategy: {name: fakestrat, objective: null}\n", ""},
+		{"strategy: {name: fakestrat}\n", ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.file, func(t *testing.T) {
@@ -422,5 +424,50 @@ func TestHasAndKindOf(t *testing.T) {
 		if got := KindOf(path); got != want {
 			t.Errorf("KindOf(%s) = %s, want %s", path, got, want)
 		}
+	}
+}
+
+// brokenDefault is a strategy whose default nested block names no registered module.
+type brokenDefault struct {
+	Objective Block `koanf:"objective"`
+}
+
+func (brokenDefault) Module() registry.Info {
+	return registry.Info{ID: "strategy.brokendefault", New: func() registry.Module {
+		return &brokenDefault{Objective: Block{"name": "nosuch"}}
+	}}
+}
+
+func init() { registry.Register(brokenDefault{}) }
+
+func TestNestedDefaults(t *testing.T) {
+	files := map[string]string{"configs/x.yaml": "strategy: {name: fakestrat}\n", "configs/y.yaml": "strategy: {name: brokendefault}\n"}
+	tree, err := load("configs/x.yaml", nil, memFS(files))
+	if err != nil {
+		t.Fatal(err)
+	}
+	mod, err := tree.Component("strategy", "strategy")
+	if err != nil {
+		t.Fatal(err)
+	}
+	st := mod.(*fakeStrat)
+	obj, err := tree.ComponentOf("strategy.objective", "objective", st.Objective)
+	if err != nil {
+		t.Fatalf("ComponentOf(default objective): %v", err)
+	}
+	if _, ok := obj.(*fakeObj); !ok {
+		t.Errorf("ComponentOf = %T, want *fakeObj", obj)
+	}
+	_, err = tree.ComponentOf("strategy.critic", "discriminator", st.Critic)
+	if err == nil || err.Error() != "configs/x.yaml: strategy.critic: missing discriminator block" {
+		t.Errorf("ComponentOf(nil block) error = %v", err)
+	}
+	tree, err = load("configs/y.yaml", nil, memFS(files))
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = tree.Validate()
+	if err == nil || !strings.Contains(err.Error(), `strategy.objective.name: unknown objective "nosuch"`) {
+		t.Errorf("Validate with a broken default: %v", err)
 	}
 }
