@@ -28,7 +28,7 @@ import (
 const baseKey = "base"
 
 // Tree is a loaded configuration: the merged YAML of a file, its bases and the --set
-// overrides, with the origin of every leaf value.
+// overrides, with the origin of every leaf value. A Tree is not safe for concurrent use.
 type Tree struct {
 	path  string            // the file given to Load
 	files []string          // the base chain, most basic first
