@@ -1,6 +1,8 @@
 package nn
 
 import (
+	"slices"
+
 	"github.com/gomlx/gomlx/pkg/core/graph"
 	"github.com/gomlx/gomlx/pkg/core/tensors"
 )
@@ -148,8 +150,8 @@ func convWinograd(x, w *graph.Node, o ConvOpts) *graph.Node {
 	// Input tiles d [6,6,T,Cin] -> V = Bᵀ d B.
 	d := graph.Reshape(gatherRows(withFillRow(x, 0), t.inputIndices(o)), 6, 6, nt, cin)
 	v := linearWithGradient(d,
-		func(d *graph.Node) *graph.Node { return transform2D(d, winoBT) },
-		func(dv *graph.Node) *graph.Node { return transform2D(dv, transpose(winoBT)) })
+		func(d *graph.Node) *graph.Node { return transform2D(d, combineBT) },
+		func(dv *graph.Node) *graph.Node { return transform2D(dv, combineB) })
 	// Kernel U = G g Gᵀ: [36, Cin, Cout] (small: a product with a constant 36x9 matrix).
 	u := graph.DotGeneral(kron(g, x, winoG), []int{1}, nil, graph.Reshape(w, 9, cin, cout), []int{0}, nil)
 	// Per tile element, a [T,Cin] x [Cin,Cout] product: M [36, T, Cout].
@@ -158,8 +160,8 @@ func convWinograd(x, w *graph.Node, o ConvOpts) *graph.Node {
 	// Output tiles Y = Aᵀ M A, kept 6x6 (rows and columns 4, 5 are zero) so that the transform
 	// keeps its input's shape; then gathered back to pixels.
 	y := linearWithGradient(m,
-		func(m *graph.Node) *graph.Node { return transform2D(m, winoATPadded) },
-		func(dy *graph.Node) *graph.Node { return transform2D(dy, transpose(winoATPadded)) })
+		func(m *graph.Node) *graph.Node { return transform2D(m, combineAT) },
+		func(dy *graph.Node) *graph.Node { return transform2D(dy, combineA) })
 	y = graph.Reshape(y, 36*nt, cout)
 	return graph.Reshape(gatherRows(y, t.outputIndices(o)), t.n, t.ho, t.wo, cout)
 }
@@ -188,10 +190,25 @@ func linearWithGradient(x *graph.Node, fwd, bwd func(*graph.Node) *graph.Node) *
 	return graph.Add(y, graph.Sub(z, graph.StopGradient(z)))
 }
 
-// transform2D applies the square k x k matrix m along axes 0 and 1 of x [k,k,...]: m x mᵀ.
+// combiner maps the k pieces x[0..k-1] along one axis to the k pieces of m·x for a fixed k x k
+// matrix m; a nil result piece stands for zeros.
+type combiner func(x []*graph.Node) []*graph.Node
+
+// matrixCombiner is the generic combiner of the matrix m (reference for the hand-written ones).
+func matrixCombiner(m [][]float64) combiner {
+	return func(x []*graph.Node) []*graph.Node {
+		out := make([]*graph.Node, len(m))
+		for r := range m {
+			out[r] = combine(x, m[r])
+		}
+		return out
+	}
+}
+
+// transform2D applies the combiner's k x k matrix m along axes 0 and 1 of x [k,k,...]: m x mᵀ.
 // It works on the k*k contiguous slices x[i,j] (cheap axis-0 slices of a reshaped x): a row
 // pass then a column pass of elementwise combinations, and one concatenation at the end.
-func transform2D(x *graph.Node, m [][]float64) *graph.Node {
+func transform2D(x *graph.Node, m combiner) *graph.Node {
 	dims := x.Shape().Dimensions
 	k := dims[0]
 	flat := graph.Reshape(x, append([]int{k * k}, dims[2:]...)...)
@@ -206,16 +223,18 @@ func transform2D(x *graph.Node, m [][]float64) *graph.Node {
 		for i := range k {
 			col[i] = p[i*k+j]
 		}
-		for r := range k {
-			t[r*k+j] = combine(col, m[r])
+		for r, v := range m(col) {
+			t[r*k+j] = v
 		}
 	}
-	// Column pass: y[r][s] = Σ_j m[s][j] t[r][j].
+	// Column pass: y[r][s] = Σ_j m[s][j] t[r][j]; rows that are all zero stay zero.
 	y := make([]*graph.Node, k*k)
 	for r := range k {
-		for s := range k {
-			y[r*k+s] = combine(t[r*k:(r+1)*k], m[s])
+		row := t[r*k : (r+1)*k]
+		if !slices.ContainsFunc(row, func(n *graph.Node) bool { return n != nil }) {
+			continue
 		}
+		copy(y[r*k:(r+1)*k], m(row))
 	}
 	var zero *graph.Node
 	for i := range y {
@@ -227,6 +246,63 @@ func transform2D(x *graph.Node, m [][]float64) *graph.Node {
 		}
 	}
 	return graph.Reshape(graph.Concatenate(y, 0), dims...)
+}
+
+// The hand-written combiners below share common subexpressions; each equals matrixCombiner of
+// its matrix (tested).
+
+// combineBT is Bᵀ (input transform).
+func combineBT(d []*graph.Node) []*graph.Node {
+	sub, add, mul := graph.Sub, graph.Add, graph.MulScalar[float64]
+	t3 := sub(d[4], d[2])
+	t1 := sub(d[4], mul(d[2], 4))
+	t2 := sub(d[3], mul(d[1], 4))
+	t4 := mul(sub(d[3], d[1]), 2)
+	return []*graph.Node{
+		add(mul(sub(d[0], d[2]), 4), t3), // 4d0 - 5d2 + d4
+		add(t1, t2),                      // -4d1 - 4d2 + d3 + d4
+		sub(t1, t2),                      // 4d1 - 4d2 - d3 + d4
+		add(t3, t4),                      // -2d1 - d2 + 2d3 + d4
+		sub(t3, t4),                      // 2d1 - d2 - 2d3 + d4
+		sub(sub(d[5], d[3]), mul(t4, 2)), // 4d1 - 5d3 + d5
+	}
+}
+
+// combineB is B = (Bᵀ)ᵀ (gradient of the input transform).
+func combineB(v []*graph.Node) []*graph.Node {
+	sub, add, mul := graph.Sub, graph.Add, graph.MulScalar[float64]
+	s12, d12 := add(v[1], v[2]), sub(v[1], v[2])
+	s34, q := add(v[3], v[4]), mul(sub(v[3], v[4]), 2)
+	return []*graph.Node{
+		mul(v[0], 4),
+		sub(mul(sub(v[5], d12), 4), q),            // -4v1 + 4v2 - 2v3 + 2v4 + 4v5
+		sub(sub(mul(v[0], -5), mul(s12, 4)), s34), // -5v0 - 4v1 - 4v2 - v3 - v4
+		sub(add(d12, q), mul(v[5], 5)),            // v1 - v2 + 2v3 - 2v4 - 5v5
+		add(add(v[0], s12), s34),                  // v0 + v1 + v2 + v3 + v4
+		v[5],
+	}
+}
+
+// combineAT is Aᵀ padded to 6 outputs (output transform; outputs 4 and 5 are zero).
+func combineAT(m []*graph.Node) []*graph.Node {
+	sub, add, mul := graph.Sub, graph.Add, graph.MulScalar[float64]
+	a, b := add(m[1], m[2]), sub(m[1], m[2])
+	c, e := add(m[3], m[4]), sub(m[3], m[4])
+	return []*graph.Node{
+		add(add(m[0], a), c),
+		add(b, mul(e, 2)),
+		add(a, mul(c, 4)),
+		add(add(b, mul(e, 8)), m[5]),
+		nil, nil,
+	}
+}
+
+// combineA is the transpose of the padded Aᵀ (gradient of the output transform).
+func combineA(y []*graph.Node) []*graph.Node {
+	sub, add, mul := graph.Sub, graph.Add, graph.MulScalar[float64]
+	p, q := add(y[0], y[2]), add(y[1], y[3])
+	p2, q2 := add(y[0], mul(y[2], 4)), add(mul(y[1], 2), mul(y[3], 8))
+	return []*graph.Node{y[0], add(p, q), sub(p, q), add(p2, q2), sub(p2, q2), y[3]}
 }
 
 // combine returns Σ_c coef[c]*pieces[c] with elementwise ops, skipping zero coefficients and nil
