@@ -92,6 +92,26 @@ func TestConv2DForward(t *testing.T) {
 	}
 }
 
+// TestConvNativeForward checks the XLA path's ConvGeneral axis configuration on the pure-Go
+// backend, where ConvGeneral runs forward (without a gradient).
+func TestConvNativeForward(t *testing.T) {
+	rng := rand.New(rand.NewPCG(20, 21))
+	for _, c := range convCases {
+		t.Run(c.name, func(t *testing.T) {
+			in := c.inputs(rng)
+			want, _, _ := directConv(flat64(in[0]), flat64(in[1]), c.n, c.h, c.w, c.cin, c.kh, c.kw, c.cout, c.o)
+			withTimeout(t, time.Minute, func() {
+				y := graph.MustExecOnce(testBackend(t), func(x, w *graph.Node) *graph.Node {
+					return Conv2DWith(x, w, nil, c.o, ConvNative)
+				}, in[0], in[1])
+				if e := relErr(flat64(y), want); e > 1e-10 {
+					t.Errorf("relative error %.3g vs direct loop", e)
+				}
+			})
+		})
+	}
+}
+
 func TestConv2DGradient(t *testing.T) {
 	rng := rand.New(rand.NewPCG(3, 4))
 	for _, c := range convCases {

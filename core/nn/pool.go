@@ -51,12 +51,7 @@ func MaxPool2D(x *graph.Node, o PoolOpts) *graph.Node {
 	}
 	s := o.stride()
 	if isXLA(x.Graph()) {
-		// Extra bottom/right padding makes room for ceil-mode windows.
-		extraH := max(0, (ho-1)*s+o.Kernel-(h+2*o.Pad))
-		extraW := max(0, (wo-1)*s+o.Kernel-(w+2*o.Pad))
-		return graph.MaxPool(x).ChannelsAxis(images.ChannelsLast).
-			WindowPerAxis(o.Kernel, o.Kernel).StridePerAxis(s, s).
-			PaddingPerDim([][2]int{{o.Pad, o.Pad + extraH}, {o.Pad, o.Pad + extraW}}).Done()
+		return maxPoolNative(x, o)
 	}
 	k := o.Kernel
 	fill := int32(n * h * w)
@@ -80,4 +75,17 @@ func MaxPool2D(x *graph.Node, o PoolOpts) *graph.Node {
 	}
 	win := gatherRows(withFillRow(x, math.Inf(-1)), tensors.FromFlatDataAndDimensions(idx, len(idx), 1))
 	return graph.ReduceMax(graph.Reshape(win, n, ho, wo, k*k, c), 3)
+}
+
+// maxPoolNative is graph.MaxPool (the XLA path: the pure-Go backend has no gradient for it),
+// with extra bottom/right padding to make room for ceil-mode windows.
+func maxPoolNative(x *graph.Node, o PoolOpts) *graph.Node {
+	d := x.Shape().Dimensions
+	s := o.stride()
+	ho, wo := o.OutputSize(d[1]), o.OutputSize(d[2])
+	extraH := max(0, (ho-1)*s+o.Kernel-(d[1]+2*o.Pad))
+	extraW := max(0, (wo-1)*s+o.Kernel-(d[2]+2*o.Pad))
+	return graph.MaxPool(x).ChannelsAxis(images.ChannelsLast).
+		WindowPerAxis(o.Kernel, o.Kernel).StridePerAxis(s, s).
+		PaddingPerDim([][2]int{{o.Pad, o.Pad + extraH}, {o.Pad, o.Pad + extraW}}).Done()
 }

@@ -87,6 +87,23 @@ func TestMaxPool2D(t *testing.T) {
 	}
 }
 
+// TestMaxPoolNativeForward checks the XLA path (graph.MaxPool with ceil-mode padding) forward
+// on the pure-Go backend.
+func TestMaxPoolNativeForward(t *testing.T) {
+	rng := rand.New(rand.NewPCG(22, 23))
+	for _, c := range poolCases {
+		t.Run(c.name, func(t *testing.T) {
+			x := randTensor(rng, c.n, c.h, c.w, c.c)
+			withTimeout(t, time.Minute, func() {
+				y := graph.MustExecOnce(testBackend(t), func(x *graph.Node) *graph.Node { return maxPoolNative(x, c.o) }, x)
+				if e := relErr(flat64(y), refMaxPool(flat64(x), c.n, c.h, c.w, c.c, c.o)); e > 1e-12 {
+					t.Errorf("relative error %.3g", e)
+				}
+			})
+		})
+	}
+}
+
 // refResize is a direct 2-D loop of PyTorch's bilinear interpolation on NHWC data.
 func refResize(x []float64, n, h, w, c, oh, ow int, ac bool) []float64 {
 	src := func(o, in, out int) (int, int, float64) {
