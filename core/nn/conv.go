@@ -107,7 +107,8 @@ func chooseConv(x, w *graph.Node, o ConvOpts) ConvImpl {
 		return ConvNative
 	}
 	d := w.Shape().Dimensions
-	if winogradApplies(d[0], d[1], o) && d[2] >= winogradMinCin {
+	if winogradApplies(d[0], d[1], o) && d[2] >= winogradMinChannels && d[3] >= winogradMinChannels &&
+		winogradTileUse(x.Shape().Dimensions[1], x.Shape().Dimensions[2], o) >= 0.5 {
 		return ConvWinograd
 	}
 	return ConvIm2Col

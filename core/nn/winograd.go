@@ -11,9 +11,9 @@ import (
 // Y = Aᵀ [(G g Gᵀ) ⊙ (Bᵀ d B)] A, with interpolation points 0, ±1, ±2, ∞.
 // That is 36 multiplications per channel pair for 16 outputs instead of 144.
 
-// winogradMinCin is the smallest input-channel count for which ConvAuto uses Winograd: with
-// fewer channels the tile transforms cost more than they save.
-const winogradMinCin = 16
+// winogradMinChannels is the smallest input and output channel count for which ConvAuto uses
+// Winograd: with fewer channels the tile transforms cost more than they save.
+const winogradMinChannels = 16
 
 var (
 	winoBT = [][]float64{
@@ -44,6 +44,24 @@ var (
 func winogradApplies(kh, kw int, o ConvOpts) bool {
 	o = o.normalized()
 	return kh == 3 && kw == 3 && o.StrideH == 1 && o.StrideW == 1
+}
+
+// winogradTileUse is the fraction of the 4x4 tiles' outputs that are real outputs of a stride-1
+// 3x3 convolution of an h x w input (large dilations on small maps waste most of each tile).
+func winogradTileUse(h, w int, o ConvOpts) float64 {
+	o = o.normalized()
+	ho, wo := o.OutputSize(h, w, 3, 3)
+	covered := func(n, d int) int {
+		c := 0
+		for r := 0; r < d && r < n; r++ {
+			c += 4 * ((n - r + d - 1) / d / 4)
+			if ((n-r+d-1)/d)%4 != 0 {
+				c += 4
+			}
+		}
+		return c
+	}
+	return float64(ho*wo) / float64(covered(ho, o.DilationH)*covered(wo, o.DilationW))
 }
 
 // kron returns the Kronecker product of a (r x c) with itself as a constant of the graph's

@@ -1,6 +1,7 @@
 package nn
 
 import (
+	"math"
 	"math/rand/v2"
 	"testing"
 	"time"
@@ -55,5 +56,21 @@ func TestCombiners(t *testing.T) {
 				t.Errorf("hand-written combiner vs loops: relative error %.3g", e)
 			}
 		})
+	}
+}
+
+func TestWinogradTileUse(t *testing.T) {
+	for _, tc := range []struct {
+		h, w, d int
+		want    float64
+	}{
+		{128, 128, 1, 1},
+		{128, 128, 2, 1},
+		{6, 6, 1, 36.0 / 64}, // 2x2 tiles of 4 for 6 outputs per axis
+		{65, 129, 24, 65.0 * 129 / (24 * 4 * 24 * 8)},
+	} {
+		if got := winogradTileUse(tc.h, tc.w, SamePad(3, 1, tc.d)); math.Abs(got-tc.want) > 1e-12 {
+			t.Errorf("winogradTileUse(%d, %d, d=%d) = %g, want %g", tc.h, tc.w, tc.d, got, tc.want)
+		}
 	}
 }
