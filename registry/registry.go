@@ -102,7 +102,31 @@ func Options(id string) ([]Option, error) {
 	if err != nil {
 		return nil, err
 	}
-	return optionsOf(info.New())
+	cfg := info.New()
+	if l, ok := cfg.(OptionLister); ok {
+		return l.ListOptions(), nil
+	}
+	return optionsOf(cfg)
+}
+
+// OptionLister is implemented by modules whose options are not (only) the fields of their
+// config struct, such as plugin modules whose option schema comes from another process.
+// Options returns ListOptions instead of reflecting the struct.
+type OptionLister interface {
+	ListOptions() []Option
+}
+
+// Unregister removes module id, registered at run time by TryRegister, so that a plugin host
+// that stops its plugins leaves no module pointing at a dead process. It reports whether id
+// was registered.
+func Unregister(id string) bool { return std.remove(id) }
+
+func (r *registry) remove(id string) bool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	_, ok := r.mods[id]
+	delete(r.mods, id)
+	return ok
 }
 
 func (r *registry) add(m Module) error {
