@@ -295,3 +295,20 @@ func (s *Snapshot) Verify(ctx *context.Context) error {
 	}
 	return nil
 }
+
+// VerifyUsed checks that every variable of ctx was loaded from the snapshot (a subset of it may
+// be used, as inference uses only the model's weights): a variable the snapshot lacks would
+// otherwise run with its random initial value.
+func (s *Snapshot) VerifyUsed(ctx *context.Context) error {
+	var missing []string
+	ctx.EnumerateVariables(func(v *context.Variable) {
+		if !s.used[v.ScopeAndName()] {
+			missing = append(missing, v.ScopeAndName())
+		}
+	})
+	if len(missing) > 0 {
+		sort.Strings(missing)
+		return fmt.Errorf("checkpoint %s lacks %s: it is not a checkpoint of this model", s.Path, strings.Join(missing, ", "))
+	}
+	return nil
+}

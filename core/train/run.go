@@ -13,6 +13,7 @@ import (
 	"github.com/dast-uda/dast/core/backend"
 	"github.com/dast-uda/dast/core/checkpoint"
 	"github.com/dast-uda/dast/core/metrics"
+	"github.com/dast-uda/dast/core/runinfo"
 	"github.com/dast-uda/dast/datasets"
 	"github.com/gomlx/gomlx/backends"
 	"github.com/gomlx/gomlx/pkg/core/dtypes"
@@ -24,7 +25,7 @@ import (
 
 // Files of a run directory.
 const (
-	ConfigFile     = "config.yaml"  // the fully resolved config
+	ConfigFile     = runinfo.ConfigFile // the fully resolved config
 	MetricsFile    = "metrics.json" // final target-val metrics
 	HistoryFile    = "history.jsonl"
 	CheckpointsDir = "checkpoints"
@@ -45,8 +46,8 @@ type Options struct {
 	Log    *zap.Logger
 	// NewProgress makes a progress reporter; nil logs plain lines.
 	NewProgress func(total int, what string) Progress
-	// WriteRunInfo writes run metadata (run.json) into the run directory; nil skips it.
-	WriteRunInfo func(dir string, root any) error
+	// Args is the command line recorded in run.json (default os.Args).
+	Args []string
 }
 
 // Result is what a finished run produced.
@@ -155,16 +156,9 @@ func prepareDir(setup *Setup, opts Options) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	if err := checkpoint.WriteFileAtomic(filepath.Join(dir, ConfigFile), func(f *os.File) error {
-		_, err := f.Write(y)
-		return err
-	}); err != nil {
+	r := setup.Root
+	if err := runinfo.Write(dir, runinfo.Info{Name: r.Name, Seed: r.Seed, Backend: r.Backend, Config: y, Args: opts.Args}); err != nil {
 		return "", err
-	}
-	if opts.WriteRunInfo != nil {
-		if err := opts.WriteRunInfo(dir, setup.Root); err != nil {
-			return "", fmt.Errorf("write run info: %w", err)
-		}
 	}
 	return dir, nil
 }

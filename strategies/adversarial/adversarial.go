@@ -155,23 +155,9 @@ func build(env *train.Env, o Options) (*Adversarial, error) {
 	return a, nil
 }
 
-// objective resolves the strategy's objective block: from the config when it has one (options
-// strictly decoded there), else the strategy's default objective with its default options.
+// objective resolves the strategy's objective block (the config's, or the strategy's default).
 func objective(env *train.Env, o Options) (registry.Module, error) {
-	if env.Tree.Has("strategy.objective") {
-		return env.Tree.Component("strategy.objective", "objective")
-	}
-	info, err := registry.Lookup("objective." + o.Objective.Name())
-	if err != nil {
-		return nil, fmt.Errorf("strategy.objective: %w", err)
-	}
-	m := info.New()
-	if v, ok := m.(registry.Validator); ok {
-		if err := v.Validate(); err != nil {
-			return nil, fmt.Errorf("strategy.objective: %w", err)
-		}
-	}
-	return m, nil
+	return env.Tree.ComponentOf("strategy.objective", "objective", o.Objective)
 }
 
 func discriminator(env *train.Env, role string, in int) (model.Discriminator, error) {

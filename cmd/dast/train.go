@@ -1,0 +1,112 @@
+package main
+
+import (
+	"fmt"
+	"io"
+
+	"strings"
+
+	"github.com/dast-uda/dast/core/runlog"
+	"github.com/dast-uda/dast/core/train"
+	"github.com/spf13/cobra"
+)
+
+func init() { commands = append(commands, newTrainCmd) }
+
+func newTrainCmd() *cobra.Command {
+	var cfg, out, resume string
+	var sets []string
+	var dryRun bool
+	cmd := &cobra.Command{
+		Use:   "train --config FILE [--set key=value]... [--out DIR] [--resume RUN_DIR]",
+		Short: "Train a model from a config, checkpointing as it goes, and evaluate it",
+		Long: "Train the model a config assembles (datasets, segmentor, discriminators, strategy) and\n" +
+			"evaluate it on data.val. The run directory receives the resolved config, run.json\n" +
+			"(seed, git revision, backend, host), checkpoints, history.jsonl and metrics.json.\n" +
+			"--resume RUN_DIR continues an interrupted run from its newest checkpoint to the same\n" +
+			"final weights as an uninterrupted run.",
+		Example: "  dast train --config configs/synthetic/source_only.yaml\n" +
+			"  dast train --config configs/synthetic/da.yaml --set train.iterations=100 --out runs/try\n" +
+			"  dast train --resume runs/source_only",
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			log := runlog.FromContext(cmd.Context())
+			opts := train.Options{RunDir: out, Log: log, NewProgress: progressFor(log)}
+			if resume != "" {
+				if out != "" && out != resume {
+					return fmt.Errorf("--out %s and --resume %s name different run directories", out, resume)
+				}
+				stored, err := runConfig(resume)
+				if err != nil {
+					return err
+				}
+				if cfg != "" {
+					return fmt.Errorf("--resume uses the run's own resolved config (%s); drop --config", stored)
+				}
+				cfg = stored
+				opts.RunDir, opts.Resume = resume, true
+			}
+			setup, err := assemble(cfg, sets)
+			if err != nil {
+				return err
+			}
+			if dryRun {
+				return describeSetup(cmd.OutOrStdout(), setup)
+			}
+			res, err := train.Run(cmd.Context(), setup, opts)
+			if err != nil {
+				return err
+			}
+			w := cmd.OutOrStdout()
+			fmt.Fprintf(w, "run %s: %d iterations, checkpoint %s\n", res.Dir, res.Iterations, res.Checkpoint)
+			if res.Metrics != nil {
+				fmt.Fprint(w, res.Metrics.Table())
+			}
+			return nil
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&cfg, "config", "", "config file (YAML)")
+	f.StringArrayVar(&sets, "set", nil, "override a config key, e.g. --set train.iterations=100 (repeatable)")
+	f.StringVar(&out, "out", "", "run directory (default <out_dir>/<name>, numbered when taken)")
+	f.StringVar(&resume, "resume", "", "continue the run in this directory from its newest checkpoint")
+	f.BoolVar(&dryRun, "dry-run", false, "validate the config and print the assembled components, then exit")
+	return cmd
+}
+
+// describeSetup prints what a config assembles.
+func describeSetup(w io.Writer, s *train.Setup) error {
+	r := s.Root
+	fmt.Fprintf(w, "config     %s\n", s.Tree.Path())
+	fmt.Fprintf(w, "name       %s (seed %d, backend %s)\n", r.Name, r.Seed, r.Backend)
+	fmt.Fprintf(w, "strategy   %s\n", s.StrategyName)
+	fmt.Fprintf(w, "segmentor  %s, %d classes, feature channels %d\n", r.Segmentor.Name(), s.Classes, s.Seg.FeatureChannels())
+	for _, role := range sortedRoles(r.Discriminators) {
+		fmt.Fprintf(w, "disc       %s: %s\n", role, r.Discriminators[role].Name())
+	}
+	fmt.Fprintf(w, "source     %s, %d images\n", r.Data.Source.Name(), s.Source.Len())
+	if s.Target != nil {
+		fmt.Fprintf(w, "target     %s, %d images\n", r.Data.Target.Name(), s.Target.Len())
+	}
+	if s.Val != nil {
+		fmt.Fprintf(w, "val        %s, %d images\n", r.Data.Val.Name(), s.Val.Len())
+	}
+	t := r.Train
+	fmt.Fprintf(w, "train      %d iterations, batch %d, lr %g (head x%g), momentum %g, wd %g, poly %g over %d; disc Adam lr %g betas (%g, %g)\n",
+		t.Iterations, t.BatchSize, t.LR, t.HeadLRMult, t.Momentum, t.WeightDecay, t.PolyPower, t.Horizon(), t.DiscLR, t.DiscBeta1, t.DiscBeta2)
+	fmt.Fprintln(w, "ok: the config is valid")
+	return nil
+}
+
+func sortedRoles[V any](m map[string]V) []string {
+	var out []string
+	for k := range m {
+		out = append(out, k)
+	}
+	for i := 1; i < len(out); i++ {
+		for j := i; j > 0 && strings.Compare(out[j], out[j-1]) < 0; j-- {
+			out[j], out[j-1] = out[j-1], out[j]
+		}
+	}
+	return out
+}

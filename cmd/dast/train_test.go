@@ -1,0 +1,142 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// repoFile returns a path in the repository (tests run in cmd/dast).
+func repoFile(parts ...string) string {
+	return filepath.Join(append([]string{"..", ".."}, parts...)...)
+}
+
+func runCLI(t *testing.T, args ...string) (code int, stdout, stderr string) {
+	t.Helper()
+	var out, errb bytes.Buffer
+	code = run(context.Background(), append([]string{"--log-level", "warn"}, args...), &out, &errb)
+	return code, out.String(), errb.String()
+}
+
+func TestTrainConfigErrors(t *testing.T) {
+	so := repoFile("configs", "synthetic", "source_only.yaml")
+	da := repoFile("configs", "synthetic", "da.yaml")
+	tests := []struct {
+		name string
+		args []string
+		want []string
+	}{
+		{"misspelt key", []string{"train", "--config", so, "--set", "train.iterationz=5"}, []string{"train.iterationz", "unknown key"}},
+		{"unknown segmentor", []string{"train", "--config", so, "--set", "segmentor.name=resnet9"}, []string{"resnet9", "small"}},
+		{"unknown discriminator", []string{"train", "--config", da, "--set", "discriminators.discoverer.name=nope"}, []string{"nope", "corrector", "discoverer"}},
+		{"wrong type", []string{"train", "--config", so, "--set", "train.iterations=many"}, []string{"train.iterations", "expected int"}},
+		{"missing config", []string{"train", "--config", "no/such.yaml"}, []string{"no/such.yaml"}},
+		{"resume without run dir", []string{"train", "--resume", t.TempDir()}, []string{"not a run directory"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			code, _, stderr := runCLI(t, tt.args...)
+			if code == 0 {
+				t.Fatal("exit status 0, want an error")
+			}
+			if strings.Count(stderr, "\n") != 1 || !strings.HasPrefix(stderr, "dast: ") {
+				t.Errorf("stderr is not one 'dast: ...' line: %q", stderr)
+			}
+			for _, w := range tt.want {
+				if !strings.Contains(stderr, w) {
+					t.Errorf("stderr %q lacks %q", stderr, w)
+				}
+			}
+		})
+	}
+}
+
+func TestDryRunValidatesEveryConfig(t *testing.T) {
+	files, err := filepath.Glob(repoFile("configs", "*", "*.yaml"))
+	if err != nil || len(files) == 0 {
+		t.Fatalf("no configs found: %v", err)
+	}
+	for _, f := range files {
+		b, _ := os.ReadFile(f)
+		if strings.Contains(string(b), "\nmatrix:") || strings.HasPrefix(string(b), "matrix:") {
+			continue // matrix files are checked by dast matrix
+		}
+		t.Run(filepath.Base(f), func(t *testing.T) {
+			code, out, stderr := runCLI(t, "train", "--config", f, "--dry-run")
+			if code != 0 || !strings.Contains(out, "ok: the config is valid") {
+				t.Errorf("dry run failed (%d): %s%s", code, out, stderr)
+			}
+		})
+	}
+}
+
+func TestTrainEvalAndMatrixEndToEnd(t *testing.T) {
+	dir := t.TempDir()
+	cfg := filepath.Join(dir, "tiny.yaml")
+	os.WriteFile(cfg, []byte(`seed: 2
+data:
+  source: {name: synthetic, domain: source, split: train, size: 4, height: 32, width: 64}
+  target: {name: synthetic, domain: target, split: train, size: 4, height: 32, width: 64}
+  val: {name: synthetic, domain: target, split: val, size: 2, height: 32, width: 64}
+segmentor: {name: small, widths: [4, 8, 16]}
+discriminators:
+  discoverer: {name: discoverer, channels_from: input}
+  corrector: {name: corrector, channels: [4, 8, 8, 8]}
+strategy: {name: da}
+train: {iterations: 3, checkpoint_every: 0, log_every: 1}
+`), 0o644)
+	run := filepath.Join(dir, "run")
+	code, out, stderr := runCLI(t, "train", "--config", cfg, "--out", run)
+	if code != 0 {
+		t.Fatalf("train failed: %s", stderr)
+	}
+	if !strings.Contains(out, "mIoU") {
+		t.Errorf("train printed no metrics table:\n%s", out)
+	}
+	for _, f := range []string{"config.yaml", "run.json", "metrics.json", "history.jsonl", "checkpoints/ckpt-00000003.safetensors"} {
+		if _, err := os.Stat(filepath.Join(run, f)); err != nil {
+			t.Errorf("run directory lacks %s", f)
+		}
+	}
+	trainMetrics, _ := os.ReadFile(filepath.Join(run, "metrics.json"))
+	code, out, stderr = runCLI(t, "eval", "--checkpoint", run)
+	if code != 0 {
+		t.Fatalf("eval failed: %s", stderr)
+	}
+	evalMetrics, _ := os.ReadFile(filepath.Join(run, "eval", "metrics.json"))
+	if string(evalMetrics) != string(trainMetrics) {
+		t.Errorf("eval of the final checkpoint differs from training's own evaluation:\n%s\n%s", evalMetrics, trainMetrics)
+	}
+	// A checkpoint of a different model is refused, not silently re-initialised.
+	code, _, stderr = runCLI(t, "eval", "--checkpoint", run, "--config", cfg, "--set", "segmentor.widths=[4,8,8]")
+	if code == 0 || !strings.Contains(stderr, "checkpoint") {
+		t.Errorf("eval of a mismatched model: code %d, stderr %q", code, stderr)
+	}
+
+	m := filepath.Join(dir, "m.yaml")
+	os.WriteFile(m, []byte("matrix:\n  seeds: [1, 2]\n  rows:\n    - {name: a, config: tiny.yaml}\n    - {name: b, config: tiny.yaml, set: [strategy.attention=false, strategy.corrector_weighting=none]}\n"), 0o644)
+	mout := filepath.Join(dir, "mout")
+	code, out, stderr = runCLI(t, "matrix", "--config", m, "--out", mout, "--set", "train.iterations=1")
+	if code != 0 {
+		t.Fatalf("matrix failed: %s", stderr)
+	}
+	if !strings.Contains(out, "| a |") || !strings.Contains(out, "| b |") {
+		t.Errorf("matrix table lacks rows:\n%s", out)
+	}
+	// Re-running skips finished runs: their checkpoints are not rewritten.
+	ck := filepath.Join(mout, "a", "seed1", "checkpoints", "ckpt-00000001.safetensors")
+	before, err := os.Stat(ck)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if code, _, stderr = runCLI(t, "matrix", "--config", m, "--out", mout, "--set", "train.iterations=1"); code != 0 {
+		t.Fatalf("second matrix run failed: %s", stderr)
+	}
+	after, _ := os.Stat(ck)
+	if !after.ModTime().Equal(before.ModTime()) {
+		t.Error("a finished run was trained again")
+	}
+}

@@ -1,0 +1,83 @@
+package train
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+
+	"github.com/dast-uda/dast/core/backend"
+	"github.com/dast-uda/dast/core/checkpoint"
+	"github.com/dast-uda/dast/core/metrics"
+	"github.com/gomlx/gomlx/pkg/ml/context"
+)
+
+// ResolveCheckpoint returns the checkpoint file named by path: the file itself, or the newest
+// checkpoint of a run directory.
+func ResolveCheckpoint(path string) (string, error) {
+	st, err := os.Stat(path)
+	if err != nil {
+		return "", err
+	}
+	if !st.IsDir() {
+		return path, nil
+	}
+	e, ok, err := checkpoint.Latest(filepath.Join(path, CheckpointsDir))
+	if err != nil {
+		return "", err
+	}
+	if !ok {
+		return "", fmt.Errorf("%s has no checkpoints (looked in %s)", path, filepath.Join(path, CheckpointsDir))
+	}
+	return e.Path, nil
+}
+
+// EvaluateCheckpoint scores the weights of a checkpoint file on the setup's data.val. Every
+// variable inference needs must come from the checkpoint: a checkpoint of another model is an
+// error, never a silently re-initialised layer.
+func EvaluateCheckpoint(setup *Setup, ckpt string, progress func(total int) Progress) (metrics.Metrics, error) {
+	if setup.Val == nil {
+		return metrics.Metrics{}, fmt.Errorf("%s: data.val: evaluation needs a labelled validation set", setup.Tree.Path())
+	}
+	snap, err := checkpoint.Open(ckpt)
+	if err != nil {
+		return metrics.Metrics{}, err
+	}
+	it, err := snap.Iteration()
+	if err != nil {
+		return metrics.Metrics{}, err
+	}
+	b, err := backend.New(setup.Root.Backend)
+	if err != nil {
+		return metrics.Metrics{}, err
+	}
+	defer b.Finalize()
+	ctx := context.New().Checked(false)
+	snap.Attach(ctx)
+	p, err := NewPredictor(b, ctx, setup.Seg, setup.Strategy)
+	if err != nil {
+		return metrics.Metrics{}, err
+	}
+	var prog Progress
+	if progress != nil {
+		prog = progress(setup.Val.Len())
+		defer prog.Close()
+	}
+	checked := false
+	var verifyErr error
+	conf, err := Evaluate(p, setup.Val, setup.Root.Eval.BatchSize, func(n int) {
+		if !checked {
+			checked = true
+			verifyErr = snap.VerifyUsed(ctx)
+		}
+		if prog != nil {
+			prog.Add(n)
+		}
+	})
+	if err != nil {
+		return metrics.Metrics{}, fmt.Errorf("evaluate checkpoint %s: %w", ckpt, err)
+	}
+	if verifyErr != nil {
+		return metrics.Metrics{}, verifyErr
+	}
+	return conf.Metrics(setup.ClassNames, it), nil
+}
