@@ -26,7 +26,7 @@ import (
 // Files of a run directory.
 const (
 	ConfigFile     = runinfo.ConfigFile // the fully resolved config
-	MetricsFile    = "metrics.json" // final target-val metrics
+	MetricsFile    = "metrics.json"     // final target-val metrics
 	HistoryFile    = "history.jsonl"
 	CheckpointsDir = "checkpoints"
 )
