@@ -26,6 +26,10 @@ type Config struct {
 	Widths        []int  `koanf:"widths" doc:"channel widths of the three stages; f has widths[2] channels"`
 	ASPPDilations []int  `koanf:"aspp_dilations" doc:"dilations of the ASPP classifier branches (DeepLab-v2 uses 6,12,18,24 at full scale)"`
 	ASPP          string `koanf:"aspp" doc:"full: sum every branch (paper); two: sum only the first two (the public releases' bug)"`
+	// InputScale multiplies the mean-subtracted BGR input. Pretrained DeepLabs take raw Caffe
+	// ranges (+-128); a small network trained from scratch without normalisation needs unit-scale
+	// inputs or its first steps diverge.
+	InputScale float64 `koanf:"input_scale" doc:"factor applied to the mean-subtracted BGR input (1/58 ~ unit variance)"`
 }
 
 // Module implements registry.Module.
@@ -34,7 +38,7 @@ func (Config) Module() registry.Info {
 		ID:          "segmentor.small",
 		Description: "small DeepLab-shaped segmentor (stride 8, dilated convs, ASPP) for CPU training",
 		New: func() registry.Module {
-			return &Config{Widths: []int{16, 32, 64}, ASPPDilations: []int{1, 2, 3, 4}, ASPP: "full"}
+			return &Config{Widths: []int{16, 32, 64}, ASPPDilations: []int{1, 2, 3, 4}, ASPP: "full", InputScale: 1.0 / 58}
 		},
 	}
 }
@@ -56,6 +60,9 @@ func (c *Config) Validate() error {
 		if d < 1 {
 			return fmt.Errorf("aspp_dilations[%d]: %d must be >= 1", i, d)
 		}
+	}
+	if c.InputScale <= 0 {
+		return fmt.Errorf("input_scale: %v must be > 0", c.InputScale)
 	}
 	if c.ASPP != "full" && c.ASPP != "two" {
 		return fmt.Errorf("aspp: %q must be full or two", c.ASPP)
@@ -92,6 +99,9 @@ func conv(ctx *context.Context, name string, x *graph.Node, out, stride, dilatio
 // Extract implements model.Segmentor.
 func (s *Segmentor) Extract(ctx *context.Context, x *graph.Node) *graph.Node {
 	w := s.cfg.Widths
+	if s.cfg.InputScale != 1 {
+		x = graph.MulScalar(x, s.cfg.InputScale)
+	}
 	x = conv(ctx, "conv1", x, w[0], 2, 1)
 	x = conv(ctx, "conv2", x, w[0], 1, 1)
 	x = nn.MaxPool2D(x, nn.PoolOpts{Kernel: 3, Stride: 2, Pad: 1, CeilMode: true})
