@@ -6,6 +6,7 @@ import (
 	"reflect"
 	"regexp"
 	"strings"
+	"time"
 )
 
 // Block is a component block: {name: <module name>, ...options}. Tree.Component decodes it.
@@ -33,7 +34,23 @@ type Root struct {
 	Strategy Block `koanf:"strategy"`
 	Train    Train `koanf:"train"`
 	Eval     Eval  `koanf:"eval"`
+	// Plugins lists discriminator plugin executables to start (see docs/PLUGINS.md).
+	Plugins []PluginRef `koanf:"plugins" doc:"discriminator plugin executables: [{path, sha256}]"`
+	// PluginDirs are directories whose executable files are all started as plugins.
+	PluginDirs []string `koanf:"plugin_dirs" doc:"directories whose executables are loaded as discriminator plugins"`
+	// PluginTimeout bounds a plugin's start and each of its answers.
+	PluginTimeout time.Duration `koanf:"plugin_timeout" doc:"time a plugin may take to start or answer"`
 }
+
+// PluginRef names one plugin executable. With SHA256 set, the file's checksum is verified
+// before it is started.
+type PluginRef struct {
+	Path   string `koanf:"path" doc:"plugin executable (relative paths: to the working directory)"`
+	SHA256 string `koanf:"sha256" doc:"expected hex SHA-256 of the executable (optional)"`
+}
+
+// DefaultPluginTimeout is the default of plugin_timeout.
+const DefaultPluginTimeout = 5 * time.Second
 
 // Data holds the dataset blocks, each {name: <dataset>, ...options}.
 type Data struct {
@@ -96,7 +113,8 @@ func DefaultRoot(name string) Root {
 			KeepCheckpoints: 3,
 			LogEvery:        50,
 		},
-		Eval: Eval{BatchSize: 1},
+		Eval:          Eval{BatchSize: 1},
+		PluginTimeout: DefaultPluginTimeout,
 	}
 }
 
@@ -115,7 +133,10 @@ func (t *Tree) Root() (*Root, error) {
 	return &r, nil
 }
 
-var runNameRE = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]*$`)
+var (
+	runNameRE = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]*$`)
+	sha256RE  = regexp.MustCompile(`^[0-9a-fA-F]{64}$`)
+)
 
 // check validates r's values, naming the offending key.
 func (t *Tree) check(r *Root) error {
@@ -144,10 +165,25 @@ func (t *Tree) check(r *Root) error {
 		{r.Train.LogEvery >= 1, "train.log_every", "must be >= 1"},
 		{r.Train.EvalEvery >= 0, "train.eval_every", "must be >= 0"},
 		{r.Eval.BatchSize >= 1, "eval.batch_size", "must be >= 1"},
+		{r.PluginTimeout > 0, "plugin_timeout", "must be > 0"},
 	}
 	for _, c := range checks {
 		if !c.ok {
 			return d.errorf(c.key, "%s", c.msg)
+		}
+	}
+	for i, p := range r.Plugins {
+		key := fmt.Sprintf("plugins[%d]", i)
+		if p.Path == "" {
+			return d.errorf(key+".path", "must not be empty")
+		}
+		if p.SHA256 != "" && !sha256RE.MatchString(p.SHA256) {
+			return d.errorf(key+".sha256", "%q is not a hex SHA-256 (64 hex digits)", p.SHA256)
+		}
+	}
+	for i, dir := range r.PluginDirs {
+		if dir == "" {
+			return d.errorf(fmt.Sprintf("plugin_dirs[%d]", i), "must not be empty")
 		}
 	}
 	for _, path := range t.blockPaths(r) {
