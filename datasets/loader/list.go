@@ -21,7 +21,8 @@ const MaxListLine = 4096
 
 // ParseList reads a list file: one entry per line, the first whitespace-separated field of the
 // line (lists that name an image and its label on one line keep the image). Blank lines and
-// lines starting with '#' are skipped; a leading "./" is dropped. Entries are slash-separated
+// lines starting with '#' are skipped; a leading "./" is dropped (an entry that would then start
+// with '#' is an error). Entries are slash-separated
 // paths relative to a dataset directory: absolute paths, ".." elements and NUL bytes are errors
 // naming the line.
 func ParseList(r io.Reader) ([]string, error) {
@@ -62,6 +63,9 @@ func cleanEntry(e string) (string, error) {
 	c := path.Clean(e)
 	if c == "." || c == "" {
 		return "", fmt.Errorf("empty path")
+	}
+	if strings.HasPrefix(c, "#") {
+		return "", fmt.Errorf("entry starts with '#' (it would read as a comment)")
 	}
 	return c, nil
 }
