@@ -8,7 +8,7 @@
 //
 // Usage:
 //
-//	go run ./bench/cmd/convbench [-steps 3] [-warmup 1] [-mode ops_sequential] [-impl auto]
+//	go run ./bench/cmd/convbench [-steps 3] [-warmup 1] [-mode ops_sequential,dotgeneral_large] [-impl auto]
 //	                             [-compare-modes] [-torch=true]
 //
 // The last line printed is "ratio <go seconds per step / torch seconds per step>".
@@ -52,9 +52,9 @@ var (
 func main() {
 	steps := flag.Int("steps", 3, "timed steps (after warm-up)")
 	warmup := flag.Int("warmup", 1, "untimed warm-up steps")
-	mode := flag.String("mode", "ops_sequential", `pure-Go backend configuration ("ops_sequential", "parallelism=-1", "" for the default)`)
+	mode := flag.String("mode", "ops_sequential,dotgeneral_large", `pure-Go backend configuration ("ops_sequential", "parallelism=-1", "" for the default; ",dotgeneral_large" forces the blocked DotGeneral kernel)`)
 	impl := flag.String("impl", "auto", "convolution implementation: auto, im2col or winograd")
-	compare := flag.Bool("compare-modes", false, "also time each backend mode (ops_sequential, parallelism=-1, default) in a child process")
+	compare := flag.Bool("compare-modes", false, "also time each backend mode (ops_sequential, parallelism=-1, default, each with and without dotgeneral_large) in a child process")
 	runTorch := flag.Bool("torch", true, "run the PyTorch peer")
 	quiet := flag.Bool("quiet", false, "print only the go_step_s line (used for child processes)")
 	cpuProfile := flag.String("cpuprofile", "", "write a CPU profile of the Go run to this file")
@@ -141,7 +141,7 @@ func run(steps, warmup int, mode, impl string, compare, runTorch, quiet bool) er
 	}
 
 	if compare {
-		for _, m := range []string{"ops_sequential", "parallelism=-1", ""} {
+		for _, m := range []string{"ops_sequential", "parallelism=-1", "", "ops_sequential,dotgeneral_large", "parallelism=-1,dotgeneral_large", "dotgeneral_large"} {
 			s, c, err := timeChild(steps, warmup, m, impl)
 			name := m
 			if name == "" {
