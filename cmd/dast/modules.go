@@ -4,7 +4,10 @@ package main
 // package here to make its modules available to configs and 'dast registry'.
 import (
 	_ "github.com/dast-uda/dast/backbones/small"
+	_ "github.com/dast-uda/dast/datasets/cityscapes"
+	_ "github.com/dast-uda/dast/datasets/gta5"
 	_ "github.com/dast-uda/dast/datasets/synthetic"
+	_ "github.com/dast-uda/dast/datasets/synthia"
 	_ "github.com/dast-uda/dast/discriminators/corrector"
 	_ "github.com/dast-uda/dast/discriminators/discoverer"
 	_ "github.com/dast-uda/dast/objectives"
