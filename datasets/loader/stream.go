@@ -81,3 +81,15 @@ func Stream(ctx context.Context, ds datasets.Dataset, prefetch int) <-chan Item 
 	}()
 	return out
 }
+
+// DefaultPrefetch is the prefetch depth of datasets that do not choose one.
+const DefaultPrefetch = 4
+
+// PrefetchOf returns the prefetch depth a dataset was configured with (its Prefetch method, as
+// the gta5, synthia and cityscapes datasets have), or DefaultPrefetch.
+func PrefetchOf(ds datasets.Dataset) int {
+	if p, ok := ds.(interface{ Prefetch() int }); ok && p.Prefetch() > 0 {
+		return p.Prefetch()
+	}
+	return DefaultPrefetch
+}
