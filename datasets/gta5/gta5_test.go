@@ -2,14 +2,19 @@ package gta5
 
 import (
 	"bytes"
+	"context"
+	"fmt"
 	"image"
 	"image/color"
 	"image/png"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/dast-uda/dast/datasets/loader"
 	"github.com/dast-uda/dast/datasets/synthetic"
 )
 
@@ -274,5 +279,41 @@ func TestSyntheticLayout(t *testing.T) {
 		if !bytes.Equal(got.Label, w.Label) || !bytes.Equal(got.RGB, w.RGB) || got.W != w.W || got.H != w.H {
 			t.Errorf("sample %d (%s) differs from the synthetic dataset's", i, got.Name)
 		}
+	}
+}
+
+// TestStreamSkipBad streams a dataset with a truncated label through loader.Stream (Get from
+// several goroutines): every item arrives in order, the bad one replaced and counted once.
+func TestStreamSkipBad(t *testing.T) {
+	root := t.TempDir()
+	const n = 8
+	for i := 1; i <= n; i++ {
+		name := fmt.Sprintf("%05d.png", i)
+		writePNG(t, filepath.Join(root, "images", name), rgbImage(6, 5, uint8(i)))
+		writePNG(t, filepath.Join(root, "labels", name), grayLabel(6, 5, testIDs))
+	}
+	bad := filepath.Join(root, "labels", "00004.png")
+	data, _ := os.ReadFile(bad)
+	if err := os.WriteFile(bad, data[:20], 0o644); err != nil {
+		t.Fatal(err)
+	}
+	m := native()
+	m.Root, m.SkipBad, m.Prefetch = root, true, 3
+	d, err := Open(m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	var names []string
+	for it := range loader.Stream(ctx, d, loader.PrefetchOf(d)) {
+		if it.Err != nil {
+			t.Fatalf("item %d: %v", it.Index, it.Err)
+		}
+		names = append(names, it.Sample.Name)
+	}
+	want := []string{"00001", "00002", "00003", "00005", "00005", "00006", "00007", "00008"}
+	if !reflect.DeepEqual(names, want) || d.Skipped() != 1 {
+		t.Errorf("streamed %q, skipped %d; want %q and 1", names, d.Skipped(), want)
 	}
 }

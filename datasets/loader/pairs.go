@@ -133,7 +133,9 @@ func (d *PairDataset) warn(msg string) {
 // Get decodes entry i, converts its label to trainIds and resizes both to the configured size
 // (image bicubic, label nearest). A label whose size differs from its image's is resized to it
 // (nearest) and a warning is recorded. With SkipBad an undecodable entry is recorded as skipped
-// and the next good entry (in index order, wrapping) is returned instead.
+// and the next good entry (in index order, wrapping) is returned instead, so training never
+// stops on a bad file; its Name then differs from Pair(i).Name, which lets a sequential pass
+// (evaluation, pseudo-labelling) drop the duplicate.
 func (d *PairDataset) Get(i int) (datasets.Sample, error) {
 	n := len(d.pairs)
 	if i < 0 || i >= n {
