@@ -84,6 +84,15 @@ func TestListResizeAndEnv(t *testing.T) {
 	if err != nil || s.Name != "synth_000000_000002" || s.W != 40 || s.H != 20 || s.Validate() != nil {
 		t.Errorf("Get(0) = %q %dx%d, %v", s.Name, s.W, s.H, err)
 	}
+	// The native label keeps the file's 64x32 and equals the sample's label at native size.
+	ids, w, h, err := d.NativeLabel(0)
+	def.Resize = []int{0, 0}
+	full, _ := Open(def)
+	fs, _ := full.Get(0)
+	if err != nil || w != 64 || h != 32 || !bytes.Equal(ids, fs.Label) {
+		t.Errorf("NativeLabel(0): %dx%d, %v, equal to the native sample's %v", w, h, err, bytes.Equal(ids, fs.Label))
+	}
+	def.Resize = []int{40, 20}
 	bad := filepath.Join(t.TempDir(), "bad.txt")
 	if err := os.WriteFile(bad, []byte("synth/nothere\n"), 0o644); err != nil {
 		t.Fatal(err)

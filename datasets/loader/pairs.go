@@ -195,3 +195,22 @@ func (d *PairDataset) load(p Pair) (datasets.Sample, error) {
 	}
 	return s, nil
 }
+
+// NativeLabel reads entry i's label as trainIds at the label file's own size, whatever the
+// configured resize: for scoring at the ground truth's resolution (the paper evaluates
+// Cityscapes val on 1024x512 inputs against 2048x1024 labels). Entries without a label file
+// return nil ids.
+func (d *PairDataset) NativeLabel(i int) (ids []uint8, w, h int, err error) {
+	if i < 0 || i >= len(d.pairs) {
+		return nil, 0, 0, fmt.Errorf("%s: index %d outside 0..%d", d.cfg.Kind, i, len(d.pairs)-1)
+	}
+	p := d.pairs[i]
+	if p.Label == "" {
+		return nil, 0, 0, nil
+	}
+	ids, w, h, err = d.cfg.ReadLabel(p.Label)
+	if err != nil {
+		return nil, 0, 0, fmt.Errorf("%s %s: label: %w", d.cfg.Kind, p.Name, err)
+	}
+	return ids, w, h, nil
+}
