@@ -88,23 +88,36 @@ func ReadList(path string) ([]string, error) {
 }
 
 // ScanDir returns the slash-separated paths, relative to dir, of the regular files under dir
-// (recursively when recursive is set) whose names end in suffix, sorted.
+// (recursively when recursive is set) whose names end in suffix, sorted. dir itself may be a
+// symbolic link, and so may the files (links to regular files count); links to directories
+// below dir are not followed.
 func ScanDir(dir, suffix string, recursive bool) ([]string, error) {
 	var out []string
-	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+	real, err := filepath.EvalSymlinks(dir)
+	if err != nil {
+		return nil, fmt.Errorf("scan %s: %w", dir, err)
+	}
+	err = filepath.WalkDir(real, func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
 			return err
 		}
 		if d.IsDir() {
-			if p != dir && !recursive {
+			if p != real && !recursive {
 				return fs.SkipDir
 			}
 			return nil
 		}
-		if !strings.HasSuffix(d.Name(), suffix) || !d.Type().IsRegular() {
+		if !strings.HasSuffix(d.Name(), suffix) {
 			return nil
 		}
-		rel, err := filepath.Rel(dir, p)
+		if d.Type()&fs.ModeSymlink != 0 {
+			if st, err := os.Stat(p); err != nil || !st.Mode().IsRegular() {
+				return nil
+			}
+		} else if !d.Type().IsRegular() {
+			return nil
+		}
+		rel, err := filepath.Rel(real, p)
 		if err != nil {
 			return err
 		}

@@ -117,6 +117,21 @@ func TestScanDir(t *testing.T) {
 			t.Errorf("ScanDir(recursive=%v) = %q, %v; want %q", tt.recursive, got, err, tt.want)
 		}
 	}
+	// A linked directory is scanned; a link to a file counts, a dangling one does not.
+	link := filepath.Join(t.TempDir(), "linked")
+	if err := os.Symlink(dir, link); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink(filepath.Join(dir, "a.png"), filepath.Join(dir, "e.png")); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink(filepath.Join(dir, "gone.png"), filepath.Join(dir, "f.png")); err != nil {
+		t.Fatal(err)
+	}
+	got, err := ScanDir(link, ".png", false)
+	if want := []string{"a.png", "b.png", "e.png"}; err != nil || !reflect.DeepEqual(got, want) {
+		t.Errorf("ScanDir(link) = %q, %v; want %q", got, err, want)
+	}
 	if _, err := ScanDir(filepath.Join(dir, "nope"), ".png", false); err == nil || !strings.Contains(err.Error(), "nope") {
 		t.Errorf("missing dir: err = %v", err)
 	}
