@@ -47,7 +47,9 @@ type ConvImpl int
 
 const (
 	// ConvAuto picks the backend's native op on XLA and, on the pure-Go backend, Winograd for
-	// 3x3 stride-1 kernels with enough channels and im2col otherwise.
+	// 3x3 stride-1 kernels with at least 16 input and output channels (F(6x6,3x3) when its tiles
+	// are at least 70% real outputs, else F(4x4,3x3) when they are at least half), and im2col
+	// otherwise.
 	ConvAuto ConvImpl = iota
 	// ConvNative uses graph.ConvGeneral (no gradient on the pure-Go backend).
 	ConvNative
@@ -55,6 +57,8 @@ const (
 	ConvIm2Col
 	// ConvWinograd uses Winograd F(4x4,3x3) tiles; only for 3x3 kernels with stride 1.
 	ConvWinograd
+	// ConvWinograd6 uses Winograd F(6x6,3x3) tiles; only for 3x3 kernels with stride 1.
+	ConvWinograd6
 )
 
 // isXLA reports whether g runs on an XLA backend (where native ops have gradients).
@@ -91,7 +95,9 @@ func Conv2DWith(x, w, b *graph.Node, o ConvOpts, impl ConvImpl) *graph.Node {
 	case ConvIm2Col:
 		y = convIm2Col(x, w, o)
 	case ConvWinograd:
-		y = convWinograd(x, w, o)
+		y = convWinogradSpec(x, w, o, winoF4)
+	case ConvWinograd6:
+		y = convWinogradSpec(x, w, o, winoF6)
 	default:
 		panic(fmt.Sprintf("nn.Conv2D: unknown implementation %d", impl))
 	}
@@ -107,8 +113,14 @@ func chooseConv(x, w *graph.Node, o ConvOpts) ConvImpl {
 		return ConvNative
 	}
 	d := w.Shape().Dimensions
-	if winogradApplies(d[0], d[1], o) && d[2] >= winogradMinChannels && d[3] >= winogradMinChannels &&
-		winogradTileUse(x.Shape().Dimensions[1], x.Shape().Dimensions[2], o) >= 0.5 {
+	if !winogradApplies(d[0], d[1], o) || d[2] < winogradMinChannels || d[3] < winogradMinChannels {
+		return ConvIm2Col
+	}
+	h, wd := x.Shape().Dimensions[1], x.Shape().Dimensions[2]
+	switch {
+	case winogradTileUse(h, wd, o, 6) >= 0.7:
+		return ConvWinograd6
+	case winogradTileUse(h, wd, o, 4) >= 0.5:
 		return ConvWinograd
 	}
 	return ConvIm2Col

@@ -52,16 +52,16 @@ type convCase struct {
 }
 
 var convCases = []convCase{
-	{"k3s1d1", 1, 7, 6, 2, 3, 3, 3, SamePad(3, 1, 1), []ConvImpl{ConvIm2Col, ConvWinograd}},
-	{"k3s1d2", 2, 9, 8, 2, 2, 3, 3, SamePad(3, 1, 2), []ConvImpl{ConvIm2Col, ConvWinograd}},
-	{"k3s1d4", 1, 11, 10, 2, 2, 3, 3, SamePad(3, 1, 4), []ConvImpl{ConvIm2Col, ConvWinograd}},
+	{"k3s1d1", 1, 7, 6, 2, 3, 3, 3, SamePad(3, 1, 1), []ConvImpl{ConvIm2Col, ConvWinograd, ConvWinograd6}},
+	{"k3s1d2", 2, 9, 8, 2, 2, 3, 3, SamePad(3, 1, 2), []ConvImpl{ConvIm2Col, ConvWinograd, ConvWinograd6}},
+	{"k3s1d4", 1, 11, 10, 2, 2, 3, 3, SamePad(3, 1, 4), []ConvImpl{ConvIm2Col, ConvWinograd, ConvWinograd6}},
 	{"k3s2", 1, 9, 8, 2, 3, 3, 3, SamePad(3, 2, 1), []ConvImpl{ConvIm2Col}},
 	{"k1s1", 2, 5, 4, 3, 2, 1, 1, ConvOpts{}, []ConvImpl{ConvIm2Col}},
 	{"k1s2", 1, 5, 5, 3, 2, 1, 1, ConvOpts{StrideH: 2, StrideW: 2}, []ConvImpl{ConvIm2Col}},
 	{"k4s2p1", 1, 8, 6, 2, 3, 4, 4, ConvOpts{StrideH: 2, StrideW: 2, PadTop: 1, PadBottom: 1, PadLeft: 1, PadRight: 1}, []ConvImpl{ConvIm2Col}},
 	{"k7s2p3", 1, 11, 9, 2, 2, 7, 7, SamePad(7, 2, 1), []ConvImpl{ConvIm2Col}},
-	{"k3asym", 1, 6, 7, 2, 2, 3, 3, ConvOpts{PadTop: 0, PadBottom: 2, PadLeft: 1, PadRight: 0}, []ConvImpl{ConvIm2Col, ConvWinograd}},
-	{"k3asym-d2", 1, 10, 9, 2, 2, 3, 3, ConvOpts{DilationH: 2, DilationW: 1, PadTop: 3, PadBottom: 0, PadLeft: 0, PadRight: 2}, []ConvImpl{ConvIm2Col, ConvWinograd}},
+	{"k3asym", 1, 6, 7, 2, 2, 3, 3, ConvOpts{PadTop: 0, PadBottom: 2, PadLeft: 1, PadRight: 0}, []ConvImpl{ConvIm2Col, ConvWinograd, ConvWinograd6}},
+	{"k3asym-d2", 1, 10, 9, 2, 2, 3, 3, ConvOpts{DilationH: 2, DilationW: 1, PadTop: 3, PadBottom: 0, PadLeft: 0, PadRight: 2}, []ConvImpl{ConvIm2Col, ConvWinograd, ConvWinograd6}},
 }
 
 func (c convCase) inputs(rng *rand.Rand) []*tensors.Tensor {
@@ -132,8 +132,12 @@ func TestConv2DGradient(t *testing.T) {
 // on layer-sized channel counts: the norm-wise relative error must stay below 1e-4.
 func TestWinogradFloat32Accuracy(t *testing.T) {
 	rng := rand.New(rand.NewPCG(16, 17))
-	for _, d := range []int{1, 2, 4} {
-		t.Run(fmt.Sprintf("d%d", d), func(t *testing.T) {
+	for _, tc := range []struct {
+		d    int
+		impl ConvImpl
+	}{{1, ConvWinograd}, {2, ConvWinograd}, {4, ConvWinograd}, {1, ConvWinograd6}, {2, ConvWinograd6}, {4, ConvWinograd6}} {
+		d := tc.d
+		t.Run(fmt.Sprintf("d%d/impl%d", d, tc.impl), func(t *testing.T) {
 			const n, h, w, cin, cout = 1, 19, 22, 64, 32
 			o := SamePad(3, 1, d)
 			x64, w64 := flat64(randTensor(rng, n, h, w, cin)), flat64(randTensor(rng, 3, 3, cin, cout))
@@ -147,7 +151,7 @@ func TestWinogradFloat32Accuracy(t *testing.T) {
 			}
 			withTimeout(t, time.Minute, func() {
 				y := graph.MustExecOnce(testBackend(t), func(x, w *graph.Node) *graph.Node {
-					return Conv2DWith(x, w, nil, o, ConvWinograd)
+					return Conv2DWith(x, w, nil, o, tc.impl)
 				}, toF32(x64, n, h, w, cin), toF32(w64, 3, 3, cin, cout))
 				got32 := tensors.MustCopyFlatData[float32](y)
 				got := make([]float64, len(got32))
@@ -155,7 +159,7 @@ func TestWinogradFloat32Accuracy(t *testing.T) {
 					got[i] = float64(v)
 				}
 				e := relErr(got, want)
-				t.Logf("float32 Winograd F(4x4,3x3), dilation %d: relative error %.2g", d, e)
+				t.Logf("float32 Winograd impl %d, dilation %d: relative error %.2g", tc.impl, d, e)
 				if e > 1e-4 {
 					t.Errorf("relative error %.3g > 1e-4", e)
 				}

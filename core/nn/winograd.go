@@ -1,6 +1,7 @@
 package nn
 
 import (
+	"math/big"
 	"slices"
 
 	"github.com/gomlx/gomlx/pkg/core/graph"
@@ -46,17 +47,17 @@ func winogradApplies(kh, kw int, o ConvOpts) bool {
 	return kh == 3 && kw == 3 && o.StrideH == 1 && o.StrideW == 1
 }
 
-// winogradTileUse is the fraction of the 4x4 tiles' outputs that are real outputs of a stride-1
+// winogradTileUse is the fraction of the m x m tiles' outputs that are real outputs of a stride-1
 // 3x3 convolution of an h x w input (large dilations on small maps waste most of each tile).
-func winogradTileUse(h, w int, o ConvOpts) float64 {
+func winogradTileUse(h, w int, o ConvOpts, m int) float64 {
 	o = o.normalized()
 	ho, wo := o.OutputSize(h, w, 3, 3)
 	covered := func(n, d int) int {
 		c := 0
 		for r := 0; r < d && r < n; r++ {
-			c += 4 * ((n - r + d - 1) / d / 4)
-			if ((n-r+d-1)/d)%4 != 0 {
-				c += 4
+			c += m * ((n - r + d - 1) / d / m)
+			if ((n-r+d-1)/d)%m != 0 {
+				c += m
 			}
 		}
 		return c
@@ -81,24 +82,25 @@ func kron(g *graph.Graph, x *graph.Node, a [][]float64) *graph.Node {
 	return graph.ConvertDType(graph.Const(g, tensors.FromFlatDataAndDimensions(data, r*r, c*c)), x.DType())
 }
 
-// winoTiling enumerates the 4x4 output tiles of a stride-1 convolution with dilation (dh, dw).
+// winoTiling enumerates the m x m output tiles of a stride-1 convolution with dilation (dh, dw).
 // A dilated 3x3 convolution is dh*dw ordinary 3x3 convolutions on the sub-lattices
 // {ry + dh*a} x {rx + dw*b}; the tiles are laid on those lattices.
 type winoTiling struct {
 	n, h, w, ho, wo int
+	m, alpha        int      // output and input tile sizes
 	tiles           [][3]int // batch, first output row, first output column
 }
 
-func newWinoTiling(n, h, w int, o ConvOpts) winoTiling {
+func newWinoTiling(n, h, w int, o ConvOpts, m int) winoTiling {
 	ho, wo := o.OutputSize(h, w, 3, 3)
-	t := winoTiling{n: n, h: h, w: w, ho: ho, wo: wo}
+	t := winoTiling{n: n, h: h, w: w, ho: ho, wo: wo, m: m, alpha: m + 2}
 	for b := range n {
 		for ry := 0; ry < o.DilationH && ry < ho; ry++ {
 			nA := (ho - ry + o.DilationH - 1) / o.DilationH
-			for ty := 0; ty < nA; ty += 4 {
+			for ty := 0; ty < nA; ty += m {
 				for rx := 0; rx < o.DilationW && rx < wo; rx++ {
 					nB := (wo - rx + o.DilationW - 1) / o.DilationW
-					for tx := 0; tx < nB; tx += 4 {
+					for tx := 0; tx < nB; tx += m {
 						t.tiles = append(t.tiles, [3]int{b, ry + o.DilationH*ty, rx + o.DilationW*tx})
 					}
 				}
@@ -108,13 +110,13 @@ func newWinoTiling(n, h, w int, o ConvOpts) winoTiling {
 	return t
 }
 
-// inputIndices returns [36*T, 1] rows of the fill-row-flattened input for every tile element.
+// inputIndices returns [α*α*T, 1] rows of the fill-row-flattened input for every tile element.
 func (t winoTiling) inputIndices(o ConvOpts) *tensors.Tensor {
-	nt := len(t.tiles)
+	nt, a := len(t.tiles), t.alpha
 	fill := int32(t.n * t.h * t.w)
-	idx := make([]int32, 36*nt)
-	for i := range 6 {
-		for j := range 6 {
+	idx := make([]int32, a*a*nt)
+	for i := range a {
+		for j := range a {
 			for k, tile := range t.tiles {
 				iy := tile[1] - o.PadTop + o.DilationH*i
 				ix := tile[2] - o.PadLeft + o.DilationW*j
@@ -122,65 +124,99 @@ func (t winoTiling) inputIndices(o ConvOpts) *tensors.Tensor {
 				if iy >= 0 && iy < t.h && ix >= 0 && ix < t.w {
 					v = int32((tile[0]*t.h+iy)*t.w + ix)
 				}
-				idx[(i*6+j)*nt+k] = v
+				idx[(i*a+j)*nt+k] = v
 			}
 		}
 	}
-	return tensors.FromFlatDataAndDimensions(idx, 36*nt, 1)
+	return tensors.FromFlatDataAndDimensions(idx, a*a*nt, 1)
 }
 
-// outputIndices returns [N*Ho*Wo, 1] rows of the [6*6*T, Cout] (padded) tile outputs for every output pixel.
+// outputIndices returns [N*Ho*Wo, 1] rows of the [α*α*T, Cout] (zero-padded m x m) tile outputs
+// for every output pixel.
 func (t winoTiling) outputIndices(o ConvOpts) *tensors.Tensor {
-	nt := len(t.tiles)
+	nt, a := len(t.tiles), t.alpha
 	idx := make([]int32, t.n*t.ho*t.wo)
 	for k, tile := range t.tiles {
-		for m := range 4 {
+		for m := range t.m {
 			oy := tile[1] + o.DilationH*m
 			if oy >= t.ho {
 				break
 			}
-			for l := range 4 {
+			for l := range t.m {
 				ox := tile[2] + o.DilationW*l
 				if ox >= t.wo {
 					break
 				}
-				idx[(tile[0]*t.ho+oy)*t.wo+ox] = int32((m*6+l)*nt + k)
+				idx[(tile[0]*t.ho+oy)*t.wo+ox] = int32((m*a+l)*nt + k)
 			}
 		}
 	}
 	return tensors.FromFlatDataAndDimensions(idx, len(idx), 1)
 }
 
+// winoSpec is one Winograd F(m x m, 3x3) algorithm: tile sizes, the kernel transform G and the
+// combiners of Bᵀ (input), B (its transpose, for the gradient), Aᵀ zero-padded to α outputs and
+// its transpose.
+type winoSpec struct {
+	m, alpha           int
+	g                  [][]float64
+	bt, b, atPad, aPad combiner
+}
+
+var (
+	// winoF4 is F(4x4,3x3) with hand-written combiners.
+	winoF4 = winoSpec{m: 4, alpha: 6, g: winoG, bt: combineBT, b: combineB, atPad: combineAT, aPad: combineA}
+	// winoF6 is F(6x6,3x3), points 0, ±1, ±2, ±1/2, ∞, with generated combiners.
+	winoF6 = newWinoSpec(6, []*big.Rat{big.NewRat(0, 1), big.NewRat(1, 1), big.NewRat(-1, 1),
+		big.NewRat(2, 1), big.NewRat(-2, 1), big.NewRat(1, 2), big.NewRat(-1, 2)})
+)
+
+func newWinoSpec(m int, points []*big.Rat) winoSpec {
+	at, g, bt := winogradMatrices(m, 3, points)
+	alpha := m + 2
+	atPad := padRows(at, alpha)
+	return winoSpec{m: m, alpha: alpha, g: g,
+		bt: pairedCombiner(bt), b: pairedCombiner(transpose(bt)),
+		atPad: pairedCombiner(atPad), aPad: pairedCombiner(transpose(atPad))}
+}
+
 // convWinograd is a 3x3 stride-1 convolution (any dilation, any padding) by Winograd F(4x4,3x3).
+func convWinograd(x, w *graph.Node, o ConvOpts) *graph.Node {
+	return convWinogradSpec(x, w, o, winoF4)
+}
+
+// convWinogradSpec is a 3x3 stride-1 convolution (any dilation, any padding) by the Winograd
+// algorithm sp.
 //
-// The tile transforms are a few dozen elementwise adds on [6,NT,C] slices rather than products
-// with 36x36 constant matrices (which the pure-Go DotGeneral pads to 64x64 blocks and makes
+// The tile transforms are a few dozen elementwise adds on [T,C] slices rather than products
+// with α²xα² constant matrices (which the pure-Go DotGeneral pads to 64x64 blocks and makes
 // slower than the product they save). Their gradients are given explicitly (the transposed
 // transforms) through linearWithGradient, since Slice has no gradient on the pure-Go backend.
-func convWinograd(x, w *graph.Node, o ConvOpts) *graph.Node {
+func convWinogradSpec(x, w *graph.Node, o ConvOpts, sp winoSpec) *graph.Node {
 	o = o.normalized()
 	g := x.Graph()
 	xd, wd := x.Shape().Dimensions, w.Shape().Dimensions
 	cin, cout := wd[2], wd[3]
-	t := newWinoTiling(xd[0], xd[1], xd[2], o)
+	a := sp.alpha
+	t := newWinoTiling(xd[0], xd[1], xd[2], o, sp.m)
 	nt := len(t.tiles)
 
-	// Input tiles d [6,6,T,Cin] -> V = Bᵀ d B.
-	d := graph.Reshape(gatherRows(withFillRow(x, 0), t.inputIndices(o)), 6, 6, nt, cin)
+	// Input tiles d [α,α,T,Cin] -> V = Bᵀ d B.
+	d := graph.Reshape(gatherRows(withFillRow(x, 0), t.inputIndices(o)), a, a, nt, cin)
 	v := linearWithGradient(d,
-		func(d *graph.Node) *graph.Node { return transform2D(d, combineBT) },
-		func(dv *graph.Node) *graph.Node { return transform2D(dv, combineB) })
-	// Kernel U = G g Gᵀ: [36, Cin, Cout] (small: a product with a constant 36x9 matrix).
-	u := graph.DotGeneral(kron(g, x, winoG), []int{1}, nil, graph.Reshape(w, 9, cin, cout), []int{0}, nil)
-	// Per tile element, a [T,Cin] x [Cin,Cout] product: M [36, T, Cout].
-	m := graph.DotGeneral(graph.Reshape(v, 36, nt, cin), []int{2}, []int{0}, u, []int{1}, []int{0})
-	m = graph.Reshape(m, 6, 6, nt, cout)
-	// Output tiles Y = Aᵀ M A, kept 6x6 (rows and columns 4, 5 are zero) so that the transform
-	// keeps its input's shape; then gathered back to pixels.
+		func(d *graph.Node) *graph.Node { return transform2D(d, sp.bt) },
+		func(dv *graph.Node) *graph.Node { return transform2D(dv, sp.b) })
+	// Kernel U = G g Gᵀ: [α², Cin, Cout] (small: a product with a constant α²x9 matrix).
+	u := graph.DotGeneral(kron(g, x, sp.g), []int{1}, nil, graph.Reshape(w, 9, cin, cout), []int{0}, nil)
+	// Per tile element, a [T,Cin] x [Cin,Cout] product: M [α², T, Cout].
+	m := graph.DotGeneral(graph.Reshape(v, a*a, nt, cin), []int{2}, []int{0}, u, []int{1}, []int{0})
+	m = graph.Reshape(m, a, a, nt, cout)
+	// Output tiles Y = Aᵀ M A, kept α x α (the rows and columns past m are zero) so that the
+	// transform keeps its input's shape; then gathered back to pixels.
 	y := linearWithGradient(m,
-		func(m *graph.Node) *graph.Node { return transform2D(m, combineAT) },
-		func(dy *graph.Node) *graph.Node { return transform2D(dy, combineA) })
-	y = graph.Reshape(y, 36*nt, cout)
+		func(m *graph.Node) *graph.Node { return transform2D(m, sp.atPad) },
+		func(dy *graph.Node) *graph.Node { return transform2D(dy, sp.aPad) })
+	y = graph.Reshape(y, a*a*nt, cout)
 	return graph.Reshape(gatherRows(y, t.outputIndices(o)), t.n, t.ho, t.wo, cout)
 }
 
