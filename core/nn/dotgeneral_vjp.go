@@ -59,9 +59,9 @@ func dotGeneralVJP(node *graph.Node, vjps []*graph.Node, _ shapes.Shape) []*grap
 	lCross := crossAxes(lhs.Rank(), lc, lb)
 	rCross := crossAxes(rhs.Rank(), rc, rb)
 	nb := len(lb)
-	vBatch := iota(0, nb)
-	vLhsCross := iota(nb, len(lCross))
-	vRhsCross := iota(nb+len(lCross), len(rCross))
+	vBatch := axisRange(0, nb)
+	vLhsCross := axisRange(nb, len(lCross))
+	vRhsCross := axisRange(nb+len(lCross), len(rCross))
 
 	// d lhs: contract v's rhs-cross axes with rhs's cross axes.
 	// Result axes: [batch, lhsCross, rhs contracting axes in increasing rhs order].
@@ -103,7 +103,7 @@ func transposeTo(x *graph.Node, src []int) *graph.Node {
 	return graph.TransposeAllAxes(x, perm...)
 }
 
-func iota(start, n int) []int {
+func axisRange(start, n int) []int {
 	out := make([]int, n)
 	for i := range out {
 		out[i] = start + i
