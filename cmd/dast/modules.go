@@ -10,6 +10,7 @@ import (
 	_ "github.com/dast-uda/dast/datasets/synthia"
 	_ "github.com/dast-uda/dast/discriminators/corrector"
 	_ "github.com/dast-uda/dast/discriminators/discoverer"
+	_ "github.com/dast-uda/dast/discriminators/pixel"
 	_ "github.com/dast-uda/dast/objectives"
 	_ "github.com/dast-uda/dast/strategies/adversarial"
 	_ "github.com/dast-uda/dast/strategies/sourceonly"
