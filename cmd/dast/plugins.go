@@ -1,0 +1,140 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/dast-uda/dast/core/config"
+	"github.com/dast-uda/dast/core/runlog"
+	"github.com/dast-uda/dast/plugins"
+	"github.com/dast-uda/dast/plugins/sdk"
+)
+
+func init() { commands = append(commands, newPluginsCmd) }
+
+func newPluginsCmd() *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "plugins",
+		Short: "List and inspect out-of-process discriminator plugins",
+		Long: "Discriminator plugins are executables (see docs/PLUGINS.md) named in a config's\n" +
+			"'plugins' list or found in its 'plugin_dirs'. Configs use their discriminators as\n" +
+			"{name: <plugin>.<discriminator>, options: {...}}.",
+		Args: cobra.NoArgs,
+	}
+	var configPath string
+	var dirs []string
+	var timeout time.Duration
+	list := &cobra.Command{
+		Use:   "list",
+		Short: "Start the plugins of a config or directories and list their discriminators",
+		Example: "  dast plugins list --config configs/run.yaml\n" +
+			"  dast plugins list --dir plugins.d",
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			cfg := plugins.Config{Dirs: dirs, Timeout: timeout}
+			if configPath != "" {
+				tree, err := config.Load(configPath, nil)
+				if err != nil {
+					return err
+				}
+				root, err := tree.Root()
+				if err != nil {
+					return err
+				}
+				rc := plugins.FromRoot(root)
+				cfg.Plugins, cfg.Dirs = rc.Plugins, append(rc.Dirs, dirs...)
+				if !cmd.Flags().Changed("timeout") {
+					cfg.Timeout = rc.Timeout
+				}
+			}
+			if len(cfg.Plugins) == 0 && len(cfg.Dirs) == 0 {
+				return fmt.Errorf("no plugins configured: give --config FILE or --dir DIR")
+			}
+			h, err := plugins.Load(cmd.Context(), cfg, runlog.FromContext(cmd.Context()))
+			if err != nil {
+				return err
+			}
+			defer h.Close()
+			return listPlugins(cmd.OutOrStdout(), h.Plugins())
+		},
+	}
+	list.Flags().StringVar(&configPath, "config", "", "run configuration whose plugins and plugin_dirs to load")
+	list.Flags().StringArrayVar(&dirs, "dir", nil, "plugin directory (repeatable)")
+	list.Flags().DurationVar(&timeout, "timeout", config.DefaultPluginTimeout, "time a plugin may take to start or answer")
+
+	var sum string
+	var inTimeout time.Duration
+	inspect := &cobra.Command{
+		Use:   "inspect PATH",
+		Short: "Start one plugin, show its discriminators, options and default layers, and stop it",
+		Args:  exactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			pl, err := plugins.Inspect(cmd.Context(), args[0], sum, inTimeout, runlog.FromContext(cmd.Context()))
+			if err != nil {
+				return err
+			}
+			return inspectPlugin(cmd.OutOrStdout(), pl)
+		},
+	}
+	inspect.Flags().StringVar(&sum, "sha256", "", "expected hex SHA-256 of the executable")
+	inspect.Flags().DurationVar(&inTimeout, "timeout", config.DefaultPluginTimeout, "time the plugin may take to start or answer")
+	cmd.AddCommand(list, inspect)
+	return cmd
+}
+
+// listPlugins prints one row per discriminator of the loaded plugins.
+func listPlugins(w io.Writer, pls []*plugins.Plugin) error {
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "PLUGIN\tCONFIG NAME\tDESCRIPTION\tPATH\tSHA256")
+	for _, pl := range pls {
+		for _, d := range pl.Discriminators {
+			fmt.Fprintf(tw, "%s\t%s.%s\t%s\t%s\t%s\n", pl.Name, pl.Name, d.Name, d.Description, pl.Path, pl.SHA256[:12])
+		}
+	}
+	return tw.Flush()
+}
+
+// inspectPlugin prints a plugin's discriminators with their options and default layers.
+func inspectPlugin(w io.Writer, pl *plugins.Plugin) error {
+	fmt.Fprintf(w, "plugin %s\npath   %s\nsha256 %s\n", pl.Name, pl.Path, pl.SHA256)
+	for _, d := range pl.Discriminators {
+		fmt.Fprintf(w, "\n%s: %s\nconfig block: {name: %s.%s, options: {...}}\n\n", d.ID, d.Description, pl.Name, d.Name)
+		tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+		fmt.Fprintln(tw, "OPTION\tTYPE\tDEFAULT\tDESCRIPTION")
+		for _, o := range d.Options {
+			fmt.Fprintf(tw, "%s\t%s\t%v\t%s\n", o.Name, o.Type, o.Default, o.Doc)
+		}
+		if err := tw.Flush(); err != nil {
+			return err
+		}
+		fmt.Fprintln(w, "\nlayers with the default options and 1 input channel:")
+		for i, l := range d.Layers {
+			fmt.Fprintf(w, "  %2d  %s\n", i, describeLayer(l))
+		}
+	}
+	return nil
+}
+
+// describeLayer renders a layer on one line.
+func describeLayer(l sdk.Layer) string {
+	switch l.Type {
+	case sdk.TypeConv:
+		var b strings.Builder
+		fmt.Fprintf(&b, "conv %dx%d -> %d, stride %d, padding %d", l.Kernel, l.Kernel, l.Out, l.Stride, l.Padding)
+		if l.Dilation > 1 {
+			fmt.Fprintf(&b, ", dilation %d", l.Dilation)
+		}
+		if !l.Bias {
+			b.WriteString(", no bias")
+		}
+		return b.String()
+	case sdk.TypeLeakyReLU:
+		return fmt.Sprintf("leaky_relu %g", l.Slope)
+	}
+	return l.Type
+}
