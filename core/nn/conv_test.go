@@ -6,7 +6,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gomlx/gomlx/pkg/core/dtypes"
 	"github.com/gomlx/gomlx/pkg/core/graph"
+	"github.com/gomlx/gomlx/pkg/core/shapes"
 	"github.com/gomlx/gomlx/pkg/core/tensors"
 )
 
@@ -164,6 +166,36 @@ func TestWinogradFloat32Accuracy(t *testing.T) {
 					t.Errorf("relative error %.3g > 1e-4", e)
 				}
 			})
+		})
+	}
+}
+
+func TestChooseConv(t *testing.T) {
+	b := testBackend(t)
+	for _, tc := range []struct {
+		name         string
+		h, w         int
+		cin, cout, k int
+		o            ConvOpts
+		want         ConvImpl
+	}{
+		{"3x3 64ch 128x128", 128, 128, 64, 64, 3, SamePad(3, 1, 1), ConvWinograd6},
+		{"3x3 64ch dilation 2", 128, 128, 64, 64, 3, SamePad(3, 1, 2), ConvWinograd6},
+		{"3x3 3ch input layer", 128, 128, 3, 64, 3, SamePad(3, 1, 1), ConvIm2Col},
+		{"3x3 to 1 channel", 64, 64, 64, 1, 3, SamePad(3, 1, 1), ConvIm2Col},
+		{"3x3 stride 2", 64, 64, 64, 64, 3, SamePad(3, 2, 1), ConvIm2Col},
+		{"4x4 stride 2", 64, 64, 64, 64, 4, ConvOpts{StrideH: 2, StrideW: 2, PadTop: 1, PadBottom: 1, PadLeft: 1, PadRight: 1}, ConvIm2Col},
+		{"ASPP dilation 24 on 65x129", 65, 129, 64, 19, 3, SamePad(3, 1, 24), ConvIm2Col},
+		{"12x12 map", 12, 12, 32, 32, 3, SamePad(3, 1, 1), ConvWinograd6},
+		{"8x8 map", 8, 8, 32, 32, 3, SamePad(3, 1, 1), ConvWinograd},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			g := graph.NewGraph(b, "choose")
+			x := graph.Parameter(g, "x", shapes.Make(dtypes.Float32, 1, tc.h, tc.w, tc.cin))
+			w := graph.Parameter(g, "w", shapes.Make(dtypes.Float32, tc.k, tc.k, tc.cin, tc.cout))
+			if got := chooseConv(x, w, tc.o.normalized()); got != tc.want {
+				t.Errorf("chooseConv = %d, want %d", got, tc.want)
+			}
 		})
 	}
 }
