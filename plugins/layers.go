@@ -74,9 +74,6 @@ func checkLayer(l sdk.Layer) error {
 				return fmt.Errorf("%s %d out of range [%d, %d]", c.name, c.v, c.lo, c.h)
 			}
 		}
-		if l.SpectralNorm {
-			return fmt.Errorf("spectral_norm is not supported by this dast version")
-		}
 	case sdk.TypeLeakyReLU:
 		if !(l.Slope >= 0 && l.Slope < 1) {
 			return fmt.Errorf("slope %v must be in [0, 1)", l.Slope)
@@ -159,8 +156,13 @@ func (n *Net) Apply(ctx *context.Context, x *graph.Node) *graph.Node {
 	for _, l := range n.Layers {
 		switch l.Type {
 		case sdk.TypeConv:
-			x = nn.Conv(ctx.In(ConvScope(k, convs)), x, nn.ConvLayer{Out: l.Out, Kernel: l.Kernel, Stride: l.Stride,
-				Dilation: l.Dilation, Padding: l.Padding, Bias: l.Bias, Init: nn.InitTorchDefault})
+			scope := ctx.In(ConvScope(k, convs))
+			if l.SpectralNorm {
+				x = spectralConv(scope, x, l)
+			} else {
+				x = nn.Conv(scope, x, nn.ConvLayer{Out: l.Out, Kernel: l.Kernel, Stride: l.Stride,
+					Dilation: l.Dilation, Padding: l.Padding, Bias: l.Bias, Init: nn.InitTorchDefault})
+			}
 			k++
 		case sdk.TypeReLU:
 			x = nn.ReLU(x)

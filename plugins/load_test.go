@@ -105,7 +105,7 @@ func TestLoadBuildAndClose(t *testing.T) {
 	for _, o := range opts {
 		keys = append(keys, o.Key+" "+o.Type+" "+o.DefaultText())
 	}
-	if want := []string{"options.downsamples int 3", "options.slope float 0.2", "options.width int 64"}; !reflect.DeepEqual(keys, want) {
+	if want := []string{"options.downsamples int 3", "options.slope float 0.2", "options.spectral_norm bool false", "options.width int 64"}; !reflect.DeepEqual(keys, want) {
 		t.Errorf("options %v, want %v", keys, want)
 	}
 
@@ -192,6 +192,36 @@ func TestLoadBuildAndClose(t *testing.T) {
 		}
 	})
 
+	t.Run("spectral norm", func(t *testing.T) {
+		mod, err := component(t, "{name: patchgan.patchgan, options: {width: 4, downsamples: 1, spectral_norm: true}}")
+		if err != nil {
+			t.Fatal(err)
+		}
+		d, err := mod.(model.DiscriminatorBuilder).NewDiscriminator(2)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, err := backend.New("go")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer b.Finalize()
+		ctx := mlctx.New().Checked(false)
+		withTimeout(t, 30*time.Second, func() {
+			g := graph.NewGraph(b, "sn")
+			d.Apply(ctx, graph.Parameter(g, "x", shapes.Make(dtypes.Float32, 1, 16, 16, 2)))
+		})
+		n := 0
+		ctx.EnumerateVariables(func(v *mlctx.Variable) {
+			if v.Name() == VarSpectralU && !v.Trainable {
+				n++
+			}
+		})
+		if n != 3 {
+			t.Errorf("%d non-trainable %s variables, want one per conv (3)", n, VarSpectralU)
+		}
+	})
+
 	t.Run("activations", func(t *testing.T) {
 		for act, typ := range map[string]string{"relu": sdk.TypeReLU, "tanh": sdk.TypeTanh, "leaky_relu": sdk.TypeLeakyReLU} {
 			mod, err := component(t, "{name: testplugin.tiny, options: {act: "+act+", width: 3}}")
@@ -223,7 +253,7 @@ func TestLoadBuildAndClose(t *testing.T) {
 
 	t.Run("option errors", func(t *testing.T) {
 		for _, tt := range []struct{ block, want string }{
-			{"{name: patchgan.patchgan, options: {widht: 3}}", "discriminators.d: discriminator.patchgan.patchgan: options.widht: unknown option (known: downsamples, slope, width)"},
+			{"{name: patchgan.patchgan, options: {widht: 3}}", "discriminators.d: discriminator.patchgan.patchgan: options.widht: unknown option (known: downsamples, slope, spectral_norm, width)"},
 			{"{name: patchgan.patchgan, options: {width: wide}}", "options.width: expected int, got string wide"},
 			{"{name: patchgan.patchgan, options: {slope: [1]}}", "options.slope: expected float"},
 			{"{name: patchgan.patchgan, width: 3}", "discriminators.d.width: unknown key (known: options)"},

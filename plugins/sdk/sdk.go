@@ -47,8 +47,8 @@ type Layer struct {
 	// zero padding on every side). Stride and Dilation must be >= 1.
 	Out, Kernel, Stride, Padding, Dilation int
 	Bias                                   bool
-	// SpectralNorm asks for spectral normalisation of the conv weights; dast rejects it as
-	// not supported (yet).
+	// SpectralNorm asks for spectral normalisation of the conv weights (one power iteration
+	// per forward pass, as torch.nn.utils.spectral_norm).
 	SpectralNorm bool
 	// Slope is the negative slope of TypeLeakyReLU.
 	Slope float64

@@ -28,7 +28,6 @@ const (
 	modeNegative       = "negative"        // a conv with -8 output channels
 	modeShrink         = "shrink"          // stride chain too deep for small inputs
 	modeUnknownType    = "unknown_type"    // a "batchnorm" layer
-	modeSpectral       = "spectral"        // asks for spectral norm
 )
 
 func main() {
@@ -119,8 +118,6 @@ func discriminator(mode string) sdk.Discriminator {
 				layers = append(layers, sdk.Conv(1, 1, 1, 0))
 			case modeUnknownType:
 				layers = append([]sdk.Layer{{Type: "batchnorm"}}, layers...)
-			case modeSpectral:
-				layers[0].SpectralNorm = true
 			}
 			return layers, nil
 		},
