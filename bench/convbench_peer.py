@@ -6,6 +6,7 @@ Prints key-value lines that convbench parses:
   torch_version <v>
   torch_threads <n>
   torch_step_s <wall seconds per step, median of the timed steps>
+  torch_step_min_s <wall seconds of the fastest timed step>
   torch_cpu_s <process CPU seconds per step, median>
   torch_maxrss_mb <getrusage peak resident memory, MiB>
   torch_vmhwm_mb <peak resident memory of this process image (VmHWM), MiB>
@@ -57,6 +58,7 @@ def main():
     print("torch_version", torch.__version__)
     print("torch_threads", torch.get_num_threads())
     print("torch_step_s", statistics.median(times))
+    print("torch_step_min_s", min(times))
     print("torch_cpu_s", statistics.median(cpu))
     # ru_maxrss is in KiB on Linux. It survives exec: a peer started by a large process reports
     # at least that process's size, so VmHWM (this image's own peak) is printed too.

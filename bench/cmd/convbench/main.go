@@ -8,10 +8,13 @@
 //
 // Usage:
 //
-//	go run ./bench/cmd/convbench [-steps 3] [-warmup 1] [-mode ops_sequential,dotgeneral_large] [-impl auto]
+//	go run ./bench/cmd/convbench [-steps 5] [-warmup 1] [-mode ops_sequential,dotgeneral_large] [-impl auto]
 //	                             [-compare-modes] [-torch=true]
 //
-// The last line printed is "ratio <go seconds per step / torch seconds per step>".
+// Each side reports the median and the fastest of its timed steps. The last line printed is
+// "ratio <go seconds per step / torch seconds per step>" over the fastest steps (the ones least
+// disturbed by other processes on a shared machine); the line before it gives the ratio of the
+// medians.
 package main
 
 import (
@@ -50,7 +53,7 @@ var (
 )
 
 func main() {
-	steps := flag.Int("steps", 3, "timed steps (after warm-up)")
+	steps := flag.Int("steps", 5, "timed steps (after warm-up)")
 	warmup := flag.Int("warmup", 1, "untimed warm-up steps")
 	mode := flag.String("mode", "ops_sequential,dotgeneral_large", `pure-Go backend configuration ("ops_sequential", "parallelism=-1", "" for the default; ",dotgeneral_large" forces the blocked DotGeneral kernel)`)
 	impl := flag.String("impl", "auto", "convolution implementation: auto, im2col or winograd")
@@ -104,7 +107,7 @@ func run(steps, warmup int, mode, impl string, compare, runTorch, quiet bool) er
 	}
 	// The peer runs first, while this process is still small: getrusage's maxrss is inherited
 	// across fork and exec.
-	var torchStep, torchCPU float64
+	var torchStep, torchMin, torchCPU float64
 	var torchErr error
 	var torchLine string
 	if runTorch && !quiet {
@@ -113,17 +116,18 @@ func run(steps, warmup int, mode, impl string, compare, runTorch, quiet bool) er
 		if torchErr == nil {
 			torchStep, torchErr = strconv.ParseFloat(info["torch_step_s"], 64)
 			torchCPU, _ = strconv.ParseFloat(info["torch_cpu_s"], 64)
+			torchMin, _ = strconv.ParseFloat(info["torch_step_min_s"], 64)
 		}
 		if torchErr == nil {
 			rss, _ := strconv.ParseFloat(info["torch_maxrss_mb"], 64)
 			hwm, _ := strconv.ParseFloat(info["torch_vmhwm_mb"], 64)
-			torchLine = fmt.Sprintf("torch  %s CPU threads=%s: %.3f s/step (CPU %.3f s/step), %.1f GFLOP/s, peak RSS %.0f MiB (maxrss; VmHWM %.0f MiB)",
-				info["torch_version"], info["torch_threads"], torchStep, torchCPU, flops/torchStep/1e9, rss, hwm)
+			torchLine = fmt.Sprintf("torch  %s CPU threads=%s: %.3f s/step median, %.3f s fastest (CPU %.3f s/step), %.1f GFLOP/s, peak RSS %.0f MiB (maxrss; VmHWM %.0f MiB)",
+				info["torch_version"], info["torch_threads"], torchStep, torchMin, torchCPU, flops/torchStep/1e9, rss, hwm)
 		} else {
 			torchLine = fmt.Sprintf("torch  unavailable: %v", torchErr)
 		}
 	}
-	goStep, goCPU, err := timeGo(steps, warmup, mode, convImpl)
+	goStep, goMin, goCPU, err := timeGo(steps, warmup, mode, convImpl)
 	if err != nil {
 		return err
 	}
@@ -131,8 +135,8 @@ func run(steps, warmup int, mode, impl string, compare, runTorch, quiet bool) er
 		fmt.Printf("go_step_s %g\ngo_cpu_s %g\n", goStep, goCPU)
 		return nil
 	}
-	fmt.Printf("go     backend=go:%s impl=%s: %.3f s/step (CPU %.3f s/step), %.1f GFLOP/s, peak RSS %s (VmHWM)\n",
-		mode, impl, goStep, goCPU, flops/goStep/1e9, peakRSS())
+	fmt.Printf("go     backend=go:%s impl=%s: %.3f s/step median, %.3f s fastest (CPU %.3f s/step), %.1f GFLOP/s, peak RSS %s (VmHWM)\n",
+		mode, impl, goStep, goMin, goCPU, flops/goStep/1e9, peakRSS())
 	if torchLine != "" {
 		fmt.Println(torchLine)
 	}
@@ -156,7 +160,8 @@ func run(steps, warmup int, mode, impl string, compare, runTorch, quiet bool) er
 	}
 	if runTorch && torchErr == nil {
 		fmt.Printf("cpu_ratio %.3f\n", goCPU/torchCPU)
-		fmt.Printf("ratio %.3f\n", goStep/torchStep)
+		fmt.Printf("median_ratio %.3f\n", goStep/torchStep)
+		fmt.Printf("ratio %.3f\n", goMin/torchMin)
 	} else {
 		fmt.Printf("ratio unavailable (no PyTorch timing)\n")
 	}
@@ -164,11 +169,11 @@ func run(steps, warmup int, mode, impl string, compare, runTorch, quiet bool) er
 }
 
 // timeGo builds the network's gradient on the pure-Go backend and returns the median seconds
-// per step over `steps` timed runs, and the median process CPU seconds per step.
-func timeGo(steps, warmup int, mode string, impl nn.ConvImpl) (wall, cpu float64, err error) {
+// per step over `steps` timed runs, the fastest step, and the median process CPU seconds per step.
+func timeGo(steps, warmup int, mode string, impl nn.ConvImpl) (wall, fastest, cpu float64, err error) {
 	backend, err := simplego.New(mode)
 	if err != nil {
-		return 0, 0, fmt.Errorf("pure-Go backend %q: %w", mode, err)
+		return 0, 0, 0, fmt.Errorf("pure-Go backend %q: %w", mode, err)
 	}
 	defer backend.Finalize()
 	rng := rand.New(rand.NewPCG(1, 2))
@@ -185,14 +190,14 @@ func timeGo(steps, warmup int, mode string, impl nn.ConvImpl) (wall, cpu float64
 		return graph.Gradient(graph.ReduceAllSum(h), params...)
 	})
 	if err != nil {
-		return 0, 0, fmt.Errorf("build network: %w", err)
+		return 0, 0, 0, fmt.Errorf("build network: %w", err)
 	}
 	var times, cpus []float64
 	for i := range warmup + steps {
 		t0, c0 := time.Now(), cpuSeconds()
 		outs, err := exec.Exec(args...)
 		if err != nil {
-			return 0, 0, fmt.Errorf("step %d: %w", i, err)
+			return 0, 0, 0, fmt.Errorf("step %d: %w", i, err)
 		}
 		for _, o := range outs {
 			o.FinalizeAll()
@@ -204,7 +209,7 @@ func timeGo(steps, warmup int, mode string, impl nn.ConvImpl) (wall, cpu float64
 	}
 	slices.Sort(times)
 	slices.Sort(cpus)
-	return times[len(times)/2], cpus[len(cpus)/2], nil
+	return times[len(times)/2], times[0], cpus[len(cpus)/2], nil
 }
 
 // cpuSeconds is this process's user+system CPU time.
