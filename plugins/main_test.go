@@ -17,6 +17,10 @@ import (
 var binDir string
 
 func TestMain(m *testing.M) {
+	if path := os.Getenv("DAST_TEST_HOST_PLUGIN"); path != "" {
+		hostMain(path)
+		return
+	}
 	dir, err := os.MkdirTemp("", "dast-plugins-test")
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
@@ -69,9 +73,19 @@ func readPIDs(t *testing.T, pidFile string) []int {
 	return pids
 }
 
-// alive reports whether process pid exists (a zombie counts as alive: nobody reaped it).
+// alive reports whether process pid exists and is not a zombie (a dead process not yet
+// reaped, by us or, once orphaned, by init).
 func alive(pid int) bool {
-	return syscall.Kill(pid, 0) == nil
+	if syscall.Kill(pid, 0) != nil {
+		return false
+	}
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return !os.IsNotExist(err)
+	}
+	s := string(b)
+	fields := strings.Fields(s[strings.LastIndexByte(s, ')')+1:])
+	return len(fields) == 0 || fields[0] != "Z"
 }
 
 // children returns the PIDs of this process's child processes, read from /proc.
