@@ -4,7 +4,7 @@
 //
 //	go                    pure-Go backend (github.com/gomlx/gomlx/backends/simplego) in an
 //	                      execution mode that never deadlocks on small machines, with
-//	                      float32 matrix products on gonum's SGEMM (package fastdot)
+//	                      float32 matrix products on gonum's SGEMM (package fastgo)
 //	go:<options>          pure-Go backend with explicit simplego options
 //	xla                   XLA with a PJRT plugin found on PJRT_PLUGIN_LIBRARY_PATH (never downloaded)
 //	xla:cuda              XLA with a PJRT CUDA plugin found by FindCUDAPlugin
@@ -19,7 +19,7 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/dast-uda/dast/core/backend/fastdot"
+	"github.com/dast-uda/dast/core/backend/fastgo"
 	"github.com/gomlx/gomlx/backends"
 	"github.com/gomlx/gomlx/backends/simplego"
 )
@@ -79,7 +79,7 @@ func New(spec string) (backends.Backend, error) {
 	}
 	switch s.Kind {
 	case "go":
-		fastdot.Install()
+		fastgo.Install()
 		b, err := simplego.New(s.Options)
 		if err != nil {
 			return nil, fmt.Errorf("backend %q: %w", spec, err)

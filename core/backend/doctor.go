@@ -4,7 +4,7 @@ import (
 	"fmt"
 	"runtime"
 
-	"github.com/dast-uda/dast/core/backend/fastdot"
+	"github.com/dast-uda/dast/core/backend/fastgo"
 	"github.com/gomlx/gomlx/pkg/core/graph"
 )
 
@@ -44,7 +44,7 @@ func checkGo() (c Check) {
 	if err := Try("go"); err != nil {
 		return Check{Spec: "go", Detail: err.Error()}
 	}
-	return Check{Spec: "go", OK: true, Detail: fmt.Sprintf("pure Go (%s), %d CPUs, %s/%s, options %q, fast SGEMM kernel: %s", runtime.Version(), runtime.NumCPU(), runtime.GOOS, runtime.GOARCH, DefaultGoOptions, fastdot.Status())}
+	return Check{Spec: "go", OK: true, Detail: fmt.Sprintf("pure Go (%s), %d CPUs, %s/%s, options %q, fast kernels: %s", runtime.Version(), runtime.NumCPU(), runtime.GOOS, runtime.GOARCH, DefaultGoOptions, fastgo.Status())}
 }
 
 // Try constructs the backend for spec and runs a small matrix product on it, reporting any failure.

@@ -1,4 +1,4 @@
-package fastdot
+package fastgo
 
 import (
 	"math"
@@ -133,6 +133,12 @@ func TestMatchesDefinition(t *testing.T) {
 		{"large, parallel", []int{300, 200}, []int{200, 150}, []int{1}, nil, []int{0}, nil},
 		{"many small batches", []int{36, 20, 16}, []int{36, 16, 8}, []int{2}, []int{0}, []int{1}, []int{0}},
 	}
+	d0 := hits.dot.Load()
+	defer func() {
+		if hits.dot.Load() == d0 {
+			t.Error("the fast DotGeneral was not used")
+		}
+	}()
 	rng := rand.New(rand.NewPCG(1, 2))
 	fill := func(dims []int) []float32 {
 		n := 1

@@ -1,0 +1,222 @@
+package fastgo
+
+import (
+	"fmt"
+	"reflect"
+	"sync/atomic"
+	"unsafe"
+
+	"github.com/gomlx/gomlx/backends/simplego"
+	"github.com/gomlx/gomlx/pkg/core/dtypes"
+	"github.com/gomlx/gomlx/pkg/core/shapes"
+)
+
+// hits counts the ops the fast paths computed (for tests).
+var hits struct{ dot, gather, scatter atomic.Int64 }
+
+var (
+	stockGather, stockScatter executor
+	sparseOff                 struct {
+		gatherType, scatterType reflect.Type
+		// gatherNode
+		gIndexAxis, gOffsetAxes, gCollapsed, gStartMap, gSliceSizes uintptr
+		// scatterNode
+		sIndexAxis, sUpdateWindow, sInserted, sToOperand uintptr
+	}
+)
+
+// findSparseOffsets builds a Gather and a ScatterSum node to learn their parameter types.
+func findSparseOffsets() error {
+	b, err := simplego.New("")
+	if err != nil {
+		return err
+	}
+	defer b.Finalize()
+	bld := b.Builder("fastgo-sparse-probe")
+	x, err := bld.Parameter("x", shapes.Make(dtypes.Float32, 4, 3), nil)
+	if err != nil {
+		return err
+	}
+	idx, err := bld.Parameter("i", shapes.Make(dtypes.Int32, 2, 1), nil)
+	if err != nil {
+		return err
+	}
+	g, err := bld.Gather(x, idx, 1, []int{1}, []int{0}, []int{0}, []int{1, 3}, false)
+	if err != nil {
+		return err
+	}
+	s, err := bld.ScatterSum(x, idx, g, 1, []int{1}, []int{0}, []int{0}, false, false)
+	if err != nil {
+		return err
+	}
+	intsT, intT := reflect.TypeOf([]int(nil)), reflect.TypeOf(0)
+	dataType := func(op any) (reflect.Type, error) {
+		n, ok := op.(*simplego.Node)
+		if !ok {
+			return nil, fmt.Errorf("op is %T, not *simplego.Node", op)
+		}
+		t := reflect.TypeOf(nodeData(n))
+		if t == nil || t.Kind() != reflect.Pointer || t.Elem().Kind() != reflect.Struct {
+			return nil, fmt.Errorf("node data is %v", t)
+		}
+		return t, nil
+	}
+	if sparseOff.gatherType, err = dataType(g); err != nil {
+		return fmt.Errorf("gather: %w", err)
+	}
+	if sparseOff.scatterType, err = dataType(s); err != nil {
+		return fmt.Errorf("scatter: %w", err)
+	}
+	gt, st := sparseOff.gatherType.Elem(), sparseOff.scatterType.Elem()
+	set := func(dst *uintptr, t reflect.Type, name string, want reflect.Type) {
+		if err == nil {
+			*dst, err = fieldOffset(t, name, want)
+		}
+	}
+	set(&sparseOff.gIndexAxis, gt, "indexVectorAxis", intT)
+	set(&sparseOff.gOffsetAxes, gt, "offsetOutputAxes", intsT)
+	set(&sparseOff.gCollapsed, gt, "collapsedSlicesAxes", intsT)
+	set(&sparseOff.gStartMap, gt, "startIndexMap", intsT)
+	set(&sparseOff.gSliceSizes, gt, "sliceSizes", intsT)
+	set(&sparseOff.sIndexAxis, st, "indexVectorAxis", intT)
+	set(&sparseOff.sUpdateWindow, st, "updateWindowAxes", intsT)
+	set(&sparseOff.sInserted, st, "insertedWindowAxes", intsT)
+	set(&sparseOff.sToOperand, st, "scatterAxesToOperandAxes", intsT)
+	return err
+}
+
+func isRange(a []int, start, n int) bool {
+	if len(a) != n {
+		return false
+	}
+	for i, v := range a {
+		if v != start+i {
+			return false
+		}
+	}
+	return true
+}
+
+// rowLayout checks the "row" pattern of graph.Gather and its gradient: an index vector (the
+// last axis of the indices, of length k) addresses the first k axes of the operand, and each
+// index copies the whole trailing block of the operand (block values). It returns the
+// operand's strides over its first k axes, in blocks.
+func rowLayout(operand shapes.Shape, indices shapes.Shape, indexAxis int, mapped, collapsed []int) (k, block int, strides []int, ok bool) {
+	ir := indices.Rank()
+	if ir == 0 || indexAxis != ir-1 {
+		return 0, 0, nil, false
+	}
+	k = indices.Dimensions[ir-1]
+	if k < 1 || k > operand.Rank() || !isRange(mapped, 0, k) || !isRange(collapsed, 0, k) {
+		return 0, 0, nil, false
+	}
+	block = 1
+	for _, d := range operand.Dimensions[k:] {
+		block *= d
+	}
+	strides = make([]int, k)
+	s := 1
+	for a := k - 1; a >= 0; a-- {
+		strides[a] = s
+		s *= operand.Dimensions[a]
+	}
+	return k, block, strides, true
+}
+
+// rowOffsets turns the index vectors into block offsets, clamping each index to its axis (the
+// XLA semantics of out-of-range start indices).
+func rowOffsets(indices any, k int, strides, dims []int) ([]int, bool) {
+	var n int
+	get := func(i int) int { return 0 }
+	switch x := indices.(type) {
+	case []int32:
+		n = len(x)
+		get = func(i int) int { return int(x[i]) }
+	case []int64:
+		n = len(x)
+		get = func(i int) int { return int(x[i]) }
+	default:
+		return nil, false
+	}
+	out := make([]int, n/k)
+	for r := range out {
+		o := 0
+		for a := 0; a < k; a++ {
+			v := min(max(get(r*k+a), 0), dims[a]-1)
+			o += v * strides[a]
+		}
+		out[r] = o
+	}
+	return out, true
+}
+
+func ints(p unsafe.Pointer, o uintptr) []int { return *(*[]int)(unsafe.Add(p, o)) }
+
+// execGather copies whole operand blocks for the row pattern; anything else goes to simplego.
+func execGather(b *simplego.Backend, node *simplego.Node, inputs []*simplego.Buffer, owned []bool) (*simplego.Buffer, error) {
+	data := nodeData(node)
+	operand, ok := bufFlat(inputs[0]).([]float32)
+	if !ok || reflect.TypeOf(data) != sparseOff.gatherType {
+		return stockGather(b, node, inputs, owned)
+	}
+	p := reflect.ValueOf(data).UnsafePointer()
+	os, is := bufShape(inputs[0]), bufShape(inputs[1])
+	k, block, strides, ok := rowLayout(os, is, *(*int)(unsafe.Add(p, sparseOff.gIndexAxis)), ints(p, sparseOff.gStartMap), ints(p, sparseOff.gCollapsed))
+	out := nodeShape(node)
+	if !ok || !isRange(ints(p, sparseOff.gOffsetAxes), out.Rank()-(os.Rank()-k), os.Rank()-k) {
+		return stockGather(b, node, inputs, owned)
+	}
+	sizes := ints(p, sparseOff.gSliceSizes)
+	for a, s := range sizes {
+		if (a < k && s != 1) || (a >= k && s != os.Dimensions[a]) {
+			return stockGather(b, node, inputs, owned)
+		}
+	}
+	offsets, ok := rowOffsets(bufFlat(inputs[1]), k, strides, os.Dimensions)
+	if !ok {
+		return stockGather(b, node, inputs, owned)
+	}
+	hits.gather.Add(1)
+	res := getBufferForShape(b, out)
+	dst := bufFlat(res).([]float32)
+	if len(dst) != len(offsets)*block {
+		return nil, fmt.Errorf("fastgo: gather output %s has %d values, want %d", out, len(dst), len(offsets)*block)
+	}
+	for r, o := range offsets {
+		copy(dst[r*block:(r+1)*block], operand[o*block:(o+1)*block])
+	}
+	return res, nil
+}
+
+// execScatterSum adds whole update blocks into a copy of the operand for the row pattern (the
+// gradient of the row Gather); anything else goes to simplego.
+func execScatterSum(b *simplego.Backend, node *simplego.Node, inputs []*simplego.Buffer, owned []bool) (*simplego.Buffer, error) {
+	data := nodeData(node)
+	operand, ok1 := bufFlat(inputs[0]).([]float32)
+	updates, ok2 := bufFlat(inputs[2]).([]float32)
+	if !ok1 || !ok2 || reflect.TypeOf(data) != sparseOff.scatterType {
+		return stockScatter(b, node, inputs, owned)
+	}
+	p := reflect.ValueOf(data).UnsafePointer()
+	os, is, us := bufShape(inputs[0]), bufShape(inputs[1]), bufShape(inputs[2])
+	k, block, strides, ok := rowLayout(os, is, *(*int)(unsafe.Add(p, sparseOff.sIndexAxis)), ints(p, sparseOff.sToOperand), ints(p, sparseOff.sInserted))
+	if !ok || !isRange(ints(p, sparseOff.sUpdateWindow), us.Rank()-(os.Rank()-k), os.Rank()-k) {
+		return stockScatter(b, node, inputs, owned)
+	}
+	offsets, ok := rowOffsets(bufFlat(inputs[1]), k, strides, os.Dimensions)
+	if !ok || len(updates) != len(offsets)*block {
+		return stockScatter(b, node, inputs, owned)
+	}
+	hits.scatter.Add(1)
+	res := getBufferForShape(b, nodeShape(node))
+	dst := bufFlat(res).([]float32)
+	copy(dst, operand)
+	for r, o := range offsets {
+		d := dst[o*block : (o+1)*block]
+		u := updates[r*block : (r+1)*block]
+		for t := range d {
+			d[t] += u[t]
+		}
+	}
+	return res, nil
+}

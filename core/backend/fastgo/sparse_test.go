@@ -1,0 +1,93 @@
+package fastgo
+
+import (
+	"math/rand/v2"
+	"testing"
+
+	"github.com/gomlx/gomlx/backends/simplego"
+	"github.com/gomlx/gomlx/pkg/core/graph"
+	"github.com/gomlx/gomlx/pkg/core/tensors"
+)
+
+// TestGatherAndGradient checks graph.Gather (rows of the first k axes) and its gradient (a
+// ScatterSum of the output gradient) against their definitions, with repeated and
+// out-of-range (clamped) indices.
+func TestGatherAndGradient(t *testing.T) {
+	if active, why := Install(); !active {
+		t.Fatalf("not installed: %s", why)
+	}
+	b, err := simplego.New("ops_sequential")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.Finalize()
+	rng := rand.New(rand.NewPCG(3, 4))
+	dims := []int{5, 4, 3} // operand
+	n := 5 * 4 * 3
+	x := make([]float32, n)
+	for i := range x {
+		x[i] = rng.Float32()
+	}
+	g0, s0 := hits.gather.Load(), hits.scatter.Load()
+	defer func() {
+		if hits.gather.Load() == g0 || hits.scatter.Load() == s0 {
+			t.Error("the fast gather/scatter paths were not used")
+		}
+	}()
+	for _, k := range []int{1, 2} {
+		rows := 7
+		idx := make([]int32, rows*k)
+		for i := range idx {
+			idx[i] = int32(rng.IntN(dims[i%k] + 1)) // dims[a] itself is out of range: clamped
+		}
+		w := make([]float32, rows*n/(dims[0]*(map[bool]int{true: dims[1], false: 1}[k == 2])))
+		for i := range w {
+			w[i] = rng.Float32()
+		}
+		e, err := graph.NewExec(b, func(xn, in, wn *graph.Node) []*graph.Node {
+			g := graph.Gather(xn, in)
+			loss := graph.ReduceAllSum(graph.Mul(graph.Reshape(g, wn.Shape().Dimensions...), wn))
+			return []*graph.Node{g, graph.Gradient(loss, xn)[0]}
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		out, err := e.Exec(tensors.FromFlatDataAndDimensions(x, dims...), tensors.FromFlatDataAndDimensions(idx, rows, k), tensors.FromFlatDataAndDimensions(w, len(w)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := tensors.MustCopyFlatData[float32](out[0])
+		grad := tensors.MustCopyFlatData[float32](out[1])
+		block := n
+		for a := 0; a < k; a++ {
+			block /= dims[a]
+		}
+		wantGrad := make([]float32, n)
+		for r := 0; r < rows; r++ {
+			off := 0
+			stride := n / dims[0] / block
+			for a := 0; a < k; a++ {
+				v := min(int(idx[r*k+a]), dims[a]-1)
+				if a == 0 {
+					off += v * stride
+				} else {
+					off += v
+				}
+			}
+			if k == 1 {
+				off = min(int(idx[r]), dims[0]-1)
+			}
+			for j := 0; j < block; j++ {
+				if got[r*block+j] != x[off*block+j] {
+					t.Fatalf("k=%d: gather row %d value %d = %v, want %v", k, r, j, got[r*block+j], x[off*block+j])
+				}
+				wantGrad[off*block+j] += w[r*block+j]
+			}
+		}
+		for i := range grad {
+			if d := grad[i] - wantGrad[i]; d > 1e-6 || d < -1e-6 {
+				t.Fatalf("k=%d: gradient[%d] = %v, want %v", k, i, grad[i], wantGrad[i])
+			}
+		}
+	}
+}
