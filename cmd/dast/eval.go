@@ -40,10 +40,11 @@ func newEvalCmd() *cobra.Command {
 					return fmt.Errorf("no --config given and %w", err)
 				}
 			}
-			setup, err := assemble(cfg, sets)
+			setup, release, err := assemble(cmd.Context(), cfg, sets)
 			if err != nil {
 				return err
 			}
+			defer release()
 			log := runlog.FromContext(cmd.Context())
 			m, err := train.EvaluateCheckpoint(setup, file, func(total int) train.Progress {
 				return progressFor(log)(total, "eval")

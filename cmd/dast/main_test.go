@@ -24,7 +24,7 @@ func TestCLI(t *testing.T) {
 	}{
 		{args: nil, wantOut: []string{"Usage:", "registry", "version", "--log-format"}},
 		{args: []string{"--help"}, wantOut: []string{"Available Commands:"}},
-		{args: []string{"registry", "--help"}, wantOut: []string{"show", "dast registry [flags]"}},
+		{args: []string{"registry", "--help"}, wantOut: []string{"show", "dast registry [--config FILE] [flags]"}},
 		{args: []string{"registry", "show", "--help"}, wantOut: []string{"dast registry show KIND NAME"}},
 		{args: []string{"registry"}, wantOut: []string{"KIND", "DESCRIPTION", "segmentor", "small"}},
 		{args: []string{"registry", "show", "segmentor", "small"}, wantOut: []string{"segmentor.small:", "OPTION", "widths", "[]int"}},

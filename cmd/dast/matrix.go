@@ -50,7 +50,9 @@ func newMatrixCmd() *cobra.Command {
 			js := m.Jobs(out, sets)
 			// Validate every row's config before running anything.
 			for _, j := range js {
-				if _, err := assemble(j.Config, j.Sets); err != nil {
+				_, release, err := assemble(cmd.Context(), j.Config, j.Sets)
+				release()
+				if err != nil {
 					return fmt.Errorf("row %s: %w", j.Row.Name, err)
 				}
 			}
@@ -87,10 +89,11 @@ func runInProcess(log *zap.Logger) matrix.RunFunc {
 			}
 			cfg, sets = stored, nil
 		}
-		setup, err := assemble(cfg, sets)
+		setup, release, err := assemble(ctx, cfg, sets)
 		if err != nil {
 			return nil, err
 		}
+		defer release()
 		res, err := train.Run(ctx, setup, train.Options{RunDir: j.Dir, Resume: resume, Log: log.With(zap.String("row", j.Row.Name), zap.Int64("seed", j.Seed))})
 		if err != nil {
 			return nil, err

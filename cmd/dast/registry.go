@@ -14,14 +14,25 @@ import (
 func init() { commands = append(commands, newRegistryCmd) }
 
 func newRegistryCmd() *cobra.Command {
+	var cfg string
 	cmd := &cobra.Command{
-		Use:   "registry",
+		Use:   "registry [--config FILE]",
 		Short: "List the registered components (segmentors, discriminators, strategies, ...)",
-		Args:  cobra.NoArgs,
+		Long: "List the registered components. With --config, the plugins that config names are\n" +
+			"started first, so their discriminators (discriminator.<plugin>.<name>) are listed too.",
+		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			if cfg != "" {
+				release, err := loadPlugins(cmd.Context(), cfg)
+				if err != nil {
+					return err
+				}
+				defer release()
+			}
 			return listModules(cmd.OutOrStdout())
 		},
 	}
+	cmd.Flags().StringVar(&cfg, "config", "", "also list the discriminators of the plugins this config names")
 	cmd.AddCommand(&cobra.Command{
 		Use:   "show KIND NAME",
 		Short: "Show a component's options with their types and defaults",

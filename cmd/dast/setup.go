@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -8,19 +9,31 @@ import (
 	"github.com/dast-uda/dast/core/config"
 	"github.com/dast-uda/dast/core/runlog"
 	"github.com/dast-uda/dast/core/train"
+	"github.com/dast-uda/dast/plugins"
 	"go.uber.org/zap"
 )
 
-// assemble loads a config with overrides and builds every component it names (no compute).
-func assemble(path string, sets []string) (*train.Setup, error) {
+// assemble loads a config with overrides, starts the plugins it names (their discriminators
+// join the registry), and builds every component (no compute). Call release when done with the
+// setup: it stops the plugin processes.
+func assemble(ctx context.Context, path string, sets []string) (setup *train.Setup, release func(), err error) {
+	release = func() {}
 	if path == "" {
-		return nil, fmt.Errorf("no config: pass --config FILE")
+		return nil, release, fmt.Errorf("no config: pass --config FILE")
 	}
 	tree, err := config.Load(path, sets)
 	if err != nil {
-		return nil, err
+		return nil, release, err
 	}
-	return train.Assemble(tree)
+	if release, err = startPlugins(ctx, tree); err != nil {
+		return nil, func() {}, err
+	}
+	setup, err = train.Assemble(tree)
+	if err != nil {
+		release()
+		return nil, func() {}, err
+	}
+	return setup, release, nil
 }
 
 // runConfig is the resolved config of a run directory.
@@ -42,4 +55,29 @@ func progressFor(log *zap.Logger) func(total int, what string) train.Progress {
 	return func(total int, what string) train.Progress {
 		return progress{runlog.NewProgress(total, what, log)}
 	}
+}
+
+// startPlugins starts the plugins a config names; release stops them.
+func startPlugins(ctx context.Context, tree *config.Tree) (release func(), err error) {
+	root, err := tree.Root()
+	if err != nil {
+		return func() {}, err
+	}
+	if len(root.Plugins) == 0 && len(root.PluginDirs) == 0 {
+		return func() {}, nil
+	}
+	host, err := plugins.Load(ctx, plugins.FromRoot(root), runlog.FromContext(ctx))
+	if err != nil {
+		return func() {}, err
+	}
+	return func() { host.Close() }, nil
+}
+
+// loadPlugins starts the plugins of the config at path.
+func loadPlugins(ctx context.Context, path string) (func(), error) {
+	tree, err := config.Load(path, nil)
+	if err != nil {
+		return func() {}, err
+	}
+	return startPlugins(ctx, tree)
 }

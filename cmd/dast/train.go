@@ -46,10 +46,11 @@ func newTrainCmd() *cobra.Command {
 				cfg = stored
 				opts.RunDir, opts.Resume = resume, true
 			}
-			setup, err := assemble(cfg, sets)
+			setup, release, err := assemble(cmd.Context(), cfg, sets)
 			if err != nil {
 				return err
 			}
+			defer release()
 			if dryRun {
 				return describeSetup(cmd.OutOrStdout(), setup)
 			}
