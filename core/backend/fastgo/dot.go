@@ -1,6 +1,6 @@
 // Package fastgo gives GoMLX's pure-Go backend (simplego, v0.26.0) faster executors for the ops
-// that dominate dast's training steps: float32 DotGeneral on gonum's blocked, multi-threaded
-// SGEMM, and the row Gather / ScatterSum pattern that im2col, Winograd tiling, pooling and their
+// that dominate dast's training steps: float32 DotGeneral on a packed AVX2/FMA SGEMM
+// micro-kernel (gonum's SGEMM on CPUs without AVX2), and the row Gather / ScatterSum pattern that im2col, Winograd tiling, pooling and their
 // gradients produce, as block copies instead of element-by-element index iteration.
 //
 // simplego computes every DotGeneral with its own generic kernels, measured here at 2.8-5.7
@@ -353,7 +353,8 @@ func transpose(x []float32, dims, perm []int) []float32 {
 	return out
 }
 
-// gemmBatched computes c[b] = op(a[b]) * op(bm[b]) for every batch b: c is [B, M, N].
+// gemmBatched computes c[b] = op(a[b]) * op(bm[b]) for every batch b: c is [B, M, N], with the
+// AVX2/FMA micro-kernel (sgemm.go) when the CPU has it, else gonum's SGEMM.
 func gemmBatched(batch, m, n, k int, a []float32, transA bool, bm []float32, transB bool, c []float32) {
 	ta, tb := blas.NoTrans, blas.NoTrans
 	lda, ldb := k, n
@@ -364,7 +365,12 @@ func gemmBatched(batch, m, n, k int, a []float32, transA bool, bm []float32, tra
 		tb, ldb = blas.Trans, k
 	}
 	one := func(i int) {
-		impl.Sgemm(ta, tb, m, n, k, 1, a[i*m*k:(i+1)*m*k], lda, bm[i*k*n:(i+1)*k*n], ldb, 0, c[i*m*n:(i+1)*m*n], n)
+		ai, bi, ci := a[i*m*k:(i+1)*m*k], bm[i*k*n:(i+1)*k*n], c[i*m*n:(i+1)*m*n]
+		if haveKernel {
+			sgemm(m, n, k, ai, transA, bi, transB, ci)
+			return
+		}
+		impl.Sgemm(ta, tb, m, n, k, 1, ai, lda, bi, ldb, 0, ci, n)
 	}
 	workers := runtime.GOMAXPROCS(0)
 	// gonum parallelises one large product itself; split the batch for many small ones.
