@@ -4,7 +4,9 @@ import (
 	"fmt"
 	"math"
 
+	"github.com/gomlx/gomlx/pkg/core/dtypes"
 	"github.com/gomlx/gomlx/pkg/core/graph"
+	"github.com/gomlx/gomlx/pkg/core/shapes"
 	"github.com/gomlx/gomlx/pkg/core/tensors"
 	"github.com/gomlx/gomlx/pkg/core/tensors/images"
 )
@@ -38,7 +40,8 @@ func (o PoolOpts) stride() int {
 	return o.Stride
 }
 
-// MaxPool2D max-pools x [N,H,W,C] spatially. Padding never wins the max (it is -inf).
+// MaxPool2D max-pools x [N,H,W,C] spatially. Padding never wins the max (it is -inf). The
+// gradient of each window goes to its first maximum (row-major), as in PyTorch.
 func MaxPool2D(x *graph.Node, o PoolOpts) *graph.Node {
 	if x.Rank() != 4 || o.Kernel <= 0 || o.Pad < 0 || o.Pad > o.Kernel/2 {
 		panic(fmt.Sprintf("nn.MaxPool2D: want x [N,H,W,C] and 0 <= pad <= kernel/2, got %s and %+v", x.Shape(), o))
@@ -74,7 +77,14 @@ func MaxPool2D(x *graph.Node, o PoolOpts) *graph.Node {
 		}
 	}
 	win := gatherRows(withFillRow(x, math.Inf(-1)), tensors.FromFlatDataAndDimensions(idx, len(idx), 1))
-	return graph.ReduceMax(graph.Reshape(win, n, ho, wo, k*k, c), 3)
+	win = graph.Reshape(win, n, ho, wo, k*k, c)
+	// Like PyTorch, the gradient goes to the first maximum of each window only (ReduceMax's
+	// gradient would go to every tied maximum, e.g. to all of an all-zero window after a ReLU):
+	// keep the first arg-max (ArgMax resolves ties to the smallest index) and sum the window.
+	first := graph.ArgMax(win, 3, dtypes.Int32)
+	taps := graph.Iota(x.Graph(), shapes.Make(dtypes.Int32, n, ho, wo, k*k, c), 3)
+	mask := graph.Equal(taps, graph.InsertAxes(first, 3))
+	return graph.ReduceSum(graph.Where(mask, win, graph.ZerosLike(win)), 3)
 }
 
 // maxPoolNative is graph.MaxPool (the XLA path: the pure-Go backend has no gradient for it),

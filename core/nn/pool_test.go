@@ -102,3 +102,26 @@ func TestMaxPoolNativeForward(t *testing.T) {
 		})
 	}
 }
+
+// TestMaxPool2DTies checks that a window's gradient goes to its first maximum only (PyTorch's
+// rule), e.g. for the all-zero windows a ReLU produces.
+func TestMaxPool2DTies(t *testing.T) {
+	// One 4x4 channel of zeros except a 1 at (3,3); 2x2 windows, stride 2.
+	data := make([]float64, 16)
+	data[15] = 1
+	x := tensors.FromFlatDataAndDimensions(data, 1, 4, 4, 1)
+	withTimeout(t, time.Minute, func() {
+		g := graph.MustExecOnce(testBackend(t), func(x *graph.Node) *graph.Node {
+			return graph.Gradient(graph.ReduceAllSum(MaxPool2D(x, PoolOpts{Kernel: 2, Stride: 2})), x)[0]
+		}, x)
+		want := []float64{
+			1, 0, 1, 0,
+			0, 0, 0, 0,
+			1, 0, 0, 0,
+			0, 0, 0, 1,
+		}
+		if got := flat64(g); relErr(got, want) != 0 {
+			t.Errorf("gradient %v, want %v", got, want)
+		}
+	})
+}
