@@ -1,0 +1,353 @@
+// Command stepbench times one full adversarial training step of dast's DA stage (strategy.da of
+// configs/synthetic/da.yaml: segmentor.small, discoverer, corrector, LSGAN, discriminator
+// attention) on one source and one target image of 128x256, on GoMLX's pure-Go backend, and the
+// same step written in PyTorch (bench/stepbench_peer.py, CPU, 2 threads).
+//
+// The Go side is dast's own code path: the config is loaded with config.Load (image size and
+// batch size overridden), assembled with train.Assemble, and the strategy's Step is compiled
+// into one context.Exec exactly like the trainer does (segmentor SGD update, discoverer and
+// corrector Adam updates, all in one graph). It runs twice, each time in a child process so that
+// its peak memory is its own: with dast's kernels (core/backend/fastgo) and with GoMLX's stock
+// kernels (DAST_FAST_DOT=0).
+//
+// Usage, from the repository root:
+//
+//	go run ./bench/cmd/stepbench [-warmup 3] [-steps 10] [-stock=true] [-torch=true]
+//
+// It prints a table (seconds per step, GFLOP/s, peak resident memory of each side) and, as its
+// last line, "ratio <go s/step / torch s/step>" with dast's kernels over the fastest timed steps
+// (the least disturbed on a shared machine); the line before gives the ratio of the medians.
+package main
+
+import (
+	"bufio"
+	"bytes"
+	stdctx "context"
+	"errors"
+	"flag"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+
+	_ "github.com/dast-uda/dast/backbones/small"
+	_ "github.com/dast-uda/dast/datasets/synthetic"
+	_ "github.com/dast-uda/dast/discriminators/corrector"
+	_ "github.com/dast-uda/dast/discriminators/discoverer"
+	_ "github.com/dast-uda/dast/objectives"
+	_ "github.com/dast-uda/dast/strategies/adversarial"
+)
+
+// Paths relative to the repository root.
+const (
+	defaultConfig = "configs/synthetic/da.yaml"
+	peerScript    = "bench/stepbench_peer.py"
+	python        = "/usr/bin/python3"
+)
+
+type options struct {
+	config        string
+	height, width int
+	warmup, steps int
+	stock         bool
+	torch         bool
+	backend       string
+	child         bool
+	timeout       time.Duration
+	torchThreads  int
+}
+
+func main() {
+	var o options
+	flag.StringVar(&o.config, "config", "", "DA config (default "+defaultConfig+" found above the working directory)")
+	flag.IntVar(&o.height, "height", 128, "image height")
+	flag.IntVar(&o.width, "width", 256, "image width")
+	flag.IntVar(&o.warmup, "warmup", 3, "untimed steps first (the first builds and compiles the graph)")
+	flag.IntVar(&o.steps, "steps", 10, "timed steps")
+	flag.BoolVar(&o.stock, "stock", true, "also time the Go step with GoMLX's stock kernels (DAST_FAST_DOT=0)")
+	flag.BoolVar(&o.torch, "torch", true, "run the PyTorch peer")
+	flag.IntVar(&o.torchThreads, "torch-threads", 2, "PyTorch CPU threads")
+	flag.StringVar(&o.backend, "backend", "go", "dast backend spec of the Go runs")
+	flag.DurationVar(&o.timeout, "timeout", 6*time.Minute, "limit of each measured process")
+	flag.BoolVar(&o.child, "child", false, "internal: time the Go step in this process and print key-value lines")
+	flag.Parse()
+	if err := run(o); err != nil {
+		fmt.Fprintln(os.Stderr, "stepbench:", err)
+		os.Exit(1)
+	}
+}
+
+func run(o options) error {
+	if o.warmup < 1 || o.steps < 1 {
+		return fmt.Errorf("-warmup %d and -steps %d must be >= 1 (the first step compiles)", o.warmup, o.steps)
+	}
+	if o.config == "" {
+		p, err := findUp(defaultConfig)
+		if err != nil {
+			return err
+		}
+		o.config = p
+	}
+	b, err := load(o.config, o.height, o.width)
+	if err != nil {
+		return err
+	}
+	if o.child {
+		return runChild(b, o.backend, o.warmup, o.steps)
+	}
+	return runParent(o, b)
+}
+
+// side is one measured implementation.
+type side struct {
+	name string
+	kv   map[string]string
+	err  error
+}
+
+func (s side) float(key string) float64 {
+	v, err := strconv.ParseFloat(s.kv[key], 64)
+	if err != nil {
+		return 0
+	}
+	return v
+}
+
+func runParent(o options, b *bench) error {
+	flops, err := b.nets.StepFLOPs(b.h, b.w)
+	if err != nil {
+		return err
+	}
+	macs, _ := b.nets.StepMACs(b.h, b.w)
+	n := b.nets
+	fmt.Printf("step   strategy.da of %s with %s: one %dx%d source and target image, segmentor SGD + discoverer and corrector Adam updates\n",
+		b.config, strings.Join(b.sets, " "), b.h, b.w)
+	fmt.Printf("nets   segmentor.small widths %v ASPP %v, %d classes; discoverer %v+1 (3x3); corrector %v+1 (4x4/2); LeakyReLU %g\n",
+		n.Widths, n.ASPPDilations, n.Classes, n.Discoverer, n.Corrector, n.Slope)
+	fmt.Printf("work   %.3f GMAC of convolutions per forward step; %.2f GFLOP/step = 6 x MAC (2 per MAC forward, backward counted 2x forward)\n",
+		float64(macs)/1e9, flops/1e9)
+	load0 := loadAvg()
+
+	fast := side{name: "go, dast kernels (fastgo)"}
+	fast.kv, fast.err = runGoChild(o, "1")
+	sides := []side{fast}
+	if o.stock {
+		stock := side{name: "go, stock GoMLX kernels"}
+		stock.kv, stock.err = runGoChild(o, "0")
+		sides = append(sides, stock)
+	}
+	var torch side
+	if o.torch {
+		torch = side{name: "torch CPU"}
+		torch.kv, torch.err = runPeer(o, b)
+		if torch.err == nil {
+			torch.name = fmt.Sprintf("torch %s CPU, %s threads", torch.kv["torch_version"], torch.kv["torch_threads"])
+			if m := torch.float("torch_conv_macs"); m != float64(macs) {
+				fmt.Printf("WARN   the peer's convolutions do %.0f MAC per forward step, the Go count is %d: the networks differ\n", m, macs)
+			}
+		}
+		sides = append(sides, torch)
+	}
+	for _, s := range sides {
+		if s.err != nil {
+			fmt.Printf("error  %s: %v\n", s.name, s.err)
+			continue
+		}
+		if k := s.kv["go_kernels"]; k != "" {
+			fmt.Printf("info   %s: kernels %s; first step (build+compile) %.1f s; last losses %s\n", s.name, k, s.float("go_compile_s"), s.kv["go_losses"])
+		} else {
+			fmt.Printf("info   %s: last losses %s\n", s.name, s.kv["torch_losses"])
+		}
+	}
+	checkParams(sides)
+
+	fmt.Println()
+	fmt.Printf("%-32s %8s %8s %8s %8s %8s\n", "impl", "s/step", "fastest", "CPU s", "GFLOP/s", "peak MB")
+	for _, s := range sides {
+		if s.err != nil {
+			fmt.Printf("%-32s %s\n", s.name, "failed")
+			continue
+		}
+		p := prefix(s)
+		step := s.float(p + "_step_s")
+		fmt.Printf("%-32s %8.3f %8.3f %8.3f %8.2f %8.0f\n", s.name, step, s.float(p+"_step_min_s"),
+			s.float(p+"_cpu_s"), flops/step/1e9, s.float(p+"_vmhwm_mb"))
+	}
+	fmt.Printf("(s/step: median of the timed steps; CPU s: process CPU seconds per step; peak MB: VmHWM of each process)\n")
+	fmt.Printf("load   average before %s, after %s (2-core machine shared with other jobs)\n", load0, loadAvg())
+
+	if fast.err != nil {
+		return fmt.Errorf("go run with dast's kernels failed: %w", fast.err)
+	}
+	if !o.torch || torch.err != nil {
+		fmt.Println("ratio unavailable (no PyTorch timing)")
+		return nil
+	}
+	fmt.Printf("median_ratio %.3f\n", fast.float("go_step_s")/torch.float("torch_step_s"))
+	fmt.Printf("ratio %.3f\n", fast.float("go_step_min_s")/torch.float("torch_step_min_s"))
+	return nil
+}
+
+// prefix is the key prefix of a side's lines ("go" or "torch").
+func prefix(s side) string {
+	if _, ok := s.kv["torch_step_s"]; ok {
+		return "torch"
+	}
+	return "go"
+}
+
+// checkParams prints the trainable parameter counts per network and whether all sides agree.
+func checkParams(sides []side) {
+	var ref map[string]string
+	agree := true
+	for _, s := range sides {
+		if s.err != nil {
+			continue
+		}
+		counts := map[string]string{}
+		for _, k := range []string{"segmentor", "discoverer", "corrector"} {
+			counts[k] = s.kv["params_"+k]
+		}
+		if ref == nil {
+			ref = counts
+			fmt.Printf("params segmentor %s, discoverer %s, corrector %s (%s)\n", counts["segmentor"], counts["discoverer"], counts["corrector"], s.name)
+			continue
+		}
+		for k, v := range counts {
+			if v != ref[k] {
+				agree = false
+				fmt.Printf("WARN   %s has %s %s parameters, the first run %s\n", s.name, v, k, ref[k])
+			}
+		}
+	}
+	if ref != nil && agree {
+		fmt.Println("params equal on every side")
+	}
+}
+
+// runGoChild times the Go step in a child process with DAST_FAST_DOT set to fastDot.
+func runGoChild(o options, fastDot string) (map[string]string, error) {
+	self, err := os.Executable()
+	if err != nil {
+		return nil, err
+	}
+	args := []string{"-child", "-config", o.config, "-height", strconv.Itoa(o.height), "-width", strconv.Itoa(o.width),
+		"-warmup", strconv.Itoa(o.warmup), "-steps", strconv.Itoa(o.steps), "-backend", o.backend}
+	kv, err := runKV(o.timeout, append(os.Environ(), "DAST_FAST_DOT="+fastDot), self, args...)
+	if err != nil {
+		return nil, err
+	}
+	if kv["go_step_s"] == "" {
+		return nil, errors.New("the child printed no go_step_s line")
+	}
+	return kv, nil
+}
+
+// runPeer runs the PyTorch peer on the same image pair, installing Debian's python3-torch
+// first when torch is not importable.
+func runPeer(o options, b *bench) (map[string]string, error) {
+	script, err := findUp(peerScript)
+	if err != nil {
+		return nil, err
+	}
+	if err := exec.Command(python, "-c", "import torch, numpy").Run(); err != nil {
+		fmt.Println("torch  not importable by", python, "- installing python3-torch with apt-get")
+		install := exec.Command("sh", "-c", "apt-get update && apt-get install -y python3-torch")
+		install.Stdout, install.Stderr = os.Stderr, os.Stderr
+		if err := install.Run(); err != nil {
+			return nil, fmt.Errorf("PyTorch missing and `apt-get install -y python3-torch` failed (%v): install it and rerun", err)
+		}
+	}
+	dir, err := os.MkdirTemp("", "stepbench")
+	if err != nil {
+		return nil, err
+	}
+	defer os.RemoveAll(dir)
+	if err := b.writeInputs(dir); err != nil {
+		return nil, err
+	}
+	args := append([]string{script, "--data", dir, "--warmup", strconv.Itoa(o.warmup), "--steps", strconv.Itoa(o.steps),
+		"--threads", strconv.Itoa(o.torchThreads), "--seed", strconv.FormatInt(b.setup.Root.Seed, 10)}, b.peerArgs()...)
+	kv, err := runKV(o.timeout, os.Environ(), python, args...)
+	if err != nil {
+		return nil, err
+	}
+	if kv["torch_step_s"] == "" {
+		return nil, errors.New("the peer printed no torch_step_s line")
+	}
+	return kv, nil
+}
+
+// runKV runs a command with a time limit and parses its "key value" output lines.
+func runKV(limit time.Duration, env []string, name string, args ...string) (map[string]string, error) {
+	ctx, cancel := stdctx.WithTimeout(stdctx.Background(), limit)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, name, args...)
+	cmd.Env = env
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
+	if ctx.Err() != nil {
+		return nil, fmt.Errorf("%s: no result within %v", filepath.Base(name), limit)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w: %s", filepath.Base(name), err, lastLines(stderr.String(), 5))
+	}
+	return parseKV(out), nil
+}
+
+// parseKV reads "key value" lines.
+func parseKV(out []byte) map[string]string {
+	kv := map[string]string{}
+	sc := bufio.NewScanner(bytes.NewReader(out))
+	for sc.Scan() {
+		if k, v, ok := strings.Cut(sc.Text(), " "); ok {
+			kv[k] = strings.TrimSpace(v)
+		}
+	}
+	return kv
+}
+
+// lastLines returns the last n lines of s.
+func lastLines(s string, n int) string {
+	lines := strings.Split(strings.TrimSpace(s), "\n")
+	if len(lines) > n {
+		lines = lines[len(lines)-n:]
+	}
+	return strings.Join(lines, "\n")
+}
+
+// loadAvg is the 1, 5 and 15 minute load averages.
+func loadAvg() string {
+	data, err := os.ReadFile("/proc/loadavg")
+	if err != nil {
+		return "unknown"
+	}
+	f := strings.Fields(string(data))
+	if len(f) < 3 {
+		return "unknown"
+	}
+	return strings.Join(f[:3], " ")
+}
+
+// findUp locates rel in the working directory or one of its parents.
+func findUp(rel string) (string, error) {
+	dir, err := os.Getwd()
+	if err != nil {
+		return "", err
+	}
+	for {
+		p := filepath.Join(dir, rel)
+		if _, err := os.Stat(p); err == nil {
+			return p, nil
+		}
+		parent := filepath.Dir(dir)
+		if parent == dir {
+			return "", fmt.Errorf("%s not found in the working directory or above it", rel)
+		}
+		dir = parent
+	}
+}
