@@ -36,8 +36,9 @@ import (
 	"syscall"
 	"time"
 
+	dastbackend "github.com/dast-uda/dast/core/backend"
+	"github.com/dast-uda/dast/core/backend/fastgo"
 	"github.com/dast-uda/dast/core/nn"
-	"github.com/gomlx/gomlx/backends/simplego"
 	"github.com/gomlx/gomlx/pkg/core/graph"
 	"github.com/gomlx/gomlx/pkg/core/tensors"
 )
@@ -171,10 +172,13 @@ func run(steps, warmup int, mode, impl string, compare, runTorch, quiet bool) er
 // timeGo builds the network's gradient on the pure-Go backend and returns the median seconds
 // per step over `steps` timed runs, the fastest step, and the median process CPU seconds per step.
 func timeGo(steps, warmup int, mode string, impl nn.ConvImpl) (wall, fastest, cpu float64, err error) {
-	backend, err := simplego.New(mode)
+	// dast's backend constructor installs its fast pure-Go kernels (core/backend/fastgo) unless
+	// DAST_FAST_DOT=0; the mode string is passed to simplego as is.
+	backend, err := dastbackend.New("go:" + mode)
 	if err != nil {
 		return 0, 0, 0, fmt.Errorf("pure-Go backend %q: %w", mode, err)
 	}
+	fmt.Printf("go kernels: %s\n", fastgo.Status())
 	defer backend.Finalize()
 	rng := rand.New(rand.NewPCG(1, 2))
 	args := []any{randTensor(rng, 1, batch, size, size, channels[0])}
