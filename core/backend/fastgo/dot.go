@@ -262,6 +262,12 @@ func execDotGeneral(b *simplego.Backend, node *simplego.Node, inputs []*simplego
 	a, transA := operand(lhs, ls.Dimensions, p.lhsB, p.lhsC, false)
 	bb, transB := operand(rhs, rs.Dimensions, p.rhsB, p.rhsC, true)
 	gemmBatched(p.batch, p.lhsCross, p.rhsCross, p.k, a, transA, bb, transB, c)
+	if !sameArray(a, lhs) {
+		putScratch(a)
+	}
+	if !sameArray(bb, rhs) {
+		putScratch(bb)
+	}
 	return out, nil
 }
 
@@ -315,7 +321,7 @@ func isIdentity(perm []int) bool {
 // transpose returns x (row-major with dims) with its axes permuted: out axis i = in axis perm[i].
 func transpose(x []float32, dims, perm []int) []float32 {
 	rank := len(dims)
-	out := make([]float32, len(x))
+	out := getScratch(len(x))
 	if len(x) == 0 {
 		return out
 	}
@@ -396,4 +402,9 @@ func gemmBatched(batch, m, n, k int, a []float32, transA bool, bm []float32, tra
 		}()
 	}
 	wg.Wait()
+}
+
+// sameArray reports whether x is y itself (not a transposed copy).
+func sameArray(x, y []float32) bool {
+	return len(x) == 0 || len(y) == 0 || &x[0] == &y[0]
 }

@@ -23,7 +23,8 @@ func sgemm(m, n, k int, a []float32, transA bool, b []float32, transB bool, c []
 	}
 	nPanels := (n + nr - 1) / nr
 	mPanels := (m + mr - 1) / mr
-	packedB := make([]float32, nPanels*nr*kc)
+	packedB := getScratch(nPanels * nr * kc)
+	defer putScratch(packedB)
 	workers := min(runtime.GOMAXPROCS(0), mPanels)
 	if m*n*k < 1<<16 {
 		workers = 1
@@ -36,7 +37,8 @@ func sgemm(m, n, k int, a []float32, transA bool, b []float32, transB bool, c []
 			wg.Add(1)
 			go func(w int) {
 				defer wg.Done()
-				packedA := make([]float32, mr*kb)
+				packedA := getScratch(mr * kb)
+				defer putScratch(packedA)
 				var tile [mr * nr]float32
 				for ip := w; ip < mPanels; ip += workers {
 					i0 := ip * mr
@@ -90,17 +92,33 @@ func packB(dst, b []float32, transB bool, k, n, k0, kb, nPanels int) {
 // packA writes rows i0..i0+rows of op(a), columns k0..k0+kb, as one k-major mr-row panel,
 // zero-padded: dst[p*mr + i] = op(a)[i0+i][k0+p].
 func packA(dst, a []float32, transA bool, m, k, i0, rows, k0, kb int) {
-	for p := 0; p < kb; p++ {
-		out := dst[p*mr : p*mr+mr]
-		for i := 0; i < mr; i++ {
-			switch {
-			case i >= rows:
-				out[i] = 0
-			case transA: // a is [k x m]
-				out[i] = a[(k0+p)*m+i0+i]
-			default: // a is [m x k]
-				out[i] = a[(i0+i)*k+k0+p]
-			}
+	dst = dst[:mr*kb]
+	if rows < mr {
+		clear(dst)
+	}
+	if transA { // a is [k x m]: row p of the block holds the panel's values contiguously
+		for p := 0; p < kb; p++ {
+			copy(dst[p*mr:p*mr+rows], a[(k0+p)*m+i0:(k0+p)*m+i0+rows])
+		}
+		return
+	}
+	for i := 0; i < rows; i++ { // a is [m x k]: read each row contiguously
+		src := a[(i0+i)*k+k0 : (i0+i)*k+k0+kb]
+		for p, v := range src {
+			dst[p*mr+i] = v
 		}
 	}
 }
+
+// scratch recycles packing buffers: a training step runs thousands of products, and fresh
+// buffers for each would keep the garbage collector busy.
+var scratch sync.Pool
+
+func getScratch(n int) []float32 {
+	if v, ok := scratch.Get().(*[]float32); ok && cap(*v) >= n {
+		return (*v)[:n]
+	}
+	return make([]float32, n)
+}
+
+func putScratch(s []float32) { scratch.Put(&s) }
