@@ -9,6 +9,9 @@ it rendered from the synthetic dataset in --data (raw little-endian arrays, NHWC
   src_image.f32, tgt_image.f32  [1,H,W,3] float32, BGR minus the Caffe mean
   src_label.i32                 [1,H,W] int32 trainIds, 255 = ignore
 
+and, with --weights, the Go run's initial weights (weights.txt lists "<scope>/<name> <file>
+<dims>"; raw float32, HWIO kernels), so that the per-step losses of both sides can be compared.
+
 One step:
   1. D and C frozen. Source: L_seg = CE(up(P(E(x_s))), y_s, ignore 255).
      Target: f_t = E(x_t), d_t = D(f_t), alpha = |tanh(d_t)|, p_t = P(f_t + f_t*alpha),
@@ -23,11 +26,11 @@ Up-sampling is bilinear with align_corners=True. The source's upsampled logits a
 and reused for C's input (the released AdaptSegNet/DAST code does the same); the Go graph
 upsamples them a second time (19x128x256 outputs, negligible next to the convolutions).
 
-Prints key-value lines that stepbench parses: torch_version, torch_threads, torch_step_s
-(median wall seconds of the timed steps), torch_step_min_s, torch_cpu_s (median process CPU
-seconds), torch_vmhwm_mb (peak resident memory of this process, VmHWM), torch_conv_macs
-(multiply-adds of every convolution evaluated in one step's forward pass, counted from the
-actual output shapes), params_<net>, torch_losses.
+Prints key-value lines that stepbench parses: version, threads, times and cpus (wall and process
+CPU seconds of each timed step, comma-separated), vmhwm_mb (peak resident memory of this
+process, VmHWM), conv_macs (multiply-adds of every convolution evaluated in one step's forward
+pass, counted from the actual output shapes), params_<net>, init (go or torch: whose initial
+weights) and loss_<iteration> for every step run, warm-up included.
 """
 import argparse
 import os
@@ -126,9 +129,53 @@ def load(data, name, dtype, shape):
     return torch.from_numpy(arr.reshape(shape).astype(dtype))
 
 
+def module_for(nets, key):
+    """The nn.Conv2d that holds the dast variable key ("<net>/<layer scope>/<name>")."""
+    seg, disc_d, disc_c = nets
+    parts = key.split("/")
+    net, name = parts[0], parts[-1]
+    scope = parts[1:-1]
+    if net == "segmentor":
+        if scope[0] == "classifier":
+            return seg.classifier[int(scope[1].removeprefix("branch"))], name
+        i = int(scope[0].removeprefix("conv"))
+        return (seg.conv7 if i == 7 else seg.extractor[i - 1]), name
+    disc = {"discoverer": disc_d, "corrector": disc_c}[net]
+    if scope[0] == "classifier":
+        return disc.layers[-1], name
+    return disc.layers[int(scope[0].removeprefix("conv")) - 1], name
+
+
+def load_go_weights(path, nets):
+    """Copies the Go run's initial weights into the networks; every parameter must be set."""
+    done = set()
+    with open(os.path.join(path, "weights.txt")) as f:
+        for line in f:
+            key, file, dims = line.split()
+            shape = tuple(int(d) for d in dims.split(","))
+            arr = np.fromfile(os.path.join(path, file), dtype="<f4").reshape(shape)
+            mod, name = module_for(nets, key)
+            t = torch.from_numpy(arr.astype(np.float32))
+            if name == "weights":
+                param, t = mod.weight, t.permute(3, 2, 0, 1)  # HWIO -> OIHW
+            elif name == "bias":
+                param = mod.bias
+            else:
+                raise SystemExit(f"weights: unknown variable {key}")
+            if param.shape != t.shape:
+                raise SystemExit(f"weights: {key} is {tuple(t.shape)}, the peer's {tuple(param.shape)}")
+            with torch.no_grad():
+                param.copy_(t)
+            done.add(id(param))
+    missing = [n for net in nets for n, p in net.named_parameters() if id(p) not in done]
+    if missing:
+        raise SystemExit(f"weights: no Go value for {missing}")
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--data", required=True)
+    ap.add_argument("--weights", default="", help="directory of the Go run's initial weights")
     ap.add_argument("--warmup", type=int, default=3)
     ap.add_argument("--steps", type=int, default=10)
     ap.add_argument("--threads", type=int, default=2)
@@ -166,6 +213,8 @@ def main():
     seg = Small(a.widths, a.aspp, a.classes, a.input_scale)
     disc_d = Disc(a.widths[2], a.discoverer, 3, 1, a.slope)
     disc_c = Disc(a.classes, a.corrector, 4, 2, a.slope)
+    if a.weights:
+        load_go_weights(a.weights, (seg, disc_d, disc_c))
     body = [p for n, p in seg.named_parameters() if not n.startswith("classifier.")]
     head = list(seg.classifier.parameters())
     sgd = torch.optim.SGD([{"params": body, "mult": 1.0}, {"params": head, "mult": a.head_lr_mult}],
@@ -229,29 +278,28 @@ def main():
         return {"seg": loss_seg.item(), "adv_c": loss_adv_c.item(), "adv_d": loss_adv_d.item(),
                 "disc_c": loss_c.item(), "disc_d": loss_d.item()}
 
-    times, cpus = [], []
-    losses = {}
+    times, cpus, losses = [], [], []
     for it in range(a.warmup + a.steps):
         counting[0] = it == 0
         t0, c0 = time.perf_counter(), time.process_time()
-        losses = step(it)
+        losses.append(step(it))
         wall, cpu = time.perf_counter() - t0, time.process_time() - c0
         if it >= a.warmup:
             times.append(wall)
             cpus.append(cpu)
 
-    print("torch_version", torch.__version__)
-    print("torch_threads", torch.get_num_threads())
-    print("torch_step_s", statistics.median(times))
-    print("torch_step_min_s", min(times))
-    print("torch_cpu_s", statistics.median(cpus))
-    print("torch_vmhwm_mb", vmhwm_mb())
-    print("torch_conv_macs", macs[0])
+    print("version", torch.__version__)
+    print("threads", torch.get_num_threads())
+    print("times", ",".join(f"{t:.6g}" for t in times))
+    print("cpus", ",".join(f"{t:.6g}" for t in cpus))
+    print("vmhwm_mb", vmhwm_mb())
+    print("conv_macs", macs[0])
     print("params_segmentor", sum(p.numel() for p in seg.parameters()))
     print("params_discoverer", sum(p.numel() for p in disc_d.parameters()))
     print("params_corrector", sum(p.numel() for p in disc_c.parameters()))
-    print("torch_losses", " ".join(f"{k}={v:.4g}" for k, v in losses.items()))
-
+    print("init", "go" if a.weights else "torch")
+    for it, ls in enumerate(losses):
+        print(f"loss_{it}", " ".join(f"{k}={v:.7g}" for k, v in ls.items()))
 
 if __name__ == "__main__":
     main()

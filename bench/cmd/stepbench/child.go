@@ -6,6 +6,7 @@ import (
 	"math"
 	"os"
 	"slices"
+	"strconv"
 	"strings"
 	"syscall"
 	"time"
@@ -25,17 +26,18 @@ type goResult struct {
 	times, cpus []float64 // per timed step: wall and process CPU seconds
 	compile     float64   // seconds of the first execution (graph building and compilation)
 	params      map[string]int
-	losses      string // the losses of the last step, "name=value ..."
-	kernels     string // fastgo's status
+	losses      []string // per executed step (warm-up included): "name=value ..."
+	kernels     string   // fastgo's status
 }
 
 // timeGo runs the training step of b on the pure-Go backend spec: warmup untimed iterations
-// (the first one builds and compiles the graph) and then steps timed ones.
+// (the first one builds and compiles the graph) and then steps timed ones. With dump set, the
+// initial weights are written there first (see dumpWeights).
 //
 // The step is the trainer's (core/train's compile): a context.Exec whose graph is the
 // strategy's Step on the iteration index, the source image and label and the target image,
 // with every variable (weights, optimizer state) updated in place between executions.
-func timeGo(b *bench, spec string, warmup, steps int) (*goResult, error) {
+func timeGo(b *bench, spec string, warmup, steps int, dump string) (*goResult, error) {
 	root := b.setup.Root
 	be, err := backend.New(spec)
 	if err != nil {
@@ -72,6 +74,18 @@ func timeGo(b *bench, spec string, warmup, steps int) (*goResult, error) {
 	lbl := tensors.FromFlatDataAndDimensions(datasets.Labels(b.src), 1, h, w)
 	tgt := tensors.FromFlatDataAndDimensions(datasets.ToInput(b.tgt), 1, h, w, 3)
 
+	// Create and initialize the networks' weights with a forward pass of their own, so that
+	// they can be written out before the first step changes them. The step graph then finds
+	// them in the (unchecked) context and creates only the optimizers' state.
+	if err := initWeights(b, be, gctx, src, tgt); err != nil {
+		return nil, err
+	}
+	if dump != "" {
+		if err := dumpWeights(gctx, dump); err != nil {
+			return nil, err
+		}
+	}
+
 	for it := range warmup + steps {
 		t0, c0 := time.Now(), cpuSeconds()
 		outs, err := exec.Exec(tensors.FromScalar(float32(it)), src, lbl, tgt)
@@ -84,7 +98,7 @@ func timeGo(b *bench, spec string, warmup, steps int) (*goResult, error) {
 			if math.IsNaN(float64(v)) || math.IsInf(float64(v), 0) {
 				return nil, fmt.Errorf("iteration %d: loss %s is %v", it, names[i], v)
 			}
-			parts = append(parts, fmt.Sprintf("%s=%.4g", names[i], v))
+			parts = append(parts, fmt.Sprintf("%s=%.7g", names[i], v))
 			o.FinalizeAll()
 		}
 		wall, cpu := time.Since(t0).Seconds(), cpuSeconds()-c0
@@ -95,7 +109,7 @@ func timeGo(b *bench, spec string, warmup, steps int) (*goResult, error) {
 			res.times = append(res.times, wall)
 			res.cpus = append(res.cpus, cpu)
 		}
-		res.losses = strings.Join(parts, " ")
+		res.losses = append(res.losses, strings.Join(parts, " "))
 	}
 	for v := range gctx.IterVariables() {
 		if v.Trainable {
@@ -132,33 +146,33 @@ func vmHWM() float64 {
 	return math.NaN()
 }
 
-// median of a non-empty slice.
-func median(v []float64) float64 {
-	s := slices.Clone(v)
-	slices.Sort(s)
-	if len(s)%2 == 1 {
-		return s[len(s)/2]
-	}
-	return (s[len(s)/2-1] + s[len(s)/2]) / 2
-}
-
 // runChild is the child process's job: time the Go step and print key-value lines for the
-// parent (go_step_s, go_step_min_s, go_cpu_s, go_compile_s, go_vmhwm_mb, go_kernels, go_losses,
-// go_params_<scope>).
-func runChild(b *bench, spec string, warmup, steps int) error {
-	r, err := timeGo(b, spec, warmup, steps)
+// parent: times and cpus (comma-separated seconds of each timed step), compile_s, vmhwm_mb,
+// kernels, loss_<iteration> for every step run and params_<scope>.
+func runChild(b *bench, spec string, warmup, steps int, dump string) error {
+	r, err := timeGo(b, spec, warmup, steps, dump)
 	if err != nil {
 		return err
 	}
-	fmt.Printf("go_step_s %g\n", median(r.times))
-	fmt.Printf("go_step_min_s %g\n", slices.Min(r.times))
-	fmt.Printf("go_cpu_s %g\n", median(r.cpus))
-	fmt.Printf("go_compile_s %g\n", r.compile)
-	fmt.Printf("go_vmhwm_mb %g\n", vmHWM())
-	fmt.Printf("go_kernels %s\n", r.kernels)
-	fmt.Printf("go_losses %s\n", r.losses)
+	fmt.Printf("times %s\n", floats(r.times))
+	fmt.Printf("cpus %s\n", floats(r.cpus))
+	fmt.Printf("compile_s %g\n", r.compile)
+	fmt.Printf("vmhwm_mb %g\n", vmHWM())
+	fmt.Printf("kernels %s\n", r.kernels)
+	for it, l := range r.losses {
+		fmt.Printf("loss_%d %s\n", it, l)
+	}
 	for _, k := range slices.Sorted(maps.Keys(r.params)) {
 		fmt.Printf("params_%s %d\n", k, r.params[k])
 	}
 	return nil
+}
+
+// floats renders values comma-separated.
+func floats(v []float64) string {
+	s := make([]string, len(v))
+	for i, x := range v {
+		s[i] = strconv.FormatFloat(x, 'g', 6, 64)
+	}
+	return strings.Join(s, ",")
 }

@@ -53,9 +53,11 @@ type options struct {
 	height, width int
 	warmup, steps int
 	stock         bool
+	rounds        int
 	torch         bool
 	backend       string
 	child         bool
+	dump          string
 	timeout       time.Duration
 	torchThreads  int
 }
@@ -68,11 +70,13 @@ func main() {
 	flag.IntVar(&o.warmup, "warmup", 3, "untimed steps first (the first builds and compiles the graph)")
 	flag.IntVar(&o.steps, "steps", 10, "timed steps")
 	flag.BoolVar(&o.stock, "stock", true, "also time the Go step with GoMLX's stock kernels (DAST_FAST_DOT=0)")
+	flag.IntVar(&o.rounds, "rounds", 3, "measurement rounds; each runs every implementation once, in turn, so that they share the machine's changing load")
 	flag.BoolVar(&o.torch, "torch", true, "run the PyTorch peer")
 	flag.IntVar(&o.torchThreads, "torch-threads", 2, "PyTorch CPU threads")
 	flag.StringVar(&o.backend, "backend", "go", "dast backend spec of the Go runs")
 	flag.DurationVar(&o.timeout, "timeout", 6*time.Minute, "limit of each measured process")
 	flag.BoolVar(&o.child, "child", false, "internal: time the Go step in this process and print key-value lines")
+	flag.StringVar(&o.dump, "dump", "", "internal, with -child: write the initial weights into this directory")
 	flag.Parse()
 	if err := run(o); err != nil {
 		fmt.Fprintln(os.Stderr, "stepbench:", err)
@@ -81,8 +85,8 @@ func main() {
 }
 
 func run(o options) error {
-	if o.warmup < 1 || o.steps < 1 {
-		return fmt.Errorf("-warmup %d and -steps %d must be >= 1 (the first step compiles)", o.warmup, o.steps)
+	if o.warmup < 1 || o.steps < 1 || o.rounds < 1 {
+		return fmt.Errorf("-warmup %d, -steps %d and -rounds %d must be >= 1 (the first step compiles)", o.warmup, o.steps, o.rounds)
 	}
 	if o.config == "" {
 		p, err := findUp(defaultConfig)
@@ -96,24 +100,9 @@ func run(o options) error {
 		return err
 	}
 	if o.child {
-		return runChild(b, o.backend, o.warmup, o.steps)
+		return runChild(b, o.backend, o.warmup, o.steps, o.dump)
 	}
 	return runParent(o, b)
-}
-
-// side is one measured implementation.
-type side struct {
-	name string
-	kv   map[string]string
-	err  error
-}
-
-func (s side) float(key string) float64 {
-	v, err := strconv.ParseFloat(s.kv[key], 64)
-	if err != nil {
-		return 0
-	}
-	return v
 }
 
 func runParent(o options, b *bench) error {
@@ -129,87 +118,110 @@ func runParent(o options, b *bench) error {
 		n.Widths, n.ASPPDilations, n.Classes, n.Discoverer, n.Corrector, n.Slope)
 	fmt.Printf("work   %.3f GMAC of convolutions per forward step; %.2f GFLOP/step = 6 x MAC (2 per MAC forward, backward counted 2x forward)\n",
 		float64(macs)/1e9, flops/1e9)
+	fmt.Printf("runs   %d round(s), each: %d warm-up + %d timed steps per implementation, implementations alternating\n", o.rounds, o.warmup, o.steps)
 	load0 := loadAvg()
+	// The peer's inputs: the image pair and the initial weights of the first Go run.
+	dir, err := os.MkdirTemp("", "stepbench")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(dir)
+	if err := b.writeInputs(dir); err != nil {
+		return err
+	}
 
-	fast := side{name: "go, dast kernels (fastgo)"}
-	fast.kv, fast.err = runGoChild(o, "1")
-	sides := []side{fast}
+	fast := &side{name: "go, dast kernels (fastgo)"}
+	stock := &side{name: "go, stock GoMLX kernels"}
+	torch := &side{name: "torch CPU"}
+	sides := []*side{fast}
 	if o.stock {
-		stock := side{name: "go, stock GoMLX kernels"}
-		stock.kv, stock.err = runGoChild(o, "0")
 		sides = append(sides, stock)
 	}
-	var torch side
 	if o.torch {
-		torch = side{name: "torch CPU"}
-		torch.kv, torch.err = runPeer(o, b)
-		if torch.err == nil {
-			torch.name = fmt.Sprintf("torch %s CPU, %s threads", torch.kv["torch_version"], torch.kv["torch_threads"])
-			if m := torch.float("torch_conv_macs"); m != float64(macs) {
-				fmt.Printf("WARN   the peer's convolutions do %.0f MAC per forward step, the Go count is %d: the networks differ\n", m, macs)
-			}
-		}
 		sides = append(sides, torch)
+	}
+	for r := range o.rounds {
+		dump := ""
+		if r == 0 {
+			dump = dir
+		}
+		fast.add(runGoChild(o, "1", dump))
+		if o.stock {
+			stock.add(runGoChild(o, "0", ""))
+		}
+		if o.torch {
+			weights := ""
+			if fast.ok() {
+				weights = dir
+			}
+			torch.add(runPeer(o, b, dir, weights))
+		}
+	}
+	if torch.ok() {
+		torch.name = fmt.Sprintf("torch %s CPU, %s threads", torch.first("version"), torch.first("threads"))
+		if m := torch.first("conv_macs"); m != strconv.FormatInt(macs, 10) {
+			fmt.Printf("WARN   the peer's convolutions do %s MAC per forward step, the Go count is %d: the networks differ\n", m, macs)
+		}
 	}
 	for _, s := range sides {
 		if s.err != nil {
 			fmt.Printf("error  %s: %v\n", s.name, s.err)
+		}
+		if !s.ok() {
 			continue
 		}
-		if k := s.kv["go_kernels"]; k != "" {
-			fmt.Printf("info   %s: kernels %s; first step (build+compile) %.1f s; last losses %s\n", s.name, k, s.float("go_compile_s"), s.kv["go_losses"])
+		last := s.first(fmt.Sprintf("loss_%d", o.warmup+o.steps-1))
+		if k := s.first("kernels"); k != "" {
+			fmt.Printf("info   %s: kernels %s; graph build+compile+first step %s s; last losses %s\n", s.name, k, s.first("compile_s"), last)
 		} else {
-			fmt.Printf("info   %s: last losses %s\n", s.name, s.kv["torch_losses"])
+			fmt.Printf("info   %s: initial weights from %s; last losses %s\n", s.name, s.first("init"), last)
 		}
 	}
 	checkParams(sides)
+	if fast.ok() && torch.ok() {
+		compareLosses(fast.runs[0], torch.runs[0], o.warmup+o.steps)
+	}
 
 	fmt.Println()
 	fmt.Printf("%-32s %8s %8s %8s %8s %8s\n", "impl", "s/step", "fastest", "CPU s", "GFLOP/s", "peak MB")
 	for _, s := range sides {
-		if s.err != nil {
+		if !s.ok() {
 			fmt.Printf("%-32s %s\n", s.name, "failed")
 			continue
 		}
-		p := prefix(s)
-		step := s.float(p + "_step_s")
-		fmt.Printf("%-32s %8.3f %8.3f %8.3f %8.2f %8.0f\n", s.name, step, s.float(p+"_step_min_s"),
-			s.float(p+"_cpu_s"), flops/step/1e9, s.float(p+"_vmhwm_mb"))
+		fmt.Printf("%-32s %8.3f %8.3f %8.3f %8.2f %8.0f\n", s.name, s.medianStep(), s.fastestStep(),
+			s.medianCPU(), flops/s.medianStep()/1e9, s.peak)
 	}
-	fmt.Printf("(s/step: median of the timed steps; CPU s: process CPU seconds per step; peak MB: VmHWM of each process)\n")
-	fmt.Printf("load   average before %s, after %s (2-core machine shared with other jobs)\n", load0, loadAvg())
+	fmt.Printf("(s/step: median over all timed steps; fastest: the fastest step; CPU s: median process CPU seconds per step;\n" +
+		" GFLOP/s: from the median; peak MB: largest VmHWM of each implementation's processes)\n")
+	fmt.Printf("load   average before %s, after %s (1/5/15 min; 2-core machine shared with other jobs)\n", load0, loadAvg())
 
-	if fast.err != nil {
+	if !fast.ok() {
 		return fmt.Errorf("go run with dast's kernels failed: %w", fast.err)
 	}
-	if !o.torch || torch.err != nil {
+	if !torch.ok() {
 		fmt.Println("ratio unavailable (no PyTorch timing)")
 		return nil
 	}
-	fmt.Printf("median_ratio %.3f\n", fast.float("go_step_s")/torch.float("torch_step_s"))
-	fmt.Printf("ratio %.3f\n", fast.float("go_step_min_s")/torch.float("torch_step_min_s"))
+	if stock.ok() {
+		fmt.Printf("stock_ratio %.3f\n", stock.fastestStep()/torch.fastestStep())
+	}
+	fmt.Printf("median_ratio %.3f\n", fast.medianStep()/torch.medianStep())
+	fmt.Printf("ratio %.3f\n", fast.fastestStep()/torch.fastestStep())
 	return nil
 }
 
-// prefix is the key prefix of a side's lines ("go" or "torch").
-func prefix(s side) string {
-	if _, ok := s.kv["torch_step_s"]; ok {
-		return "torch"
-	}
-	return "go"
-}
-
 // checkParams prints the trainable parameter counts per network and whether all sides agree.
-func checkParams(sides []side) {
+func checkParams(sides []*side) {
 	var ref map[string]string
 	agree := true
 	for _, s := range sides {
-		if s.err != nil {
+		if !s.ok() {
 			continue
 		}
 		counts := map[string]string{}
 		for _, k := range []string{"segmentor", "discoverer", "corrector"} {
-			counts[k] = s.kv["params_"+k]
+			counts[k] = s.first("params_" + k)
 		}
 		if ref == nil {
 			ref = counts
@@ -228,27 +240,32 @@ func checkParams(sides []side) {
 	}
 }
 
-// runGoChild times the Go step in a child process with DAST_FAST_DOT set to fastDot.
-func runGoChild(o options, fastDot string) (map[string]string, error) {
+// runGoChild times the Go step in a child process with DAST_FAST_DOT set to fastDot, writing
+// the initial weights into dump when it is not empty.
+func runGoChild(o options, fastDot, dump string) (map[string]string, error) {
 	self, err := os.Executable()
 	if err != nil {
 		return nil, err
 	}
 	args := []string{"-child", "-config", o.config, "-height", strconv.Itoa(o.height), "-width", strconv.Itoa(o.width),
 		"-warmup", strconv.Itoa(o.warmup), "-steps", strconv.Itoa(o.steps), "-backend", o.backend}
+	if dump != "" {
+		args = append(args, "-dump", dump)
+	}
 	kv, err := runKV(o.timeout, append(os.Environ(), "DAST_FAST_DOT="+fastDot), self, args...)
 	if err != nil {
 		return nil, err
 	}
-	if kv["go_step_s"] == "" {
-		return nil, errors.New("the child printed no go_step_s line")
+	if kv["times"] == "" {
+		return nil, errors.New("the child printed no times line")
 	}
 	return kv, nil
 }
 
-// runPeer runs the PyTorch peer on the same image pair, installing Debian's python3-torch
+// runPeer runs the PyTorch peer on the image pair in data, starting from the weights in the
+// weights directory (its own initialization when empty), installing Debian's python3-torch
 // first when torch is not importable.
-func runPeer(o options, b *bench) (map[string]string, error) {
+func runPeer(o options, b *bench, data, weights string) (map[string]string, error) {
 	script, err := findUp(peerScript)
 	if err != nil {
 		return nil, err
@@ -261,22 +278,14 @@ func runPeer(o options, b *bench) (map[string]string, error) {
 			return nil, fmt.Errorf("PyTorch missing and `apt-get install -y python3-torch` failed (%v): install it and rerun", err)
 		}
 	}
-	dir, err := os.MkdirTemp("", "stepbench")
-	if err != nil {
-		return nil, err
-	}
-	defer os.RemoveAll(dir)
-	if err := b.writeInputs(dir); err != nil {
-		return nil, err
-	}
-	args := append([]string{script, "--data", dir, "--warmup", strconv.Itoa(o.warmup), "--steps", strconv.Itoa(o.steps),
+	args := append([]string{script, "--data", data, "--weights", weights, "--warmup", strconv.Itoa(o.warmup), "--steps", strconv.Itoa(o.steps),
 		"--threads", strconv.Itoa(o.torchThreads), "--seed", strconv.FormatInt(b.setup.Root.Seed, 10)}, b.peerArgs()...)
 	kv, err := runKV(o.timeout, os.Environ(), python, args...)
 	if err != nil {
 		return nil, err
 	}
-	if kv["torch_step_s"] == "" {
-		return nil, errors.New("the peer printed no torch_step_s line")
+	if kv["times"] == "" {
+		return nil, errors.New("the peer printed no times line")
 	}
 	return kv, nil
 }

@@ -10,6 +10,7 @@ import (
 
 	"github.com/dast-uda/dast/backbones/small"
 	"github.com/dast-uda/dast/core/config"
+	"github.com/dast-uda/dast/core/model"
 	"github.com/dast-uda/dast/core/train"
 	"github.com/dast-uda/dast/datasets"
 	"github.com/dast-uda/dast/discriminators/corrector"
@@ -21,14 +22,17 @@ import (
 // bench is the assembled benchmark: the run setup from the config, the networks' description
 // and one source/target image pair.
 type bench struct {
-	setup  *train.Setup
-	nets   Nets
-	opts   adversarial.Options
-	h, w   int
-	src    datasets.Sample // labelled source image
-	tgt    datasets.Sample // target image
-	config string          // the config file
-	sets   []string        // its overrides
+	setup *train.Setup
+	nets  Nets
+	// The discriminators built from the config blocks the strategy reads (the same modules
+	// and layers), to create their weights ahead of the step (initWeights).
+	discoverer, corrector model.Discriminator
+	opts                  adversarial.Options
+	h, w                  int
+	src                   datasets.Sample // labelled source image
+	tgt                   datasets.Sample // target image
+	config                string          // the config file
+	sets                  []string        // its overrides
 }
 
 // overrides returns the config overrides for h x w images and batch size 1.
@@ -124,6 +128,12 @@ func (b *bench) describe(tree *config.Tree) error {
 	}
 	dw, err := disc.Widths(b.setup.Seg.FeatureChannels())
 	if err != nil {
+		return err
+	}
+	if b.discoverer, err = disc.NewDiscriminator(b.setup.Seg.FeatureChannels()); err != nil {
+		return err
+	}
+	if b.corrector, err = corr.NewDiscriminator(b.setup.Classes); err != nil {
 		return err
 	}
 	b.nets = Nets{Widths: seg.Widths, ASPPDilations: seg.ASPPDilations, InputScale: seg.InputScale,
