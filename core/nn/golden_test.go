@@ -6,9 +6,9 @@ import (
 	"time"
 
 	"github.com/dast-uda/dast/bench/golden"
+	"github.com/dast-uda/dast/core/backend"
 	"github.com/dast-uda/dast/core/nn"
 	"github.com/gomlx/gomlx/backends"
-	"github.com/gomlx/gomlx/backends/simplego"
 	"github.com/gomlx/gomlx/pkg/core/graph"
 	"github.com/gomlx/gomlx/pkg/core/tensors"
 )
@@ -33,7 +33,7 @@ type goldenCase struct {
 
 func goldenBackend(t *testing.T) backends.Backend {
 	t.Helper()
-	b, err := simplego.New("ops_sequential")
+	b, err := backend.New("go")
 	if err != nil {
 		t.Fatalf("simplego backend: %v", err)
 	}

@@ -7,8 +7,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/dast-uda/dast/core/backend"
 	"github.com/gomlx/gomlx/backends"
-	"github.com/gomlx/gomlx/backends/simplego"
 	"github.com/gomlx/gomlx/pkg/core/graph"
 	"github.com/gomlx/gomlx/pkg/core/tensors"
 )
@@ -22,9 +22,9 @@ var (
 func testBackend(t testing.TB) backends.Backend {
 	t.Helper()
 	testBackendOnce.Do(func() {
-		b, err := simplego.New("ops_sequential")
+		b, err := backend.New("go")
 		if err != nil {
-			t.Fatalf("simplego.New: %v", err)
+			t.Fatalf("backend.New: %v", err)
 		}
 		testBackendVal = b
 	})

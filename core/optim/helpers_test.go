@@ -5,8 +5,8 @@ import (
 	"time"
 
 	"github.com/dast-uda/dast/bench/golden"
+	"github.com/dast-uda/dast/core/backend"
 	"github.com/gomlx/gomlx/backends"
-	"github.com/gomlx/gomlx/backends/simplego"
 	"github.com/gomlx/gomlx/pkg/core/tensors"
 )
 
@@ -17,7 +17,7 @@ const maxRelErr = 1e-4
 
 func newBackend(t *testing.T) backends.Backend {
 	t.Helper()
-	b, err := simplego.New("ops_sequential")
+	b, err := backend.New("go")
 	if err != nil {
 		t.Fatalf("simplego backend: %v", err)
 	}
