@@ -77,7 +77,7 @@ func timeGo(b *bench, spec string, warmup, steps int, dump string) (*goResult, e
 	// Create and initialize the networks' weights with a forward pass of their own, so that
 	// they can be written out before the first step changes them. The step graph then finds
 	// them in the (unchecked) context and creates only the optimizers' state.
-	if err := initWeights(b, be, gctx, src, tgt); err != nil {
+	if err := initWeights(b, be, gctx, src); err != nil {
 		return nil, err
 	}
 	if dump != "" {

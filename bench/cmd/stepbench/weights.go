@@ -63,7 +63,7 @@ func dumpWeights(ctx *context.Context, dir string) error {
 // forward pass of the segmentor on src (scope train.SegmentorScope), the discoverer on its
 // feature and the corrector on the softmax of its upsampled logits (scopes
 // adversarial.DiscoverScope and adversarial.CorrectorScope, as the strategy uses them).
-func initWeights(b *bench, be backends.Backend, ctx *context.Context, src, tgt *tensors.Tensor) error {
+func initWeights(b *bench, be backends.Backend, ctx *context.Context, src *tensors.Tensor) error {
 	exec, err := context.NewExec(be, ctx, func(ctx *context.Context, x *graph.Node) *graph.Node {
 		sc := ctx.In(train.SegmentorScope)
 		f := b.setup.Seg.Extract(sc, x)
