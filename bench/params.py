@@ -1,0 +1,154 @@
+#!/usr/bin/python3
+"""Parameter counts of dast's paper-scale segmentors, built in PyTorch.
+
+Builds DeepLab-v2 ResNet-101/50 (Caffe-style bottlenecks, output stride 8, ASPP classifier) and
+DeepLab VGG-16 (pool4/pool5 removed, dilated conv5, fc6/fc7, ASPP) as plain torch.nn modules, no
+downloads, and prints for each the parameters (conv weights and biases, BN weight and bias) and
+the BN running statistics (running_mean and running_var; num_batches_tracked is not counted) of
+the feature extractor E and the predictor P. With --keys DIR it also writes the state_dict key
+lists (name and shape) of torchvision's resnet101, resnet50 and vgg16 ImageNet models, built here
+with the same module names, for core/weights' key-set tests.
+
+Run: /usr/bin/python3 bench/params.py [--keys core/weights/testdata]
+"""
+import argparse
+import os
+
+import torch.nn as nn
+
+
+class Bottleneck(nn.Module):
+    expansion = 4
+
+    def __init__(self, inplanes, planes, stride=1, dilation=1, downsample=False):
+        super().__init__()
+        self.conv1 = nn.Conv2d(inplanes, planes, 1, stride=stride, bias=False)
+        self.bn1 = nn.BatchNorm2d(planes)
+        self.conv2 = nn.Conv2d(planes, planes, 3, padding=dilation, dilation=dilation, bias=False)
+        self.bn2 = nn.BatchNorm2d(planes)
+        self.conv3 = nn.Conv2d(planes, planes * 4, 1, bias=False)
+        self.bn3 = nn.BatchNorm2d(planes * 4)
+        self.downsample = None
+        if downsample:
+            self.downsample = nn.Sequential(
+                nn.Conv2d(inplanes, planes * 4, 1, stride=stride, bias=False), nn.BatchNorm2d(planes * 4))
+
+
+def make_layer(inplanes, planes, blocks, stride, dilation):
+    layers = [Bottleneck(inplanes, planes, stride, dilation, downsample=True)]
+    for _ in range(1, blocks):
+        layers.append(Bottleneck(planes * 4, planes, 1, dilation))
+    return nn.Sequential(*layers)
+
+
+class ASPP(nn.Module):
+    def __init__(self, cin, classes, dilations=(6, 12, 18, 24)):
+        super().__init__()
+        self.conv2d_list = nn.ModuleList(
+            [nn.Conv2d(cin, classes, 3, padding=d, dilation=d, bias=True) for d in dilations])
+
+
+def resnet_trunk(blocks, dilated=True):
+    m = nn.Module()
+    m.conv1 = nn.Conv2d(3, 64, 7, stride=2, padding=3, bias=False)
+    m.bn1 = nn.BatchNorm2d(64)
+    m.layer1 = make_layer(64, 64, blocks[0], 1, 1)
+    m.layer2 = make_layer(256, 128, blocks[1], 2, 1)
+    m.layer3 = make_layer(512, 256, blocks[2], 1 if dilated else 2, 2 if dilated else 1)
+    m.layer4 = make_layer(1024, 512, blocks[3], 1 if dilated else 2, 4 if dilated else 1)
+    return m
+
+
+def deeplab_resnet(blocks, classes, projection):
+    """Returns (E, P) modules of DeepLab-v2 ResNet: E = conv1..layer4[-2], P = layer4[-1] + ASPP."""
+    trunk = resnet_trunk(blocks)
+    if projection:
+        trunk.layer4[-1].downsample = nn.Sequential(nn.Conv2d(2048, 2048, 1, bias=False), nn.BatchNorm2d(2048))
+    p = nn.Module()
+    p.res5c = trunk.layer4[-1]
+    p.classifier = ASPP(2048, classes)
+    trunk.layer4 = nn.Sequential(*list(trunk.layer4)[:-1])
+    return trunk, p
+
+
+VGG_CFG = [64, 64, 'M', 128, 128, 'M', 256, 256, 256, 'M', 512, 512, 512, 'M', 512, 512, 512, 'M']
+
+
+def vgg_features(dilated_conv5=False):
+    layers, cin, block = [], 3, 1
+    for v in VGG_CFG:
+        if v == 'M':
+            layers.append(nn.MaxPool2d(2, 2))
+            block += 1
+            continue
+        d = 2 if dilated_conv5 and block == 5 else 1
+        layers += [nn.Conv2d(cin, v, 3, padding=d, dilation=d), nn.ReLU(inplace=True)]
+        cin = v
+    return nn.Sequential(*layers)
+
+
+def deeplab_vgg(classes):
+    e = nn.Module()
+    feats = vgg_features(dilated_conv5=True)
+    # DeepLab drops pool4 (index 23) and pool5 (index 30); indices of the convs stay torchvision's.
+    e.features = feats
+    del e.features._modules['23']
+    del e.features._modules['30']
+    p = nn.Module()
+    p.fc6 = nn.Conv2d(512, 1024, 3, padding=4, dilation=4)
+    p.fc7 = nn.Conv2d(1024, 1024, 3, padding=4, dilation=4)
+    p.classifier = ASPP(1024, classes)
+    return e, p
+
+
+def counts(m):
+    params = sum(p.numel() for p in m.parameters())
+    stats = sum(b.numel() for n, b in m.named_buffers() if not n.endswith('num_batches_tracked'))
+    return params, stats
+
+
+def torchvision_resnet(blocks):
+    m = resnet_trunk(blocks, dilated=False)
+    m.fc = nn.Linear(2048, 1000)
+    return m
+
+
+def torchvision_vgg16():
+    m = nn.Module()
+    m.features = vgg_features()
+    m.classifier = nn.Sequential(nn.Linear(512 * 7 * 7, 4096), nn.ReLU(True), nn.Dropout(),
+                                 nn.Linear(4096, 4096), nn.ReLU(True), nn.Dropout(), nn.Linear(4096, 1000))
+    return m
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument('--classes', type=int, default=19)
+    ap.add_argument('--keys', help='directory to write torchvision state_dict key lists into')
+    args = ap.parse_args()
+    models = {
+        'resnet101': deeplab_resnet([3, 4, 23, 3], args.classes, False),
+        'resnet101_projection': deeplab_resnet([3, 4, 23, 3], args.classes, True),
+        'resnet50': deeplab_resnet([3, 4, 6, 3], args.classes, False),
+        'vgg16': deeplab_vgg(args.classes),
+    }
+    print(f'# classes={args.classes}; params = weights, biases, BN weight/bias; stats = BN running mean/var')
+    print(f'{"model":22s} {"E params":>10s} {"E stats":>8s} {"P params":>10s} {"P stats":>8s} {"total params":>12s}')
+    for name, (e, p) in models.items():
+        ep, es = counts(e)
+        pp, ps = counts(p)
+        print(f'{name:22s} {ep:10d} {es:8d} {pp:10d} {ps:8d} {ep + pp:12d}')
+    if args.keys:
+        os.makedirs(args.keys, exist_ok=True)
+        for name, m in [('resnet101', torchvision_resnet([3, 4, 23, 3])),
+                        ('resnet50', torchvision_resnet([3, 4, 6, 3])), ('vgg16', torchvision_vgg16())]:
+            path = os.path.join(args.keys, f'torchvision_{name}_keys.txt')
+            with open(path, 'w') as f:
+                f.write(f'# state_dict keys and shapes of torchvision {name} (written by bench/params.py)\n')
+                for k, v in m.state_dict().items():
+                    f.write(f'{k} {"x".join(str(d) for d in v.shape)}\n')
+            print(f'wrote {path}')
+
+
+if __name__ == '__main__':
+    main()
