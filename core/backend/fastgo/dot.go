@@ -95,6 +95,7 @@ func Install() (active bool, why string) {
 		nodeExecutors[backends.OpTypeDotGeneral] = execDotGeneral
 		nodeExecutors[backends.OpTypeGather] = execGather
 		nodeExecutors[backends.OpTypeScatterSum] = execScatterSum
+		installBinary()
 		status = "active"
 	})
 	return status == "active", status
