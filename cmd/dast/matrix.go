@@ -56,6 +56,9 @@ func newMatrixCmd() *cobra.Command {
 					return fmt.Errorf("row %s: %w", j.Row.Name, err)
 				}
 			}
+			if jobs == 0 {
+				jobs = max(m.Parallel, 1)
+			}
 			run := runInProcess(log)
 			if jobs > 1 {
 				run = runInChild(log)
@@ -72,7 +75,7 @@ func newMatrixCmd() *cobra.Command {
 	f := cmd.Flags()
 	f.StringVar(&cfg, "config", "", "matrix file (YAML with a matrix: block)")
 	f.StringArrayVar(&sets, "set", nil, "override a key in every row's config (repeatable)")
-	f.IntVar(&jobs, "jobs", 1, "runs at once (each in its own process when > 1)")
+	f.IntVar(&jobs, "jobs", 0, "runs at once, each in its own process when > 1 (default: the matrix's jobs, else 1)")
 	f.StringVar(&out, "out", "", "output directory (default runs/<matrix name>)")
 	return cmd
 }

@@ -28,7 +28,9 @@ type Matrix struct {
 	Name   string  `yaml:"name"`
 	Seeds  []int64 `yaml:"seeds"`
 	OutDir string  `yaml:"out_dir"`
-	Rows   []Row   `yaml:"rows"`
+	// Jobs is how many runs go at once (each in its own process) unless the command line says.
+	Parallel int   `yaml:"jobs"`
+	Rows     []Row `yaml:"rows"`
 
 	path string // the matrix file, for messages and relative configs
 }
@@ -66,6 +68,9 @@ func Parse(path string, b []byte) (*Matrix, error) {
 	}
 	if !nameRE.MatchString(m.Name) {
 		return nil, fmt.Errorf("%s: matrix.name %q: use letters, digits, '.', '_', '-'", path, m.Name)
+	}
+	if m.Parallel < 0 {
+		return nil, fmt.Errorf("%s: matrix.jobs %d must be >= 0", path, m.Parallel)
 	}
 	if len(m.Seeds) == 0 {
 		m.Seeds = []int64{1}
