@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 
+	"github.com/dast-uda/dast/configs"
 	"github.com/dast-uda/dast/core/config"
 	"github.com/dast-uda/dast/core/runlog"
 	"github.com/dast-uda/dast/core/train"
@@ -18,10 +19,13 @@ import (
 // setup: it stops the plugin processes.
 func assemble(ctx context.Context, path string, sets []string) (setup *train.Setup, release func(), err error) {
 	release = func() {}
+	var tree *config.Tree
 	if path == "" {
-		return nil, release, fmt.Errorf("no config: pass --config FILE")
+		runlog.FromContext(ctx).Info("no --config given: using the embedded default", zap.String("config", "configs/"+configs.Default))
+		tree, err = config.LoadFS(configs.FS, configs.Default, sets)
+	} else {
+		tree, err = config.Load(path, sets)
 	}
-	tree, err := config.Load(path, sets)
 	if err != nil {
 		return nil, release, err
 	}

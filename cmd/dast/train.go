@@ -18,14 +18,16 @@ func newTrainCmd() *cobra.Command {
 	var sets []string
 	var dryRun bool
 	cmd := &cobra.Command{
-		Use:   "train --config FILE [--set key=value]... [--out DIR] [--resume RUN_DIR]",
+		Use:   "train [--config FILE] [--set key=value]... [--out DIR] [--resume RUN_DIR]",
 		Short: "Train a model from a config, checkpointing as it goes, and evaluate it",
 		Long: "Train the model a config assembles (datasets, segmentor, discriminators, strategy) and\n" +
 			"evaluate it on data.val. The run directory receives the resolved config, run.json\n" +
 			"(seed, git revision, backend, host), checkpoints, history.jsonl and metrics.json.\n" +
 			"--resume RUN_DIR continues an interrupted run from its newest checkpoint to the same\n" +
-			"final weights as an uninterrupted run.",
-		Example: "  dast train --config configs/synthetic/source_only.yaml\n" +
+			"final weights as an uninterrupted run. Without --config it trains the embedded default,\n" +
+			"configs/synthetic/da.yaml (DAST's DA stage on the built-in synthetic benchmark).",
+		Example: "  dast train\n" +
+			"  dast train --config configs/synthetic/source_only.yaml\n" +
 			"  dast train --config configs/synthetic/da.yaml --set train.iterations=100 --out runs/try\n" +
 			"  dast train --resume runs/source_only",
 		Args: cobra.NoArgs,

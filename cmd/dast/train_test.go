@@ -140,3 +140,10 @@ train: {iterations: 3, checkpoint_every: 0, log_every: 1}
 		t.Error("a finished run was trained again")
 	}
 }
+
+func TestTrainWithoutConfigUsesEmbeddedDefault(t *testing.T) {
+	code, out, stderr := runCLI(t, "train", "--dry-run")
+	if code != 0 || !strings.Contains(out, "strategy.da") || !strings.Contains(out, "ok: the config is valid") {
+		t.Fatalf("dry run of the embedded default failed (%d): %s%s", code, out, stderr)
+	}
+}

@@ -14,6 +14,7 @@ package config
 import (
 	"bytes"
 	"fmt"
+	"io/fs"
 	"path/filepath"
 	"sort"
 	"strings"
@@ -41,6 +42,12 @@ type Tree struct {
 // in sets, in order.
 func Load(path string, sets []string) (*Tree, error) {
 	return load(path, sets, func(p string) ([]byte, error) { return file.Provider(p).ReadBytes() })
+}
+
+// LoadFS is Load for a config inside fsys (e.g. the configs embedded in the dast binary);
+// base paths resolve inside fsys.
+func LoadFS(fsys fs.FS, path string, sets []string) (*Tree, error) {
+	return load(path, sets, func(p string) ([]byte, error) { return fs.ReadFile(fsys, filepath.ToSlash(p)) })
 }
 
 // load is Load with the file reader injected (tests and fuzzing use an in-memory one).
