@@ -1,0 +1,227 @@
+// Package resnet registers "segmentor.resnet101" and "segmentor.resnet50": DeepLab-v2 ResNets
+// (Caffe-style bottlenecks with the stride on the first 1x1 convolution, frozen batch norm,
+// layer3 and layer4 dilated by 2 and 4 instead of strided: output stride 8) with the
+// DeepLab-v2 ASPP classifier.
+//
+//	E: conv1 7x7/2 -> bn1 -> ReLU -> maxpool 3x3/2 pad 1 (ceil) -> layer1 -> layer2 (/2)
+//	   -> layer3 (dilation 2) -> layer4 blocks 0..n-2 (dilation 4)          = feature f, 2048 ch
+//	P: layer4 block n-1 (res5c) -> ASPP classifier                           = logits
+//
+// Variables are named like torchvision's state_dict, with "/" for ".": conv1/weights,
+// bn1/{mean,variance,gamma,beta}, layer1/0/conv1/weights, layer1/0/downsample/0/weights,
+// layer1/0/downsample/1/mean, ...; the classifier is classifier/branch{0..3}/{weights,bias}.
+// Package core/weights maps torchvision and DeepLab-init files onto these names.
+package resnet
+
+import (
+	"fmt"
+	"strconv"
+
+	"github.com/dast-uda/dast/backbones"
+	"github.com/dast-uda/dast/core/model"
+	"github.com/dast-uda/dast/core/nn"
+	"github.com/dast-uda/dast/core/weights"
+	"github.com/dast-uda/dast/registry"
+	"github.com/gomlx/gomlx/pkg/core/graph"
+	"github.com/gomlx/gomlx/pkg/ml/context"
+)
+
+func init() {
+	registry.Register(ResNet101{})
+	registry.Register(ResNet50{})
+}
+
+// bnEps is the batch-norm epsilon of torchvision's and the DeepLab ports' BatchNorm2d.
+const bnEps = 1e-5
+
+// Config is the YAML block shared by segmentor.resnet101 and segmentor.resnet50.
+type Config struct {
+	Blocks        []int  `koanf:"blocks" doc:"bottleneck blocks of layer1..layer4 (ResNet-101: 3,4,23,3; ResNet-50: 3,4,6,3)"`
+	ASPPDilations []int  `koanf:"aspp_dilations" doc:"dilations of the ASPP classifier branches"`
+	ASPP          string `koanf:"aspp" doc:"full: sum every branch (paper); two: sum only the first two (the public releases' bug)"`
+	Res5cShortcut string `koanf:"res5c_shortcut" doc:"identity (standard ResNet) or projection (the DAST release: a randomly initialised 1x1 conv + BN)"`
+	BN            string `koanf:"bn" doc:"frozen: running statistics, never updated (default); batch_stats: not supported yet"`
+	Pretrained    string `koanf:"pretrained" doc:"path of a torchvision or DeepLab-init ResNet .safetensors/.npz file to initialise the backbone from"`
+	AllowPartial  bool   `koanf:"allow_partial" doc:"accept a pretrained file that lacks some backbone variables or has unknown keys"`
+}
+
+// ResNet101 is segmentor.resnet101.
+type ResNet101 struct{ Config }
+
+// ResNet50 is segmentor.resnet50.
+type ResNet50 struct{ Config }
+
+func defaults(blocks ...int) Config {
+	return Config{Blocks: blocks, ASPPDilations: []int{6, 12, 18, 24}, ASPP: "full", Res5cShortcut: "identity", BN: "frozen"}
+}
+
+// Module implements registry.Module.
+func (ResNet101) Module() registry.Info {
+	return registry.Info{ID: "segmentor.resnet101",
+		Description: "DeepLab-v2 ResNet-101 (output stride 8, frozen BN, ASPP); E = conv1..res5b, P = res5c + ASPP",
+		New:         func() registry.Module { return &ResNet101{defaults(3, 4, 23, 3)} }}
+}
+
+// Module implements registry.Module.
+func (ResNet50) Module() registry.Info {
+	return registry.Info{ID: "segmentor.resnet50",
+		Description: "DeepLab-v2 ResNet-50 (output stride 8, frozen BN, ASPP); E = conv1..res5b, P = res5c + ASPP",
+		New:         func() registry.Module { return &ResNet50{defaults(3, 4, 6, 3)} }}
+}
+
+// Validate implements registry.Validator.
+func (c *Config) Validate() error {
+	if len(c.Blocks) != 4 {
+		return fmt.Errorf("blocks: want 4 values (layer1..layer4), got %d", len(c.Blocks))
+	}
+	for i, b := range c.Blocks {
+		if b < 1 || b > 100 {
+			return fmt.Errorf("blocks[%d]: %d is out of range [1, 100]", i, b)
+		}
+	}
+	if c.Blocks[3] < 2 {
+		return fmt.Errorf("blocks[3]: layer4 needs at least 2 blocks for the E/P split, got %d", c.Blocks[3])
+	}
+	if len(c.ASPPDilations) == 0 {
+		return fmt.Errorf("aspp_dilations: need at least one branch")
+	}
+	for i, d := range c.ASPPDilations {
+		if d < 1 {
+			return fmt.Errorf("aspp_dilations[%d]: %d must be >= 1", i, d)
+		}
+	}
+	if c.ASPP != "full" && c.ASPP != "two" {
+		return fmt.Errorf("aspp: %q must be full or two", c.ASPP)
+	}
+	if c.ASPP == "two" && len(c.ASPPDilations) < 2 {
+		return fmt.Errorf("aspp: two needs at least two aspp_dilations")
+	}
+	if c.Res5cShortcut != "identity" && c.Res5cShortcut != "projection" {
+		return fmt.Errorf("res5c_shortcut: %q must be identity or projection", c.Res5cShortcut)
+	}
+	switch c.BN {
+	case "frozen":
+	case "batch_stats":
+		return fmt.Errorf("bn: batch_stats (train-mode batch norm) is not supported on this backend yet; use frozen")
+	default:
+		return fmt.Errorf("bn: %q must be frozen or batch_stats", c.BN)
+	}
+	return nil
+}
+
+// NewSegmentor implements model.SegmentorBuilder.
+func (c *Config) NewSegmentor(numClasses int) (model.Segmentor, error) {
+	if err := c.Validate(); err != nil {
+		return nil, err
+	}
+	if numClasses < 1 {
+		return nil, fmt.Errorf("resnet: numClasses %d must be >= 1", numClasses)
+	}
+	s := &Segmentor{cfg: *c, classes: numClasses}
+	if c.Pretrained != "" {
+		set, err := weights.Load(c.Pretrained, weights.ResNet)
+		if err != nil {
+			return nil, fmt.Errorf("pretrained: %w", err)
+		}
+		if len(set.Unexpected) > 0 && !c.AllowPartial {
+			return nil, fmt.Errorf("pretrained %s: %d unexpected keys (set allow_partial to ignore them): %s",
+				c.Pretrained, len(set.Unexpected), weights.Abbrev(set.Unexpected, 8))
+		}
+		s.pretrained = set
+	}
+	return s, nil
+}
+
+// Segmentor is a built DeepLab-v2 ResNet.
+type Segmentor struct {
+	cfg        Config
+	classes    int
+	pretrained *weights.Set
+}
+
+// Optional lists the variable scopes (relative to the segmentor's scope) a pretrained ImageNet
+// file does not provide: the classifier and, with res5c_shortcut projection, res5c's projection.
+func (s *Segmentor) Optional() []string {
+	out := []string{"classifier"}
+	if s.cfg.Res5cShortcut == "projection" {
+		out = append(out, fmt.Sprintf("layer4/%d/downsample", s.cfg.Blocks[3]-1))
+	}
+	return out
+}
+
+func convBN(ctx *context.Context, conv, bn string, x *graph.Node, c nn.ConvLayer) *graph.Node {
+	c.Init = nn.InitKaimingFanOut
+	return nn.FrozenBN(ctx.In(bn), nn.Conv(ctx.In(conv), x, c), bnEps)
+}
+
+// bottleneck is a Caffe-style bottleneck block (stride on the first 1x1 convolution).
+func bottleneck(ctx *context.Context, x *graph.Node, planes, stride, dilation int, project bool) *graph.Node {
+	y := nn.ReLU(convBN(ctx, "conv1", "bn1", x, nn.ConvLayer{Out: planes, Kernel: 1, Stride: stride}))
+	y = nn.ReLU(convBN(ctx, "conv2", "bn2", y, nn.ConvLayer{Out: planes, Kernel: 3, Dilation: dilation, Padding: dilation}))
+	y = convBN(ctx, "conv3", "bn3", y, nn.ConvLayer{Out: 4 * planes, Kernel: 1})
+	short := x
+	if project {
+		short = convBN(ctx.In("downsample"), "0", "1", x, nn.ConvLayer{Out: 4 * planes, Kernel: 1, Stride: stride})
+	}
+	return nn.ReLU(graph.Add(y, short))
+}
+
+// layerSpec is one ResNet stage: width, stride of its first block and dilation.
+type layerSpec struct{ planes, stride, dilation int }
+
+var layers = [4]layerSpec{{64, 1, 1}, {128, 2, 1}, {256, 1, 2}, {512, 1, 4}}
+
+// runLayer applies blocks [from, to) of stage i.
+func (s *Segmentor) runLayer(ctx *context.Context, x *graph.Node, i, from, to int) *graph.Node {
+	l := layers[i]
+	lctx := ctx.In("layer" + strconv.Itoa(i+1))
+	last := s.cfg.Blocks[3] - 1
+	for b := from; b < to; b++ {
+		stride := 1
+		if b == 0 {
+			stride = l.stride
+		}
+		project := b == 0 || (i == 3 && b == last && s.cfg.Res5cShortcut == "projection")
+		x = bottleneck(lctx.In(strconv.Itoa(b)), x, l.planes, stride, l.dilation, project)
+	}
+	return x
+}
+
+// Extract implements model.Segmentor.
+func (s *Segmentor) Extract(ctx *context.Context, x *graph.Node) *graph.Node {
+	if s.pretrained != nil {
+		s.pretrained.Attach(ctx)
+	}
+	x = nn.ReLU(convBN(ctx, "conv1", "bn1", x, nn.ConvLayer{Out: 64, Kernel: 7, Stride: 2, Padding: 3}))
+	x = nn.MaxPool2D(x, nn.PoolOpts{Kernel: 3, Stride: 2, Pad: 1, CeilMode: true})
+	for i := range 3 {
+		x = s.runLayer(ctx, x, i, 0, s.cfg.Blocks[i])
+	}
+	return s.runLayer(ctx, x, 3, 0, s.cfg.Blocks[3]-1)
+}
+
+// Predict implements model.Segmentor.
+func (s *Segmentor) Predict(ctx *context.Context, f *graph.Node) *graph.Node {
+	if s.pretrained != nil {
+		s.pretrained.Attach(ctx)
+	}
+	x := s.runLayer(ctx, f, 3, s.cfg.Blocks[3]-1, s.cfg.Blocks[3])
+	logits := backbones.ASPP(ctx.In("classifier"), x, s.classes, s.cfg.ASPPDilations, s.cfg.ASPP == "two")
+	if s.pretrained != nil && !s.cfg.AllowPartial {
+		// Every variable now exists: a file that does not cover the backbone is an error
+		// (GoMLX's Exec recovers the panic as an error).
+		if err := s.pretrained.Compare(ctx, ctx.Scope(), s.Optional()).Err(s.cfg.Pretrained); err != nil {
+			panic(err)
+		}
+	}
+	return logits
+}
+
+// FeatureChannels implements model.Segmentor: res5b's 2048 channels.
+func (s *Segmentor) FeatureChannels() int { return 2048 }
+
+// HeadScopes implements model.Segmentor: the ASPP classifier trains with the head multiplier.
+func (s *Segmentor) HeadScopes() []string { return []string{"classifier"} }
+
+// Pretrained returns the pretrained weights the segmentor initialises from (nil when none).
+func (s *Segmentor) Pretrained() *weights.Set { return s.pretrained }

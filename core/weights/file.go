@@ -1,0 +1,93 @@
+package weights
+
+import (
+	"encoding/binary"
+	"fmt"
+	"math"
+	"path/filepath"
+	"strings"
+
+	"github.com/dast-uda/dast/core/checkpoint"
+	"github.com/gomlx/gomlx/pkg/core/dtypes"
+	"github.com/gomlx/gomlx/pkg/core/tensors"
+	"github.com/gomlx/gomlx/pkg/core/tensors/numpy"
+)
+
+// readFile reads every float tensor of a .safetensors or .npz file as float32.
+func readFile(path string) (map[string]Tensor, error) {
+	switch strings.ToLower(filepath.Ext(path)) {
+	case ".safetensors":
+		raw, _, err := checkpoint.ReadFile(path)
+		if err != nil {
+			return nil, fmt.Errorf("pretrained: %w", err)
+		}
+		out := make(map[string]Tensor, len(raw))
+		for k, t := range raw {
+			v, err := fromSafetensors(t)
+			if err != nil {
+				return nil, fmt.Errorf("pretrained %s: key %q: %w", path, k, err)
+			}
+			out[k] = v
+		}
+		return out, nil
+	case ".npz":
+		raw, err := numpy.FromNpzFile(path)
+		if err != nil {
+			return nil, fmt.Errorf("pretrained %s: %w", path, err)
+		}
+		out := make(map[string]Tensor, len(raw))
+		for k, t := range raw {
+			v, err := fromGoMLX(t)
+			if err != nil {
+				return nil, fmt.Errorf("pretrained %s: key %q: %w", path, k, err)
+			}
+			out[k] = v
+		}
+		return out, nil
+	}
+	return nil, fmt.Errorf("pretrained %s: unknown format (want .safetensors or .npz)", path)
+}
+
+// fromSafetensors converts an F32 or F64 safetensors entry; integer entries (num_batches_tracked)
+// become empty tensors of the right shape, since they are ignored.
+func fromSafetensors(t checkpoint.Tensor) (Tensor, error) {
+	n := 1
+	for _, d := range t.Shape {
+		n *= d
+	}
+	out := Tensor{Shape: append([]int{}, t.Shape...), Data: make([]float32, n)}
+	switch t.DType {
+	case "F32":
+		for i := range n {
+			out.Data[i] = math.Float32frombits(binary.LittleEndian.Uint32(t.Data[4*i:]))
+		}
+	case "F64":
+		for i := range n {
+			out.Data[i] = float32(math.Float64frombits(binary.LittleEndian.Uint64(t.Data[8*i:])))
+		}
+	case "I64", "I32", "U8", "BOOL":
+		out.Data = nil
+	default:
+		return Tensor{}, fmt.Errorf("dtype %s is not supported (want F32 or F64)", t.DType)
+	}
+	return out, nil
+}
+
+func fromGoMLX(t *tensors.Tensor) (Tensor, error) {
+	out := Tensor{Shape: append([]int{}, t.Shape().Dimensions...)}
+	switch t.DType() {
+	case dtypes.Float32:
+		tensors.ConstFlatData(t, func(d []float32) { out.Data = append([]float32{}, d...) })
+	case dtypes.Float64:
+		tensors.ConstFlatData(t, func(d []float64) {
+			out.Data = make([]float32, len(d))
+			for i, v := range d {
+				out.Data[i] = float32(v)
+			}
+		})
+	case dtypes.Int64, dtypes.Int32, dtypes.Uint8, dtypes.Bool:
+	default:
+		return Tensor{}, fmt.Errorf("dtype %s is not supported (want float32 or float64)", t.DType())
+	}
+	return out, nil
+}
