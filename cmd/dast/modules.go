@@ -3,7 +3,9 @@ package main
 // The components linked into dast: each package registers its modules in init. Add a
 // package here to make its modules available to configs and 'dast registry'.
 import (
+	_ "github.com/dast-uda/dast/backbones/resnet"
 	_ "github.com/dast-uda/dast/backbones/small"
+	_ "github.com/dast-uda/dast/backbones/vgg"
 	_ "github.com/dast-uda/dast/datasets/cityscapes"
 	_ "github.com/dast-uda/dast/datasets/gta5"
 	_ "github.com/dast-uda/dast/datasets/synthetic"
