@@ -1,11 +1,13 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 
 	"github.com/dast-uda/dast/core/matrix"
 	"github.com/dast-uda/dast/core/metrics"
@@ -108,6 +110,16 @@ func runInProcess(log *zap.Logger) matrix.RunFunc {
 	}
 }
 
+// childEnv marks a dast process started by dast matrix (tests use it to run the CLI from the
+// test binary).
+const childEnv = "DAST_MATRIX_CHILD"
+
+// lastLine is the last non-empty line of s.
+func lastLine(s string) string {
+	lines := strings.Split(strings.TrimSpace(s), "\n")
+	return lines[len(lines)-1]
+}
+
 // runInChild trains a job in a child dast process (for --jobs > 1), its log in the run
 // directory's train.log.
 func runInChild(log *zap.Logger) matrix.RunFunc {
@@ -125,18 +137,23 @@ func runInChild(log *zap.Logger) matrix.RunFunc {
 				args = append(args, "--set", s)
 			}
 		}
-		if err := os.MkdirAll(j.Dir, 0o755); err != nil {
-			return nil, err
-		}
-		logf, err := os.OpenFile(filepath.Join(j.Dir, "train.log"), os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o644)
-		if err != nil {
-			return nil, err
-		}
-		defer logf.Close()
+		// The child's output is kept in memory and written to DIR/train.log when it ends: the
+		// run directory must not exist before the child creates it.
+		var logBuf bytes.Buffer
 		c := exec.CommandContext(ctx, self, args...)
-		c.Stdout, c.Stderr = logf, logf
-		if err := c.Run(); err != nil {
-			return nil, fmt.Errorf("train process for %s: %w (log: %s)", j.Dir, err, logf.Name())
+		c.Stdout, c.Stderr = &logBuf, &logBuf
+		c.Env = append(os.Environ(), childEnv+"=1")
+		runErr := c.Run()
+		logPath := filepath.Join(j.Dir, "train.log")
+		if err := os.MkdirAll(j.Dir, 0o755); err == nil {
+			f, err := os.OpenFile(logPath, os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o644)
+			if err == nil {
+				f.Write(logBuf.Bytes())
+				f.Close()
+			}
+		}
+		if runErr != nil {
+			return nil, fmt.Errorf("train process for %s: %w: %s (log: %s)", j.Dir, runErr, lastLine(logBuf.String()), logPath)
 		}
 		m, err := metrics.ReadJSON(filepath.Join(j.Dir, train.MetricsFile))
 		if err != nil {

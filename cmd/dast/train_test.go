@@ -139,6 +139,18 @@ train: {iterations: 3, checkpoint_every: 0, log_every: 1}
 	if !after.ModTime().Equal(before.ModTime()) {
 		t.Error("a finished run was trained again")
 	}
+
+	// The same matrix in two child processes at once.
+	pout := filepath.Join(dir, "pout")
+	code, out, stderr = runCLI(t, "matrix", "--config", m, "--out", pout, "--set", "train.iterations=1", "--jobs", "2")
+	if code != 0 {
+		t.Fatalf("matrix --jobs 2 failed: %s", stderr)
+	}
+	for _, f := range []string{"a/seed1/metrics.json", "b/seed2/metrics.json", "a/seed2/train.log", "results.md"} {
+		if _, err := os.Stat(filepath.Join(pout, f)); err != nil {
+			t.Errorf("matrix --jobs 2 left no %s", f)
+		}
+	}
 }
 
 func TestTrainWithoutConfigUsesEmbeddedDefault(t *testing.T) {
