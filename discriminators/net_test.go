@@ -3,52 +3,18 @@ package discriminators
 import (
 	"math"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
-	"github.com/dast-uda/dast/core/backend"
+	"github.com/dast-uda/dast/internal/testutil"
+
 	"github.com/dast-uda/dast/core/nn"
-	"github.com/gomlx/gomlx/backends"
 	"github.com/gomlx/gomlx/pkg/core/graph"
 	"github.com/gomlx/gomlx/pkg/core/tensors"
 	"github.com/gomlx/gomlx/pkg/ml/context"
 )
 
-var (
-	backendOnce sync.Once
-	backendVal  backends.Backend
-	backendErr  error
-)
-
 // testBackend is the pure-Go backend in its deadlock-free mode.
-func testBackend(t *testing.T) backends.Backend {
-	t.Helper()
-	backendOnce.Do(func() { backendVal, backendErr = backend.New("go") })
-	if backendErr != nil {
-		t.Fatalf("backend.New(go): %v", backendErr)
-	}
-	return backendVal
-}
-
-// withTimeout runs f and fails the test if it panics or takes longer than d.
-func withTimeout(t *testing.T, d time.Duration, f func()) {
-	t.Helper()
-	done := make(chan any, 1)
-	go func() {
-		defer func() { done <- recover() }()
-		f()
-	}()
-	select {
-	case r := <-done:
-		if r != nil {
-			t.Fatalf("panic: %v", r)
-		}
-	case <-time.After(d):
-		t.Fatalf("timed out after %s", d)
-	}
-}
-
 // centre returns a [3,3,cin,cout] HWIO kernel that is zero except for its centre tap.
 func centre(taps [][]float32) *tensors.Tensor {
 	cin, cout := len(taps), len(taps[0])
@@ -102,8 +68,8 @@ func TestNetHandComputed(t *testing.T) {
 			ctx.In(ClassifierScope).VariableWithValue(nn.VarBias, []float32{bias2})
 			x := tensors.FromFlatDataAndDimensions([]float32{tc.x0, tc.x1}, 1, 1, 1, 2)
 			var got float64
-			withTimeout(t, 30*time.Second, func() {
-				y := context.MustExecOnce(testBackend(t), ctx, net.Apply, x)
+			testutil.WithTimeout(t, 30*time.Second, func() {
+				y := context.MustExecOnce(testutil.Backend(t), ctx, net.Apply, x)
 				if d := y.Shape().Dimensions; len(d) != 4 || d[0] != 1 || d[1] != 1 || d[2] != 1 || d[3] != 1 {
 					t.Fatalf("output shape %s, want [1,1,1,1]", y.Shape())
 				}
@@ -202,6 +168,6 @@ func TestActivateUnknownPanics(t *testing.T) {
 			t.Errorf("Activate with an unknown activation did not panic")
 		}
 	}()
-	g := graph.NewGraph(testBackend(t), "unknown")
+	g := graph.NewGraph(testutil.Backend(t), "unknown")
 	Activate(graph.Const(g, []float32{1}), "swish", 0)
 }

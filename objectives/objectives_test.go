@@ -2,51 +2,17 @@ package objectives
 
 import (
 	"math"
-	"sync"
 	"testing"
 	"time"
 
-	"github.com/dast-uda/dast/core/backend"
+	"github.com/dast-uda/dast/internal/testutil"
+
 	"github.com/dast-uda/dast/core/losses"
 	"github.com/dast-uda/dast/core/model"
 	"github.com/dast-uda/dast/registry"
-	"github.com/gomlx/gomlx/backends"
 	"github.com/gomlx/gomlx/pkg/core/graph"
 	"github.com/gomlx/gomlx/pkg/core/tensors"
 )
-
-var (
-	backendOnce sync.Once
-	backendVal  backends.Backend
-	backendErr  error
-)
-
-func testBackend(t *testing.T) backends.Backend {
-	t.Helper()
-	backendOnce.Do(func() { backendVal, backendErr = backend.New("go") })
-	if backendErr != nil {
-		t.Fatalf("backend.New(go): %v", backendErr)
-	}
-	return backendVal
-}
-
-// withTimeout runs f and fails the test if it panics or takes longer than d.
-func withTimeout(t *testing.T, d time.Duration, f func()) {
-	t.Helper()
-	done := make(chan any, 1)
-	go func() {
-		defer func() { done <- recover() }()
-		f()
-	}()
-	select {
-	case r := <-done:
-		if r != nil {
-			t.Fatalf("panic: %v", r)
-		}
-	case <-time.After(d):
-		t.Fatalf("timed out after %s", d)
-	}
-}
 
 // objective resolves id through the registry the way the trainer does.
 func objective(t *testing.T, id string) model.Objective {
@@ -90,8 +56,8 @@ func TestLoss(t *testing.T) {
 		for _, label := range []float64{SourceLabel, TargetLabel} {
 			for _, weighted := range []bool{false, true} {
 				var got, ref float64
-				withTimeout(t, 30*time.Second, func() {
-					out := graph.MustExecOnceN(testBackend(t), func(p, w *graph.Node) []*graph.Node {
+				testutil.WithTimeout(t, 30*time.Second, func() {
+					out := graph.MustExecOnceN(testutil.Backend(t), func(p, w *graph.Node) []*graph.Node {
 						if !weighted {
 							w = nil
 						}

@@ -2,50 +2,16 @@ package attention
 
 import (
 	"math"
-	"sync"
 	"testing"
 	"time"
 
-	"github.com/dast-uda/dast/core/backend"
-	"github.com/gomlx/gomlx/backends"
+	"github.com/dast-uda/dast/internal/testutil"
+
 	"github.com/gomlx/gomlx/pkg/core/dtypes"
 	"github.com/gomlx/gomlx/pkg/core/graph"
 	"github.com/gomlx/gomlx/pkg/core/shapes"
 	"github.com/gomlx/gomlx/pkg/core/tensors"
 )
-
-var (
-	backendOnce sync.Once
-	backendVal  backends.Backend
-	backendErr  error
-)
-
-func testBackend(t *testing.T) backends.Backend {
-	t.Helper()
-	backendOnce.Do(func() { backendVal, backendErr = backend.New("go") })
-	if backendErr != nil {
-		t.Fatalf("backend.New(go): %v", backendErr)
-	}
-	return backendVal
-}
-
-// withTimeout runs f and fails the test if it panics or takes longer than d.
-func withTimeout(t *testing.T, d time.Duration, f func()) {
-	t.Helper()
-	done := make(chan any, 1)
-	go func() {
-		defer func() { done <- recover() }()
-		f()
-	}()
-	select {
-	case r := <-done:
-		if r != nil {
-			t.Fatalf("panic: %v", r)
-		}
-	case <-time.After(d):
-		t.Fatalf("timed out after %s", d)
-	}
-}
 
 func near(a, b float64) bool { return math.Abs(a-b) <= 1e-6*math.Max(1, math.Abs(b)) }
 
@@ -81,8 +47,8 @@ func TestAlphaApply(t *testing.T) {
 				probe[i] = 1 + 0.25*float32(i%3)
 			}
 			var alpha, out, gradD, gradF []float64
-			withTimeout(t, 30*time.Second, func() {
-				res := graph.MustExecOnceN(testBackend(t), func(d, f, probe *graph.Node) []*graph.Node {
+			testutil.WithTimeout(t, 30*time.Second, func() {
+				res := graph.MustExecOnceN(testutil.Backend(t), func(d, f, probe *graph.Node) []*graph.Node {
 					a := Alpha(d)
 					y := Apply(f, a, tc.stop)
 					loss := graph.ReduceAllSum(graph.Mul(y, probe))
@@ -141,8 +107,8 @@ func TestToGrid(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			var got *tensors.Tensor
-			withTimeout(t, 30*time.Second, func() {
-				got = graph.MustExecOnce(testBackend(t), func(a *graph.Node) *graph.Node {
+			testutil.WithTimeout(t, 30*time.Second, func() {
+				got = graph.MustExecOnce(testutil.Backend(t), func(a *graph.Node) *graph.Node {
 					return ToGrid(a, tc.h, tc.w)
 				}, tensors.FromFlatDataAndDimensions(in, 1, 2, 2, 1))
 			})
@@ -179,7 +145,7 @@ func TestShapeErrors(t *testing.T) {
 					t.Errorf("no panic")
 				}
 			}()
-			tc.build(graph.NewGraph(testBackend(t), "errors"))
+			tc.build(graph.NewGraph(testutil.Backend(t), "errors"))
 		})
 	}
 }

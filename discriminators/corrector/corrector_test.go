@@ -6,56 +6,22 @@ import (
 	"path/filepath"
 	"reflect"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
-	"github.com/dast-uda/dast/core/backend"
+	"github.com/dast-uda/dast/internal/testutil"
+
 	"github.com/dast-uda/dast/core/config"
 	"github.com/dast-uda/dast/core/model"
 	"github.com/dast-uda/dast/core/nn"
 	"github.com/dast-uda/dast/discriminators"
 	"github.com/dast-uda/dast/registry"
-	"github.com/gomlx/gomlx/backends"
 	"github.com/gomlx/gomlx/pkg/core/dtypes"
 	"github.com/gomlx/gomlx/pkg/core/graph"
 	"github.com/gomlx/gomlx/pkg/core/shapes"
 	"github.com/gomlx/gomlx/pkg/core/tensors"
 	"github.com/gomlx/gomlx/pkg/ml/context"
 )
-
-var (
-	backendOnce sync.Once
-	backendVal  backends.Backend
-	backendErr  error
-)
-
-func testBackend(t *testing.T) backends.Backend {
-	t.Helper()
-	backendOnce.Do(func() { backendVal, backendErr = backend.New("go") })
-	if backendErr != nil {
-		t.Fatalf("backend.New(go): %v", backendErr)
-	}
-	return backendVal
-}
-
-// withTimeout runs f and fails the test if it panics or takes longer than d.
-func withTimeout(t *testing.T, d time.Duration, f func()) {
-	t.Helper()
-	done := make(chan any, 1)
-	go func() {
-		defer func() { done <- recover() }()
-		f()
-	}()
-	select {
-	case r := <-done:
-		if r != nil {
-			t.Fatalf("panic: %v", r)
-		}
-	case <-time.After(d):
-		t.Fatalf("timed out after %s", d)
-	}
-}
 
 // build returns the corrector configured by mutate (applied to the registry's defaults) for
 // inChannels classes.
@@ -99,8 +65,8 @@ func TestShapesAndParams(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			net := build(t, tc.in[3], tc.mutate)
 			ctx := context.New().Checked(false)
-			withTimeout(t, 60*time.Second, func() {
-				g := graph.NewGraph(testBackend(t), "shapes")
+			testutil.WithTimeout(t, 60*time.Second, func() {
+				g := graph.NewGraph(testutil.Backend(t), "shapes")
 				x := graph.Parameter(g, "x", shapes.Make(dtypes.Float32, tc.in...))
 				y := net.Apply(ctx, x)
 				if !reflect.DeepEqual(y.Shape().Dimensions, tc.out) {
@@ -230,8 +196,8 @@ func TestForward(t *testing.T) {
 		data[i] = float32(0.5 + 0.5*math.Cos(float64(i)*0.11))
 	}
 	x := tensors.FromFlatDataAndDimensions(data, 1, 64, 64, classes)
-	withTimeout(t, 60*time.Second, func() {
-		out := context.MustExecOnceN(testBackend(t), ctx, func(ctx *context.Context, x *graph.Node) []*graph.Node {
+	testutil.WithTimeout(t, 60*time.Second, func() {
+		out := context.MustExecOnceN(testutil.Backend(t), ctx, func(ctx *context.Context, x *graph.Node) []*graph.Node {
 			y := net.Apply(ctx, x)
 			grad := graph.Gradient(graph.ReduceAllSum(graph.Square(y)), x)[0]
 			return []*graph.Node{y, graph.ReduceAllMax(graph.Abs(grad))}
@@ -262,8 +228,8 @@ func TestForwardFullSize(t *testing.T) {
 	ctx := context.New().Checked(false)
 	ctx.SetParam(context.ParamInitialSeed, int64(5))
 	x := tensors.FromShape(shapes.Make(dtypes.Float32, 1, 512, 1024, 19))
-	withTimeout(t, 5*time.Minute, func() {
-		y := context.MustExecOnce(testBackend(t), ctx, net.Apply, x)
+	testutil.WithTimeout(t, 5*time.Minute, func() {
+		y := context.MustExecOnce(testutil.Backend(t), ctx, net.Apply, x)
 		if d := y.Shape().Dimensions; !reflect.DeepEqual(d, []int{1, 16, 32, 1}) {
 			t.Fatalf("output shape %v, want [1 16 32 1]", d)
 		}

@@ -6,57 +6,23 @@ import (
 	"path/filepath"
 	"reflect"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
+	"github.com/dast-uda/dast/internal/testutil"
+
 	"github.com/dast-uda/dast/core/attention"
-	"github.com/dast-uda/dast/core/backend"
 	"github.com/dast-uda/dast/core/config"
 	"github.com/dast-uda/dast/core/model"
 	"github.com/dast-uda/dast/core/nn"
 	"github.com/dast-uda/dast/discriminators"
 	"github.com/dast-uda/dast/registry"
-	"github.com/gomlx/gomlx/backends"
 	"github.com/gomlx/gomlx/pkg/core/dtypes"
 	"github.com/gomlx/gomlx/pkg/core/graph"
 	"github.com/gomlx/gomlx/pkg/core/shapes"
 	"github.com/gomlx/gomlx/pkg/core/tensors"
 	"github.com/gomlx/gomlx/pkg/ml/context"
 )
-
-var (
-	backendOnce sync.Once
-	backendVal  backends.Backend
-	backendErr  error
-)
-
-func testBackend(t *testing.T) backends.Backend {
-	t.Helper()
-	backendOnce.Do(func() { backendVal, backendErr = backend.New("go") })
-	if backendErr != nil {
-		t.Fatalf("backend.New(go): %v", backendErr)
-	}
-	return backendVal
-}
-
-// withTimeout runs f and fails the test if it panics or takes longer than d.
-func withTimeout(t *testing.T, d time.Duration, f func()) {
-	t.Helper()
-	done := make(chan any, 1)
-	go func() {
-		defer func() { done <- recover() }()
-		f()
-	}()
-	select {
-	case r := <-done:
-		if r != nil {
-			t.Fatalf("panic: %v", r)
-		}
-	case <-time.After(d):
-		t.Fatalf("timed out after %s", d)
-	}
-}
 
 // build returns the discoverer configured by mutate (applied to the registry's defaults) for
 // inChannels input channels.
@@ -103,8 +69,8 @@ func TestShapesAndParams(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			net := build(t, tc.in[3], tc.mutate)
 			ctx := context.New().Checked(false)
-			withTimeout(t, 60*time.Second, func() {
-				g := graph.NewGraph(testBackend(t), "shapes")
+			testutil.WithTimeout(t, 60*time.Second, func() {
+				g := graph.NewGraph(testutil.Backend(t), "shapes")
 				x := graph.Parameter(g, "x", shapes.Make(dtypes.Float32, tc.in...))
 				y := net.Apply(ctx, x)
 				want := []int{tc.in[0], tc.in[1], tc.in[2], 1}
@@ -278,8 +244,8 @@ func TestForward(t *testing.T) {
 		data[i] = float32(math.Sin(float64(i) * 0.37))
 	}
 	x := tensors.FromFlatDataAndDimensions(data, 2, 6, 10, cin)
-	withTimeout(t, 60*time.Second, func() {
-		out := context.MustExecOnceN(testBackend(t), ctx, func(ctx *context.Context, x *graph.Node) []*graph.Node {
+	testutil.WithTimeout(t, 60*time.Second, func() {
+		out := context.MustExecOnceN(testutil.Backend(t), ctx, func(ctx *context.Context, x *graph.Node) []*graph.Node {
 			y1 := net.Apply(ctx, x)
 			y2 := net.Apply(ctx, x)
 			grad := graph.Gradient(graph.ReduceAllSum(graph.Square(y1)), x)[0]
@@ -348,8 +314,8 @@ func TestAttentionThroughD(t *testing.T) {
 		ctx := context.New().Checked(false)
 		ctx.SetParam(context.ParamInitialSeed, int64(3))
 		var grad, alpha []float32
-		withTimeout(t, 60*time.Second, func() {
-			out := context.MustExecOnceN(testBackend(t), ctx, func(ctx *context.Context, f, probe *graph.Node) []*graph.Node {
+		testutil.WithTimeout(t, 60*time.Second, func() {
+			out := context.MustExecOnceN(testutil.Backend(t), ctx, func(ctx *context.Context, f, probe *graph.Node) []*graph.Node {
 				a := attention.Alpha(net.Apply(ctx, f))
 				y := attention.Apply(f, a, stop)
 				return []*graph.Node{graph.Gradient(graph.ReduceAllSum(graph.Mul(y, probe)), f)[0], a}
