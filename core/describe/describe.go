@@ -7,16 +7,20 @@
 // gamma/beta frozen, so Trainable can be smaller). Stats are the running means and variances
 // (PyTorch buffers, without num_batches_tracked).
 //
-// Memory estimate of one training step (float32, bytes), see Step:
+// Memory estimate of one training step (bytes), see Describe and Memory:
 //
-//	variables   every variable of the step's context: model weights, BN statistics, optimizer
-//	            slots (momentum, Adam moments), step counters, RNG state
+//	variables   every variable of the training step's context (built as the trainer builds it):
+//	            model weights, BN statistics, optimizer slots (momentum, Adam moments), counters
 //	gradients   one value per trainable variable
-//	activations sum of the output sizes of every node of the training-step graph (forward and
-//	            backward) except parameters and constants: an upper bound, as if no buffer
-//	            were ever freed or reused; the real peak is lower, more so on XLA
-//	forward     the same sum over the segmentor's forward graph only, per domain: a lower
-//	            bound of what backpropagation keeps alive
+//	activations 2 x the layer outputs (convolutions, matrix products, pools, gathers, ReLU
+//	            selects) of the forward graphs of the segmentor (E+P) and of each
+//	            discriminator, per domain image of the step, built with the native layer ops
+//	            (one conv node per layer, as on XLA or in PyTorch): what backpropagation keeps,
+//	            plus a gradient buffer of the same size. Element-wise intermediates (frozen BN's
+//	            affine, broadcasts, masks) are not counted (a fusing compiler drops them);
+//	            discriminators applied twice per step count once per domain.
+//	step graph  every node output of the pure-Go training-step graph (im2col patches, Winograd
+//	            tiles, forward and backward) as if no buffer were freed: an upper bound there
 package describe
 
 import (
@@ -39,14 +43,18 @@ type Component struct {
 	Params    int64 // values of every variable but BN running statistics (PyTorch's parameters())
 	Trainable int64 // values of trainable variables
 	Stats     int64 // values of BN running means and variances
+	Bytes     int64 // memory of all the variables
 	// Outputs are the component's output shapes, one per described input.
 	Outputs []shapes.Shape
+	// Forward are the bytes of the forward graph's layer outputs, one per described input.
+	Forward []int64
 }
 
 // add counts v into c.
 func (c *Component) add(v *context.Variable) {
 	n := int64(v.Shape().Size())
 	c.Variables++
+	c.Bytes += int64(v.Shape().Memory())
 	if v.Name() == nn.VarMean || v.Name() == nn.VarVariance {
 		c.Stats += n
 	} else {
@@ -87,7 +95,7 @@ func newVars(ctx *context.Context, seen map[*context.Variable]bool) []*context.V
 // SegmentorReport is the description of a segmentor's E and P.
 type SegmentorReport struct {
 	E, P Component
-	// Forward is the sum of the output bytes of the E+P forward graph's nodes, per input.
+	// Forward is the sum of the layer outputs of the E+P forward graph (see Describe), per input.
 	Forward []int64
 }
 
@@ -117,7 +125,7 @@ func Segmentor(b backends.Backend, seg model.Segmentor, inputs ...[]int) (*Segme
 			}
 			r.E.Outputs = append(r.E.Outputs, f.Shape())
 			r.P.Outputs = append(r.P.Outputs, logits.Shape())
-			r.Forward = append(r.Forward, activationBytes(g))
+			r.Forward = append(r.Forward, layerOutputBytes(g))
 		})
 		g.Finalize()
 		if err != nil {
@@ -137,6 +145,27 @@ func activationBytes(g *graph.Graph) int64 {
 		}
 		for _, s := range outputShapes(node) {
 			n += int64(s.Memory())
+		}
+	}
+	return n
+}
+
+// layerOutputBytes sums the float outputs of g's layer ops: convolutions, matrix products,
+// pools, gathers and selects (ReLU). These are the buffers a framework keeps for the backward
+// pass; element-wise intermediates (batch-norm affine, broadcasts, masks) are left out.
+func layerOutputBytes(g *graph.Graph) int64 {
+	var n int64
+	for _, node := range g.Nodes() {
+		switch node.Type() {
+		case graph.NodeTypeConvGeneral, graph.NodeTypeDotGeneral, graph.NodeTypeReduceWindow,
+			graph.NodeTypeGather, graph.NodeTypeWhere:
+		default:
+			continue
+		}
+		for _, s := range outputShapes(node) {
+			if s.DType.IsFloat() {
+				n += int64(s.Memory())
+			}
 		}
 	}
 	return n
@@ -163,6 +192,7 @@ func Discriminator(b backends.Backend, name string, d model.Discriminator, input
 				c.add(v)
 			}
 			c.Outputs = append(c.Outputs, y.Shape())
+			c.Forward = append(c.Forward, layerOutputBytes(g))
 		})
 		g.Finalize()
 		if err != nil {
