@@ -312,3 +312,65 @@ func (s *Snapshot) VerifyUsed(ctx *context.Context) error {
 	}
 	return nil
 }
+
+// IsModelVariable reports whether a stored variable belongs to the model rather than to the
+// training state: optimizer state lives under scopes named "*_opt" and the RNG state is
+// "/#rngState".
+func IsModelVariable(name string) bool {
+	if name == "/#rngState" {
+		return false
+	}
+	first, _, _ := strings.Cut(strings.TrimPrefix(name, "/"), "/")
+	return !strings.HasSuffix(first, "_opt")
+}
+
+// modelLoader hands out only model variables of a snapshot.
+type modelLoader struct{ s *Snapshot }
+
+func (l modelLoader) LoadVariable(ctx *context.Context, scope, name string) (*tensors.Tensor, bool) {
+	if !IsModelVariable(context.JoinScope(scope, name)) {
+		return nil, false
+	}
+	return l.s.LoadVariable(ctx, scope, name)
+}
+
+func (l modelLoader) DeleteVariable(ctx *context.Context, scope, name string) error {
+	return l.s.DeleteVariable(ctx, scope, name)
+}
+
+// AttachModel makes ctx take its model variables (not optimizer state, not the RNG) from the
+// snapshot as they are created: a run that starts from another run's weights.
+func (s *Snapshot) AttachModel(ctx *context.Context) { ctx.SetLoader(modelLoader{s}) }
+
+// VerifyModel checks, after the graph was built, that the model variables of ctx and of the
+// snapshot are the same set: every trainable variable came from the snapshot and every stored
+// model variable was used.
+func (s *Snapshot) VerifyModel(ctx *context.Context) error {
+	var fresh, unused []string
+	have := map[string]bool{}
+	ctx.EnumerateVariables(func(v *context.Variable) {
+		name := v.ScopeAndName()
+		have[name] = true
+		if IsModelVariable(name) && !s.used[name] {
+			fresh = append(fresh, name)
+		}
+	})
+	for name := range s.tensors {
+		if IsModelVariable(name) && !have[name] {
+			unused = append(unused, name)
+		}
+	}
+	sort.Strings(fresh)
+	sort.Strings(unused)
+	var parts []string
+	if len(fresh) > 0 {
+		parts = append(parts, "not in the checkpoint: "+strings.Join(fresh, ", "))
+	}
+	if len(unused) > 0 {
+		parts = append(parts, "not in the model: "+strings.Join(unused, ", "))
+	}
+	if len(parts) > 0 {
+		return fmt.Errorf("init_from %s does not match the model: %s", s.Path, strings.Join(parts, "; "))
+	}
+	return nil
+}

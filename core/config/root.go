@@ -33,7 +33,10 @@ type Root struct {
 	// Strategy is the training strategy block: {name: source_only, ...}.
 	Strategy Block `koanf:"strategy"`
 	Train    Train `koanf:"train"`
-	Eval     Eval  `koanf:"eval"`
+	// InitFrom names a checkpoint (a file, or a run directory's newest) whose model weights
+	// start this run, e.g. a self-training round starting from the DA stage.
+	InitFrom string `koanf:"init_from" doc:"checkpoint file or run directory whose model weights (not optimizer state) start the run"`
+	Eval     Eval   `koanf:"eval"`
 	// Plugins lists discriminator plugin executables to start (see docs/PLUGINS.md).
 	Plugins []PluginRef `koanf:"plugins" doc:"discriminator plugin executables: [{path, sha256}]"`
 	// PluginDirs are directories whose executable files are all started as plugins.

@@ -7,6 +7,7 @@ import (
 	"github.com/dast-uda/dast/core/model"
 	"github.com/dast-uda/dast/datasets"
 	"github.com/dast-uda/dast/datasets/classes"
+	"github.com/dast-uda/dast/datasets/pseudolabel"
 )
 
 // Setup is a run's components, resolved and validated from its config before any compute.
@@ -19,6 +20,7 @@ type Setup struct {
 	Seg          model.Segmentor
 	Strategy     Strategy
 	StrategyName string
+	TargetLabels bool // the target set carries (pseudo) labels the strategy trains on
 	Classes      int
 	ClassNames   []string
 }
@@ -78,6 +80,12 @@ func Assemble(tree *config.Tree) (*Setup, error) {
 		}
 		if s.Target, err = openDataset(tree, "data.target"); err != nil {
 			return nil, err
+		}
+		if pl, ok := s.Strategy.(PseudoLabelled); ok && pl.PseudoLabelDir() != "" {
+			if s.Target, err = pseudolabel.Wrap(s.Target, pl.PseudoLabelDir()); err != nil {
+				return nil, fmt.Errorf("%s: strategy.pseudo_labels: %w", tree.Path(), err)
+			}
+			s.TargetLabels = true
 		}
 	}
 	return s, nil

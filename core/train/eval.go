@@ -5,6 +5,7 @@ import (
 
 	"github.com/dast-uda/dast/core/metrics"
 	"github.com/dast-uda/dast/core/model"
+	"github.com/dast-uda/dast/core/nn"
 	"github.com/dast-uda/dast/datasets"
 	"github.com/gomlx/gomlx/backends"
 	"github.com/gomlx/gomlx/pkg/core/dtypes"
@@ -23,21 +24,56 @@ type Predictor struct {
 // over the variables of ctx.
 func NewPredictor(b backends.Backend, ctx *context.Context, seg model.Segmentor, st Strategy) (*Predictor, error) {
 	e, err := context.NewExec(b, ctx, func(ctx *context.Context, x *graph.Node) *graph.Node {
-		var logits *graph.Node
-		if inf, ok := st.(Inferer); ok {
-			logits = inf.Infer(ctx, seg, x)
-		} else {
-			sc := ctx.In(SegmentorScope)
-			logits = seg.Predict(sc, seg.Extract(sc, x))
-		}
-		d := x.Shape().Dimensions
-		up := UpsampleToSize(logits, d[1], d[2])
-		return graph.ConvertDType(graph.ArgMax(up, -1), dtypes.Int32)
+		return graph.ConvertDType(graph.ArgMax(upsampledLogits(ctx, seg, st, x), -1), dtypes.Int32)
 	})
 	if err != nil {
 		return nil, err
 	}
 	return &Predictor{exec: e}, nil
+}
+
+// upsampledLogits is the model's inference (the strategy's, when it has its own) with logits
+// upsampled bilinearly (align_corners) to the image size.
+func upsampledLogits(ctx *context.Context, seg model.Segmentor, st Strategy, x *graph.Node) *graph.Node {
+	var logits *graph.Node
+	if inf, ok := st.(Inferer); ok {
+		logits = inf.Infer(ctx, seg, x)
+	} else {
+		sc := ctx.In(SegmentorScope)
+		logits = seg.Predict(sc, seg.Extract(sc, x))
+	}
+	d := x.Shape().Dimensions
+	return UpsampleToSize(logits, d[1], d[2])
+}
+
+// Prober returns the model's per-pixel class probabilities (softmax of the upsampled logits),
+// the input of pseudo-labelling.
+type Prober struct {
+	exec *context.Exec
+}
+
+// NewProber compiles probability inference like NewPredictor.
+func NewProber(b backends.Backend, ctx *context.Context, seg model.Segmentor, st Strategy) (*Prober, error) {
+	e, err := context.NewExec(b, ctx, func(ctx *context.Context, x *graph.Node) *graph.Node {
+		return nn.Softmax(upsampledLogits(ctx, seg, st, x))
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &Prober{exec: e}, nil
+}
+
+// Probabilities returns one sample's probabilities, HWC [H*W*classes].
+func (p *Prober) Probabilities(s datasets.Sample) ([]float32, error) {
+	if err := s.Validate(); err != nil {
+		return nil, err
+	}
+	x := tensors.FromFlatDataAndDimensions(datasets.ToInput(s), 1, s.H, s.W, 3)
+	out, err := p.exec.Exec1(x)
+	if err != nil {
+		return nil, fmt.Errorf("probabilities of %s: %w", s.Name, err)
+	}
+	return tensors.CopyFlatData[float32](out)
 }
 
 // UpsampleToSize resizes logits bilinearly (align_corners) to h x w.

@@ -105,9 +105,21 @@ func Run(ctx stdctx.Context, setup *Setup, opts Options) (*Result, error) {
 			log.Info("resume: no checkpoint yet, starting from scratch", zap.String("dir", dir))
 		}
 	}
+	var initSnap *checkpoint.Snapshot
 	if snap == nil {
 		if err := gctx.SetRNGStateFromSeed(root.Seed); err != nil {
 			return nil, err
+		}
+		if root.InitFrom != "" {
+			path, err := ResolveCheckpoint(root.InitFrom)
+			if err != nil {
+				return nil, fmt.Errorf("init_from: %w", err)
+			}
+			if initSnap, err = checkpoint.Open(path); err != nil {
+				return nil, fmt.Errorf("init_from: %w", err)
+			}
+			initSnap.AttachModel(gctx)
+			log.Info("model weights from", zap.String("checkpoint", path))
 		}
 	}
 
@@ -121,7 +133,7 @@ func Run(ctx stdctx.Context, setup *Setup, opts Options) (*Result, error) {
 	}
 	// GoMLX builds the graph (creating or loading every variable) at the first execution; a
 	// resumed run checks the checkpoint matched the model right after it, before anything is saved.
-	t.verify = snap
+	t.verify, t.verifyInit = snap, initSnap
 	return t.loop(ctx, start)
 }
 
@@ -176,6 +188,7 @@ type trainer struct {
 	lossNames      []string
 	predictor      *Predictor
 	verify         *checkpoint.Snapshot // checked against the model after the first step
+	verifyInit     *checkpoint.Snapshot // init_from, likewise
 }
 
 // compile prepares the step executor; the graph is built at its first execution.
@@ -185,6 +198,9 @@ func (t *trainer) compile() error {
 		s := &Step{Ctx: ctx, Iter: in[0], Source: Batch{Image: in[1], Label: in[2]}, Seg: t.setup.Seg, Train: t.setup.Root.Train}
 		if useTarget {
 			s.Target = Batch{Image: in[3]}
+			if t.setup.TargetLabels {
+				s.Target.Label = in[4]
+			}
 		}
 		losses := t.setup.Strategy.Step(s)
 		names := make([]string, len(losses))
@@ -221,6 +237,9 @@ func (t *trainer) inputs(it int) ([]any, error) {
 			return nil, err
 		}
 		args = append(args, tensors.FromFlatDataAndDimensions(datasets.ToInput(tgt...), bs, tgt[0].H, tgt[0].W, 3))
+		if t.setup.TargetLabels {
+			args = append(args, tensors.FromFlatDataAndDimensions(datasets.Labels(tgt...), bs, tgt[0].H, tgt[0].W))
+		}
 	}
 	return args, nil
 }
@@ -276,6 +295,12 @@ func (t *trainer) loop(ctx stdctx.Context, start int) (*Result, error) {
 				return res, err
 			}
 			t.verify = nil
+		}
+		if t.verifyInit != nil {
+			if err := t.verifyInit.VerifyModel(t.ctx); err != nil {
+				return res, err
+			}
+			t.verifyInit = nil
 		}
 		vals := make([]float64, len(outs))
 		for i, o := range outs {

@@ -28,6 +28,13 @@ type TargetUser interface {
 	UsesTarget() bool
 }
 
+// PseudoLabelled is implemented by strategies that train on target images with pseudo labels
+// (self-training): the trainer pairs the target set with the labels in PseudoLabelDir and feeds
+// them as Step.Target.Label.
+type PseudoLabelled interface {
+	PseudoLabelDir() string
+}
+
 // Inferer is implemented by strategies whose inference differs from P(E(x)) (the DA models
 // apply the discriminator attention to target images at inference too).
 type Inferer interface {

@@ -38,6 +38,7 @@ const (
 func init() {
 	registry.Register(AdaptSegNet{})
 	registry.Register(DA{})
+	registry.Register(SelfTraining{})
 }
 
 // Options are the adversarial strategies' YAML options.
@@ -56,12 +57,19 @@ type Options struct {
 	CorrectorWeighting string `koanf:"corrector_weighting" doc:"none | attention: weight C's adversarial loss per pixel by alpha"`
 	// HalveDiscLoss halves each domain's discriminator loss (AdaptSegNet; the DAST release does not).
 	HalveDiscLoss bool `koanf:"halve_disc_loss" doc:"halve the discriminator losses (AdaptSegNet does, DAST release does not)"`
+	// PseudoLabels is a directory of target pseudo labels (dast pseudo); with it the segmentor
+	// also minimises Mu * CE(up(p_t), pseudo label) (self-training).
+	PseudoLabels string  `koanf:"pseudo_labels" doc:"directory of target pseudo labels (dast pseudo); enables the self-training loss"`
+	Mu           float64 `koanf:"mu" doc:"weight of the pseudo-label cross-entropy on target images"`
 }
 
 // Validate checks the option combination.
 func (o *Options) Validate() error {
 	if o.Objective.Name() == "" {
 		return fmt.Errorf("objective: a block with a name (lsgan or bce) is required")
+	}
+	if o.Mu < 0 {
+		return fmt.Errorf("mu: %v must be >= 0", o.Mu)
 	}
 	if o.LambdaD < 0 || o.LambdaC < 0 {
 		return fmt.Errorf("lambda_d and lambda_c must be >= 0 (got %v, %v)", o.LambdaD, o.LambdaC)
@@ -127,6 +135,35 @@ func (DA) Module() registry.Info {
 // NewStrategy implements train.StrategyBuilder.
 func (d *DA) NewStrategy(env *train.Env) (train.Strategy, error) { return build(env, d.Options) }
 
+// SelfTraining is strategy.self_training: one round of DAST's self-training, the DA step plus
+// Mu * CE on target pseudo labels.
+type SelfTraining struct{ Options }
+
+// Module implements registry.Module.
+func (SelfTraining) Module() registry.Info {
+	return registry.Info{
+		ID:          "strategy.self_training",
+		Description: "a DAST self-training round: the DA step plus cross-entropy on target pseudo labels",
+		New: func() registry.Module {
+			return &SelfTraining{Options{Objective: config.Block{"name": "lsgan"}, LambdaD: 0.01, LambdaC: 0.01,
+				Discoverer: true, Attention: true, AttentionGrad: true, CorrectorWeighting: "attention", Mu: 1}}
+		},
+	}
+}
+
+// Validate implements registry.Validator.
+func (st *SelfTraining) Validate() error {
+	if st.PseudoLabels == "" {
+		return fmt.Errorf("pseudo_labels: strategy.self_training needs a directory of pseudo labels (dast pseudo --out DIR)")
+	}
+	return st.Options.Validate()
+}
+
+// NewStrategy implements train.StrategyBuilder.
+func (st *SelfTraining) NewStrategy(env *train.Env) (train.Strategy, error) {
+	return build(env, st.Options)
+}
+
 // build resolves the objective and the discriminators the options name.
 func build(env *train.Env, o Options) (*Adversarial, error) {
 	if err := o.Validate(); err != nil {
@@ -191,6 +228,9 @@ type Adversarial struct {
 // UsesTarget implements train.TargetUser.
 func (*Adversarial) UsesTarget() bool { return true }
 
+// PseudoLabelDir implements train.PseudoLabelled.
+func (a *Adversarial) PseudoLabelDir() string { return a.opts.PseudoLabels }
+
 // Step is one iteration of SPEC section 4 (the paper's Algorithm 1 without self-training).
 func (a *Adversarial) Step(s *train.Step) []train.Loss {
 	xs, ys, xt := s.Source.Image, s.Source.Label, s.Target.Image
@@ -230,9 +270,18 @@ func (a *Adversarial) Step(s *train.Step) []train.Loss {
 		losses = append(losses, train.Loss{Name: "adv_d", Value: lossAdvD})
 	}
 
-	// 3. Segmentor update (SGD, poly LR, 10x head) on L_seg + L_adv. The discriminators'
-	//    gradients are computed below from their own losses; nothing here changes them.
-	segGrads := optim.Gradients(graph.Add(lossSeg, lossAdv), s.SegmentorGroups())
+	//    Self-training: + mu * CE(up(p_t), pseudo label) on the target batch.
+	segTotal := graph.Add(lossSeg, lossAdv)
+	if s.Target.Label != nil && a.opts.Mu > 0 {
+		lossPseudo := s.SegmentationLoss(pt, s.Target.Label)
+		segTotal = graph.Add(segTotal, graph.MulScalar(lossPseudo, a.opts.Mu))
+		losses = append(losses, train.Loss{Name: "pseudo", Value: lossPseudo})
+	}
+
+	// 3. Segmentor update (SGD, poly LR, 10x head) on L_seg + L_adv (+ mu L_pseudo). The
+	//    discriminators' gradients are computed below from their own losses; nothing here
+	//    changes them.
+	segGrads := optim.Gradients(segTotal, s.SegmentorGroups())
 
 	// 4. Discriminators on stop-gradient inputs: source -> 0, target -> 1 (Adam, poly LR).
 	lossC, lossD := a.discriminatorLosses(s, fs, ft, probabilities(ps, xs), qt)

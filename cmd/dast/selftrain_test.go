@@ -1,0 +1,66 @@
+package main
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// TestDAThenPseudoLabelsThenSelfTrainingRound runs the DAST chain at toy scale: a DA stage,
+// pseudo labels from its checkpoint, and a self-training round that starts from the DA weights
+// and trains with the pseudo-label loss.
+func TestDAThenPseudoLabelsThenSelfTrainingRound(t *testing.T) {
+	dir := t.TempDir()
+	base := filepath.Join(dir, "da.yaml")
+	os.WriteFile(base, []byte(`seed: 4
+data:
+  source: {name: synthetic, domain: source, split: train, size: 4, height: 32, width: 64}
+  target: {name: synthetic, domain: target, split: train, size: 3, height: 32, width: 64}
+  val: {name: synthetic, domain: target, split: val, size: 2, height: 32, width: 64}
+segmentor: {name: small, widths: [4, 8, 16]}
+discriminators:
+  discoverer: {name: discoverer, channels_from: input}
+  corrector: {name: corrector, channels: [4, 8, 8, 8]}
+strategy: {name: da}
+train: {iterations: 3, checkpoint_every: 0, log_every: 1}
+`), 0o644)
+	da := filepath.Join(dir, "da")
+	if code, _, stderr := runCLI(t, "train", "--config", base, "--out", da); code != 0 {
+		t.Fatalf("DA stage: %s", stderr)
+	}
+	labels := filepath.Join(dir, "pseudo")
+	code, out, stderr := runCLI(t, "pseudo", "--checkpoint", da, "--out", labels, "--q", "0.5")
+	if code != 0 {
+		t.Fatalf("pseudo: %s", stderr)
+	}
+	if !strings.Contains(out, "pseudo labels of 3 images") {
+		t.Errorf("pseudo printed:\n%s", out)
+	}
+	pngs, _ := filepath.Glob(filepath.Join(labels, "*.png"))
+	if len(pngs) != 3 {
+		t.Fatalf("%d label files, want 3", len(pngs))
+	}
+	round := filepath.Join(dir, "round1")
+	code, out, stderr = runCLI(t, "train", "--config", base, "--out", round,
+		"--set", "strategy.name=self_training", "--set", "strategy.pseudo_labels="+labels,
+		"--set", "init_from="+da, "--set", "train.lr=0.0002", "--set", "train.head_lr_mult=1")
+	if code != 0 {
+		t.Fatalf("self-training round: %s", stderr)
+	}
+	if !strings.Contains(out, "mIoU") {
+		t.Errorf("round printed no metrics:\n%s", out)
+	}
+	// A round must start from the DA weights: a checkpoint of another model is refused.
+	code, _, stderr = runCLI(t, "train", "--config", base, "--out", filepath.Join(dir, "bad"),
+		"--set", "strategy.name=self_training", "--set", "strategy.pseudo_labels="+labels,
+		"--set", "init_from="+da, "--set", "segmentor.widths=[4,8,8]")
+	if code == 0 {
+		t.Error("a round initialised from a checkpoint of another model ran")
+	}
+	// Without labels the strategy says how to make them.
+	code, _, stderr = runCLI(t, "train", "--config", base, "--set", "strategy.name=self_training", "--dry-run")
+	if code == 0 || !strings.Contains(stderr, "dast pseudo") {
+		t.Errorf("self_training without pseudo_labels: code %d, %q", code, stderr)
+	}
+}
