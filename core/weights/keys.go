@@ -5,9 +5,9 @@ import (
 	"strings"
 )
 
-// mapKey maps one file key to a dast variable name. skip reports a key ignored on purpose; ok
+// MapKey maps one file key to a dast variable name. skip reports a key ignored on purpose; ok
 // reports whether the key is part of arch's grammar.
-func mapKey(key string, arch Arch) (name string, skip, ok bool) {
+func MapKey(key string, arch Arch) (name string, skip, ok bool) {
 	k := strings.TrimPrefix(key, "module.")
 	k = strings.TrimPrefix(k, "Scale.")
 	parts := strings.Split(k, ".")

@@ -87,6 +87,7 @@ func Load(path string, arch Arch) (*Set, error) {
 }
 
 // Map maps file tensors (PyTorch layout, keyed by PyTorch names) onto dast names for arch.
+// Tensors may come without data (Data nil) to check names and shapes only.
 func Map(raw map[string]Tensor, arch Arch) (*Set, error) {
 	s := &Set{Arch: arch, Tensors: map[string]Tensor{}, Source: map[string]string{}}
 	keys := make([]string, 0, len(raw))
@@ -95,7 +96,7 @@ func Map(raw map[string]Tensor, arch Arch) (*Set, error) {
 	}
 	sort.Strings(keys)
 	for _, key := range keys {
-		name, skip, ok := mapKey(key, arch)
+		name, skip, ok := MapKey(key, arch)
 		switch {
 		case skip:
 			s.Ignored = append(s.Ignored, key)
@@ -145,9 +146,13 @@ func (s *Set) Summary() string {
 		filepath.Base(s.Path), len(s.Tensors), n, s.Arch, len(s.Ignored), len(s.Unexpected))
 }
 
-// OIHWToHWIO transposes a PyTorch kernel [O,I,KH,KW] to dast's [KH,KW,I,O].
+// OIHWToHWIO transposes a PyTorch kernel [O,I,KH,KW] to dast's [KH,KW,I,O]. A tensor without
+// data (shape only, as in key-set checks) gets the transposed shape only.
 func OIHWToHWIO(t Tensor) Tensor {
 	o, in, kh, kw := t.Shape[0], t.Shape[1], t.Shape[2], t.Shape[3]
+	if t.Data == nil {
+		return Tensor{Shape: []int{kh, kw, in, o}}
+	}
 	out := make([]float32, len(t.Data))
 	for a := range o {
 		for b := range in {
