@@ -4,7 +4,9 @@ import (
 	"encoding/binary"
 	"fmt"
 	"math"
+	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 
 	"github.com/dast-uda/dast/core/checkpoint"
@@ -88,6 +90,37 @@ func fromGoMLX(t *tensors.Tensor) (Tensor, error) {
 	case dtypes.Int64, dtypes.Int32, dtypes.Uint8, dtypes.Bool:
 	default:
 		return Tensor{}, fmt.Errorf("dtype %s is not supported (want float32 or float64)", t.DType())
+	}
+	return out, nil
+}
+
+// ReadKeyList reads a state_dict listing as bench/params.py writes it ("key AxBxC" per line,
+// "#" comments, an empty shape for scalars) as shape-only tensors, for checking a key set
+// against a model without the weights.
+func ReadKeyList(path string) (map[string]Tensor, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("key list: %w", err)
+	}
+	out := map[string]Tensor{}
+	for i, line := range strings.Split(string(data), "\n") {
+		line = strings.TrimSpace(line)
+		if line == "" || strings.HasPrefix(line, "#") {
+			continue
+		}
+		key, dims, _ := strings.Cut(line, " ")
+		var shape []int
+		for _, d := range strings.Split(dims, "x") {
+			if d == "" {
+				continue
+			}
+			n, err := strconv.Atoi(d)
+			if err != nil || n < 0 {
+				return nil, fmt.Errorf("key list %s:%d: bad shape %q", path, i+1, dims)
+			}
+			shape = append(shape, n)
+		}
+		out[key] = Tensor{Shape: shape}
 	}
 	return out, nil
 }
