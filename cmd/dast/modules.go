@@ -15,5 +15,6 @@ import (
 	_ "github.com/dast-uda/dast/discriminators/pixel"
 	_ "github.com/dast-uda/dast/objectives"
 	_ "github.com/dast-uda/dast/strategies/adversarial"
+	_ "github.com/dast-uda/dast/strategies/dast"
 	_ "github.com/dast-uda/dast/strategies/sourceonly"
 )

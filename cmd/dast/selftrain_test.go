@@ -64,3 +64,54 @@ train: {iterations: 3, checkpoint_every: 0, log_every: 1}
 		t.Errorf("self_training without pseudo_labels: code %d, %q", code, stderr)
 	}
 }
+
+// TestDASTPipeline runs strategy.dast at toy scale (DA stage + 2 rounds), then checks that the
+// same command skips finished stages and redoes only a stage whose result is missing.
+func TestDASTPipeline(t *testing.T) {
+	dir := t.TempDir()
+	cfg := filepath.Join(dir, "dast.yaml")
+	os.WriteFile(cfg, []byte(`seed: 6
+data:
+  source: {name: synthetic, domain: source, split: train, size: 4, height: 32, width: 64}
+  target: {name: synthetic, domain: target, split: train, size: 3, height: 32, width: 64}
+  val: {name: synthetic, domain: target, split: val, size: 2, height: 32, width: 64}
+segmentor: {name: small, widths: [4, 8, 16]}
+discriminators:
+  discoverer: {name: discoverer, channels_from: input}
+  corrector: {name: corrector, channels: [4, 8, 8, 8]}
+strategy: {name: dast, rounds: 2, q: [0.4, 0.6], round_iterations: 2}
+train: {iterations: 3, checkpoint_every: 0, log_every: 1}
+`), 0o644)
+	run := filepath.Join(dir, "run")
+	code, out, stderr := runCLI(t, "train", "--config", cfg, "--out", run)
+	if code != 0 {
+		t.Fatalf("dast pipeline: %s", stderr)
+	}
+	for _, f := range []string{"01-da/metrics.json", "02-round1-pseudo/stats.json", "02-round1/metrics.json",
+		"03-round2/checkpoints/ckpt-00000002.safetensors", "stages.json", "metrics.json", "03-round2.yaml"} {
+		if _, err := os.Stat(filepath.Join(run, f)); err != nil {
+			t.Errorf("pipeline left no %s", f)
+		}
+	}
+	if !strings.Contains(out, "mIoU") {
+		t.Errorf("no metrics printed:\n%s", out)
+	}
+	stats, _ := os.ReadFile(filepath.Join(run, "03-round2-pseudo", "stats.json"))
+	if !strings.Contains(string(stats), "0.6") {
+		t.Errorf("round 2 did not use its own q:\n%s", stats)
+	}
+	// Re-run: every stage is done. Then drop round 2's result: only round 2 runs again.
+	r1 := filepath.Join(run, "02-round1", "checkpoints", "ckpt-00000002.safetensors")
+	before, _ := os.Stat(r1)
+	os.Remove(filepath.Join(run, "03-round2", "metrics.json"))
+	if code, _, stderr = runCLI(t, "train", "--resume", run); code != 0 {
+		t.Fatalf("resume: %s", stderr)
+	}
+	after, _ := os.Stat(r1)
+	if !after.ModTime().Equal(before.ModTime()) {
+		t.Error("a finished stage was trained again")
+	}
+	if _, err := os.Stat(filepath.Join(run, "03-round2", "metrics.json")); err != nil {
+		t.Error("the unfinished stage was not completed on resume")
+	}
+}

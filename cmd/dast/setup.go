@@ -18,8 +18,21 @@ import (
 // join the registry), and builds every component (no compute). Call release when done with the
 // setup: it stops the plugin processes.
 func assemble(ctx context.Context, path string, sets []string) (setup *train.Setup, release func(), err error) {
+	tree, release, err := loadTree(ctx, path, sets)
+	if err != nil {
+		return nil, release, err
+	}
+	setup, err = train.Assemble(tree)
+	if err != nil {
+		release()
+		return nil, func() {}, err
+	}
+	return setup, release, nil
+}
+
+// loadTree loads a config (the embedded default when path is empty) and starts its plugins.
+func loadTree(ctx context.Context, path string, sets []string) (tree *config.Tree, release func(), err error) {
 	release = func() {}
-	var tree *config.Tree
 	if path == "" {
 		runlog.FromContext(ctx).Info("no --config given: using the embedded default", zap.String("config", "configs/"+configs.Default))
 		tree, err = config.LoadFS(configs.FS, configs.Default, sets)
@@ -32,12 +45,20 @@ func assemble(ctx context.Context, path string, sets []string) (setup *train.Set
 	if release, err = startPlugins(ctx, tree); err != nil {
 		return nil, func() {}, err
 	}
-	setup, err = train.Assemble(tree)
-	if err != nil {
-		release()
-		return nil, func() {}, err
+	return tree, release, nil
+}
+
+// stagedStrategy returns the config's strategy when it is a pipeline of stages (strategy.dast).
+func stagedStrategy(tree *config.Tree) (train.Staged, error) {
+	if err := tree.Validate(); err != nil {
+		return nil, err
 	}
-	return setup, release, nil
+	mod, err := tree.Component("strategy", "strategy")
+	if err != nil {
+		return nil, err
+	}
+	st, _ := mod.(train.Staged)
+	return st, nil
 }
 
 // runConfig is the resolved config of a run directory.

@@ -4,6 +4,9 @@ import (
 	"fmt"
 	"io"
 
+	"github.com/dast-uda/dast/core/config"
+	yaml "go.yaml.in/yaml/v3"
+
 	"strings"
 
 	"github.com/dast-uda/dast/core/runlog"
@@ -48,15 +51,31 @@ func newTrainCmd() *cobra.Command {
 				cfg = stored
 				opts.RunDir, opts.Resume = resume, true
 			}
-			setup, release, err := assemble(cmd.Context(), cfg, sets)
+			tree, release, err := loadTree(cmd.Context(), cfg, sets)
 			if err != nil {
 				return err
 			}
 			defer release()
-			if dryRun {
-				return describeSetup(cmd.OutOrStdout(), setup)
+			staged, err := stagedStrategy(tree)
+			if err != nil {
+				return err
 			}
-			res, err := train.Run(cmd.Context(), setup, opts)
+			var res *train.Result
+			if staged != nil {
+				if dryRun {
+					return describeStages(cmd.OutOrStdout(), tree, staged)
+				}
+				res, err = train.RunStages(cmd.Context(), tree, staged, opts)
+			} else {
+				var setup *train.Setup
+				if setup, err = train.Assemble(tree); err != nil {
+					return err
+				}
+				if dryRun {
+					return describeSetup(cmd.OutOrStdout(), setup)
+				}
+				res, err = train.Run(cmd.Context(), setup, opts)
+			}
 			if err != nil {
 				return err
 			}
@@ -97,6 +116,34 @@ func describeSetup(w io.Writer, s *train.Setup) error {
 	t := r.Train
 	fmt.Fprintf(w, "train      %d iterations, batch %d, lr %g (head x%g), momentum %g, wd %g, poly %g over %d; disc Adam lr %g betas (%g, %g)\n",
 		t.Iterations, t.BatchSize, t.LR, t.HeadLRMult, t.Momentum, t.WeightDecay, t.PolyPower, t.Horizon(), t.DiscLR, t.DiscBeta1, t.DiscBeta2)
+	fmt.Fprintln(w, "ok: the config is valid")
+	return nil
+}
+
+// describeStages prints the stages of a pipeline strategy and validates the first one.
+func describeStages(w io.Writer, tree *config.Tree, st train.Staged) error {
+	y, err := tree.YAML()
+	if err != nil {
+		return err
+	}
+	var resolved map[string]any
+	if err := yaml.Unmarshal(y, &resolved); err != nil {
+		return err
+	}
+	stages, err := st.Stages(resolved)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(w, "config     %s\n", tree.Path())
+	for i, s := range stages {
+		strat, _ := s.Config["strategy"].(map[string]any)
+		tr, _ := s.Config["train"].(map[string]any)
+		line := fmt.Sprintf("stage %d    %s: strategy %v, %v iterations, lr %v", i+1, s.Name, strat["name"], tr["iterations"], tr["lr"])
+		if s.Pseudo != nil {
+			line += fmt.Sprintf(", pseudo labels q %g cap %g from the previous stage", s.Pseudo.Q, s.Pseudo.Cap)
+		}
+		fmt.Fprintln(w, line)
+	}
 	fmt.Fprintln(w, "ok: the config is valid")
 	return nil
 }

@@ -1,0 +1,169 @@
+package train
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+
+	"github.com/dast-uda/dast/core/checkpoint"
+	"github.com/dast-uda/dast/core/config"
+	"github.com/dast-uda/dast/core/metrics"
+	"github.com/dast-uda/dast/core/runinfo"
+	"go.uber.org/zap"
+	yaml "go.yaml.in/yaml/v3"
+)
+
+// Stage is one training run of a multi-stage method (DAST: the DA stage, then self-training
+// rounds).
+type Stage struct {
+	Name string
+	// Config is the stage's complete configuration (a resolved config tree as a map).
+	Config map[string]any
+	// Pseudo, when set, makes pseudo labels with the previous stage's final model before this
+	// stage trains; the stage's strategy.pseudo_labels and init_from point at them.
+	Pseudo *PseudoOptions
+}
+
+// Staged is implemented by strategy modules that are pipelines of stages rather than one
+// training step (strategy.dast). resolved is the run's resolved configuration.
+type Staged interface {
+	Stages(resolved map[string]any) ([]Stage, error)
+}
+
+// StageFile is the summary a staged run writes: each stage's directory and final mIoU.
+const StageFile = "stages.json"
+
+// StageResult is one line of stages.json.
+type StageResult struct {
+	Stage string   `json:"stage"`
+	Dir   string   `json:"dir"`
+	MIoU  *float64 `json:"miou"`
+}
+
+// RunStages runs a staged method: each stage in its own run directory under dir
+// (NN-<stage>), stage configs written beside them (NN-<stage>.yaml) and pseudo labels in
+// NN-<stage>-pseudo. A finished stage is skipped and an interrupted one resumed, so the same
+// command continues after a crash in any round. The last stage's metrics become the run's.
+func RunStages(ctx context.Context, tree *config.Tree, st Staged, opts Options) (*Result, error) {
+	log := opts.Log
+	if log == nil {
+		log = zap.NewNop()
+	}
+	root, err := tree.Root()
+	if err != nil {
+		return nil, err
+	}
+	dir := opts.RunDir
+	if dir == "" {
+		dir = filepath.Join(root.OutDir, root.Name)
+	}
+	y, err := tree.YAML()
+	if err != nil {
+		return nil, err
+	}
+	var resolved map[string]any
+	if err := yaml.Unmarshal(y, &resolved); err != nil {
+		return nil, err
+	}
+	resolved["name"] = root.Name // the default (the config's file name) is not in the tree
+	stages, err := st.Stages(resolved)
+	if err != nil {
+		return nil, fmt.Errorf("%s: strategy: %w", tree.Path(), err)
+	}
+	if err := runinfo.Write(dir, runinfo.Info{Name: root.Name, Seed: root.Seed, Backend: root.Backend, Config: y, Args: opts.Args}); err != nil {
+		return nil, err
+	}
+	var results []StageResult
+	var last *Result
+	prevDir := ""
+	var prevSetup *Setup
+	for i, stage := range stages {
+		name := fmt.Sprintf("%02d-%s", i+1, stage.Name)
+		stageDir := filepath.Join(dir, name)
+		cfgPath := filepath.Join(dir, name+".yaml")
+		if stage.Pseudo != nil {
+			if prevDir == "" {
+				return nil, fmt.Errorf("stage %s: pseudo labels need a previous stage", stage.Name)
+			}
+			labels := filepath.Join(dir, name+"-pseudo")
+			set(stage.Config, []string{"strategy", "pseudo_labels"}, labels)
+			set(stage.Config, []string{"init_from"}, prevDir)
+			if _, err := os.Stat(filepath.Join(labels, "stats.json")); err != nil {
+				ckpt, err := ResolveCheckpoint(prevDir)
+				if err != nil {
+					return nil, fmt.Errorf("stage %s: %w", stage.Name, err)
+				}
+				log.Info("pseudo labels", zap.String("stage", stage.Name), zap.String("from", ckpt), zap.Float64("q", stage.Pseudo.Q))
+				if _, err := PseudoLabel(prevSetup, ckpt, prevSetup.Target, labels, *stage.Pseudo, opts.NewProgress); err != nil {
+					return nil, fmt.Errorf("stage %s: %w", stage.Name, err)
+				}
+			}
+		}
+		b, err := yaml.Marshal(stage.Config)
+		if err != nil {
+			return nil, err
+		}
+		if err := checkpoint.WriteFileAtomic(cfgPath, func(f *os.File) error { _, err := f.Write(b); return err }); err != nil {
+			return nil, err
+		}
+		stree, err := config.Load(cfgPath, nil)
+		if err != nil {
+			return nil, fmt.Errorf("stage %s: %w", stage.Name, err)
+		}
+		setup, err := Assemble(stree)
+		if err != nil {
+			return nil, fmt.Errorf("stage %s: %w", stage.Name, err)
+		}
+		var m *metrics.Metrics
+		if mm, err := metrics.ReadJSON(filepath.Join(stageDir, MetricsFile)); err == nil {
+			log.Info("stage already done, skipped", zap.String("stage", name))
+			m = &mm
+			last = &Result{Dir: stageDir, Metrics: m}
+		} else {
+			_, statErr := os.Stat(filepath.Join(stageDir, ConfigFile))
+			o := opts
+			o.RunDir, o.Resume = stageDir, statErr == nil
+			log.Info("stage", zap.String("stage", name), zap.Bool("resume", o.Resume))
+			if last, err = Run(ctx, setup, o); err != nil {
+				return nil, fmt.Errorf("stage %s: %w", stage.Name, err)
+			}
+			m = last.Metrics
+		}
+		r := StageResult{Stage: stage.Name, Dir: stageDir}
+		if m != nil {
+			v := m.MIoU
+			r.MIoU = &v
+		}
+		results = append(results, r)
+		prevDir, prevSetup = stageDir, setup
+	}
+	js, _ := json.MarshalIndent(results, "", "  ")
+	if err := runinfo.WriteFileAtomic(filepath.Join(dir, StageFile), append(js, '\n')); err != nil {
+		return nil, err
+	}
+	res := &Result{Dir: dir}
+	if last != nil {
+		res.Iterations, res.Checkpoint, res.Metrics = last.Iterations, last.Checkpoint, last.Metrics
+		if last.Metrics != nil {
+			if err := metrics.WriteJSON(filepath.Join(dir, MetricsFile), *last.Metrics); err != nil {
+				return nil, err
+			}
+		}
+	}
+	return res, nil
+}
+
+// set writes v at path in a nested map, creating maps on the way.
+func set(m map[string]any, path []string, v any) {
+	for _, k := range path[:len(path)-1] {
+		next, ok := m[k].(map[string]any)
+		if !ok {
+			next = map[string]any{}
+			m[k] = next
+		}
+		m = next
+	}
+	m[path[len(path)-1]] = v
+}
