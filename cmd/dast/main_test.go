@@ -31,7 +31,7 @@ func TestCLI(t *testing.T) {
 		{args: []string{"registry", "show", "segmentor.small"}, wantOut: []string{"widths"}},
 		{args: []string{"version"}, wantOut: []string{"dast ", "revision ", "go go1.", "gomlx "}},
 		{args: []string{"registry", "show", "segmentor", "smal"}, wantCode: 1,
-			wantStderr: `dast: unknown segmentor "smal" (available: small); did you mean "small"?` + "\n"},
+			wantStderr: `dast: unknown segmentor "smal" (available: resnet101, resnet50, small, vgg16); did you mean "small"?` + "\n"},
 		{args: []string{"registry", "show", "segmentor"}, wantCode: 1,
 			wantStderr: "dast: want 2 argument(s), got 1; usage: dast registry show KIND NAME [flags]\n"},
 		{args: []string{"registy"}, wantCode: 1,
