@@ -14,6 +14,10 @@ Run: /usr/bin/python3 bench/params.py [--keys core/weights/testdata]
 import argparse
 import os
 
+import json
+import struct
+
+import torch
 import torch.nn as nn
 
 
@@ -32,6 +36,12 @@ class Bottleneck(nn.Module):
         if downsample:
             self.downsample = nn.Sequential(
                 nn.Conv2d(inplanes, planes * 4, 1, stride=stride, bias=False), nn.BatchNorm2d(planes * 4))
+
+    def forward(self, x):
+        y = torch.relu(self.bn1(self.conv1(x)))
+        y = torch.relu(self.bn2(self.conv2(y)))
+        y = self.bn3(self.conv3(y))
+        return torch.relu(y + (x if self.downsample is None else self.downsample(x)))
 
 
 def make_layer(inplanes, planes, blocks, stride, dilation):
@@ -121,11 +131,67 @@ def torchvision_vgg16():
     return m
 
 
+def trunk_forward(m, x):
+    """DeepLab-v2 E: conv1, BN, ReLU, 3x3/2 pad 1 ceil-mode max pool, layer1..layer4."""
+    x = torch.relu(m.bn1(m.conv1(x)))
+    x = nn.functional.max_pool2d(x, 3, 2, 1, ceil_mode=True)
+    return m.layer4(m.layer3(m.layer2(m.layer1(x))))
+
+
+def write_safetensors(path, tensors):
+    """Writes float32 tensors in the safetensors format (8-byte header size, JSON, raw data)."""
+    header, blobs, offset = {}, [], 0
+    for name, t in tensors.items():
+        data = t.detach().contiguous().float().numpy().tobytes()
+        header[name] = {'dtype': 'F32', 'shape': list(t.shape), 'data_offsets': [offset, offset + len(data)]}
+        blobs.append(data)
+        offset += len(data)
+    h = json.dumps(header).encode()
+    h += b' ' * (-len(h) % 8)
+    with open(path, 'wb') as f:
+        f.write(struct.pack('<Q', len(h)))
+        f.write(h)
+        for b in blobs:
+            f.write(b)
+
+
+def export_check(out_dir, blocks, h, w):
+    """Writes a randomly initialised DeepLab ResNet trunk (torchvision key names, BN statistics
+    random too) and its eval-mode E output on a random input, for backbones/resnet's
+    TestTorchForward (DAST_TORCH_CHECK=out_dir)."""
+    torch.manual_seed(0)
+    m = resnet_trunk(blocks)
+    layer4 = list(m.layer4)
+    with torch.no_grad():
+        for mod in m.modules():
+            if isinstance(mod, nn.BatchNorm2d):
+                mod.weight.uniform_(0.5, 1.5)
+                mod.bias.uniform_(-0.2, 0.2)
+                mod.running_mean.uniform_(-0.2, 0.2)
+                mod.running_var.uniform_(0.5, 2.0)
+    m.eval()
+    x = torch.randn(1, 3, h, w) * 50
+    m.layer4 = nn.Sequential(*layer4[:-1])  # E ends at res5b
+    with torch.no_grad():
+        f = trunk_forward(m, x)
+    m.layer4 = nn.Sequential(*layer4)
+    os.makedirs(out_dir, exist_ok=True)
+    write_safetensors(os.path.join(out_dir, 'weights.safetensors'), m.state_dict() | {})
+    write_safetensors(os.path.join(out_dir, 'io.safetensors'),
+                      {'input': x.permute(0, 2, 3, 1), 'feature': f.permute(0, 2, 3, 1)})
+    print(f'wrote {out_dir}: blocks {blocks}, input {h}x{w}, feature {list(f.shape)} (NCHW)')
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument('--classes', type=int, default=19)
     ap.add_argument('--keys', help='directory to write torchvision state_dict key lists into')
+    ap.add_argument('--export-check', metavar='DIR',
+                    help='write a random ResNet-50 trunk and its E output for backbones/resnet TestTorchForward')
     args = ap.parse_args()
+    if args.export_check:
+        export_check(args.export_check, [3, 4, 6, 3], 65, 97)
+        return
     models = {
         'resnet101': deeplab_resnet([3, 4, 23, 3], args.classes, False),
         'resnet101_projection': deeplab_resnet([3, 4, 23, 3], args.classes, True),
