@@ -182,15 +182,42 @@ def export_check(out_dir, blocks, h, w):
     print(f'wrote {out_dir}: blocks {blocks}, input {h}x{w}, feature {list(f.shape)} (NCHW)')
 
 
+def export_vgg_check(out_dir, h, w):
+    """Writes random torchvision-named VGG-16 features and DeepLab E's output (pools 1-3 as
+    3x3/2 pad 1 ceil-mode max pools, pool4/pool5 removed, conv5 dilated by 2) on a random input,
+    for backbones/vgg's TestTorchForward."""
+    torch.manual_seed(1)
+    feats = vgg_features()
+    for i, mod in enumerate(feats):
+        if isinstance(mod, nn.Conv2d) and i > 23:
+            mod.dilation, mod.padding = (2, 2), (2, 2)
+    x = torch.randn(1, 3, h, w) * 50
+    y = x
+    with torch.no_grad():
+        for i, mod in enumerate(feats):
+            if isinstance(mod, nn.MaxPool2d):
+                if i < 23:
+                    y = nn.functional.max_pool2d(y, 3, 2, 1, ceil_mode=True)
+                continue
+            y = mod(y)
+    os.makedirs(out_dir, exist_ok=True)
+    write_safetensors(os.path.join(out_dir, 'vgg_weights.safetensors'),
+                      {'features.' + k: v for k, v in feats.state_dict().items()})
+    write_safetensors(os.path.join(out_dir, 'vgg_io.safetensors'),
+                      {'input': x.permute(0, 2, 3, 1), 'feature': y.permute(0, 2, 3, 1)})
+    print(f'wrote {out_dir}: vgg16 input {h}x{w}, feature {list(y.shape)} (NCHW)')
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument('--classes', type=int, default=19)
     ap.add_argument('--keys', help='directory to write torchvision state_dict key lists into')
     ap.add_argument('--export-check', metavar='DIR',
-                    help='write a random ResNet-50 trunk and its E output for backbones/resnet TestTorchForward')
+                    help='write random ResNet-50 and VGG-16 backbones and their E outputs for the TestTorchForward tests')
     args = ap.parse_args()
     if args.export_check:
         export_check(args.export_check, [3, 4, 6, 3], 65, 97)
+        export_vgg_check(args.export_check, 65, 97)
         return
     models = {
         'resnet101': deeplab_resnet([3, 4, 23, 3], args.classes, False),
