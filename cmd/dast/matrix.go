@@ -52,8 +52,14 @@ func newMatrixCmd() *cobra.Command {
 			js := m.Jobs(out, sets)
 			// Validate every row's config before running anything.
 			for _, j := range js {
-				_, release, err := assemble(cmd.Context(), j.Config, j.Sets)
-				release()
+				tree, release, err := loadTree(cmd.Context(), j.Config, j.Sets)
+				if err == nil {
+					var staged train.Staged
+					if staged, err = stagedStrategy(tree); err == nil && staged == nil {
+						_, err = train.Assemble(tree)
+					}
+					release()
+				}
 				if err != nil {
 					return fmt.Errorf("row %s: %w", j.Row.Name, err)
 				}
@@ -94,12 +100,26 @@ func runInProcess(log *zap.Logger) matrix.RunFunc {
 			}
 			cfg, sets = stored, nil
 		}
-		setup, release, err := assemble(ctx, cfg, sets)
+		tree, release, err := loadTree(ctx, cfg, sets)
 		if err != nil {
 			return nil, err
 		}
 		defer release()
-		res, err := train.Run(ctx, setup, train.Options{RunDir: j.Dir, Resume: resume, Log: log.With(zap.String("row", j.Row.Name), zap.Int64("seed", j.Seed))})
+		opts := train.Options{RunDir: j.Dir, Resume: resume, Log: log.With(zap.String("row", j.Row.Name), zap.Int64("seed", j.Seed))}
+		staged, err := stagedStrategy(tree)
+		if err != nil {
+			return nil, err
+		}
+		var res *train.Result
+		if staged != nil {
+			res, err = train.RunStages(ctx, tree, staged, opts)
+		} else {
+			var setup *train.Setup
+			if setup, err = train.Assemble(tree); err != nil {
+				return nil, err
+			}
+			res, err = train.Run(ctx, setup, opts)
+		}
 		if err != nil {
 			return nil, err
 		}
