@@ -161,3 +161,37 @@ func TestPretrainedOption(t *testing.T) {
 		t.Errorf("allow_partial with an unexpected key: %v", err)
 	}
 }
+
+// TestPretrainedShapeMismatch: a kernel of the wrong shape is reported (with both shapes)
+// before any variable is created; allow_partial leaves that variable to its initializer.
+func TestPretrainedShapeMismatch(t *testing.T) {
+	b := goBackend(t)
+	path, _ := writeStem(t, map[string]checkpoint.Tensor{
+		"Scale.conv1.weight": {DType: "F32", Shape: []int{64, 3, 3, 3}, Data: f32bytes(make([]float32, 64*27))},
+	})
+	cfg := defaults(3, 4, 6, 3)
+	cfg.Pretrained = path
+	seg, err := cfg.NewSegmentor(19)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = describe.Segmentor(b, seg, []int{1, 33, 33})
+	if err == nil || !strings.Contains(err.Error(), "conv1/weights: file [3 3 3 64] model [7 7 3 64]") {
+		t.Errorf("error %v, want the conv1 shape mismatch", err)
+	}
+	cfg.AllowPartial = true
+	seg, err = cfg.NewSegmentor(19)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.New().Checked(false).In("segmentor")
+	g := graph.NewGraph(b, "partial")
+	defer g.Finalize()
+	seg.Predict(ctx, seg.Extract(ctx, graph.Parameter(g, "x", shapes.Make(dtypes.Float32, 1, 33, 33, 3))))
+	if v := ctx.GetVariableByScopeAndName("/segmentor/conv1", "weights"); v == nil || v.HasValue() || v.Shape().Dimensions[0] != 7 {
+		t.Error("conv1 weights should be a 7x7 kernel left to its initializer")
+	}
+	if v := ctx.GetVariableByScopeAndName("/segmentor/bn1", "gamma"); v == nil || !v.HasValue() {
+		t.Error("bn1 gamma should be loaded")
+	}
+}

@@ -23,6 +23,7 @@ import (
 	"github.com/dast-uda/dast/core/weights"
 	"github.com/dast-uda/dast/registry"
 	"github.com/gomlx/gomlx/pkg/core/graph"
+	"github.com/gomlx/gomlx/pkg/core/shapes"
 	"github.com/gomlx/gomlx/pkg/ml/context"
 )
 
@@ -137,6 +138,7 @@ type Segmentor struct {
 	cfg        Config
 	classes    int
 	pretrained *weights.Set
+	checked    bool // pretrained was checked against the model
 }
 
 // Optional lists the variable scopes (relative to the segmentor's scope) a pretrained ImageNet
@@ -189,9 +191,7 @@ func (s *Segmentor) runLayer(ctx *context.Context, x *graph.Node, i, from, to in
 
 // Extract implements model.Segmentor.
 func (s *Segmentor) Extract(ctx *context.Context, x *graph.Node) *graph.Node {
-	if s.pretrained != nil {
-		s.pretrained.Attach(ctx)
-	}
+	s.usePretrained(ctx, x)
 	x = nn.ReLU(convBN(ctx, "conv1", "bn1", x, nn.ConvLayer{Out: 64, Kernel: 7, Stride: 2, Padding: 3}))
 	x = nn.MaxPool2D(x, nn.PoolOpts{Kernel: 3, Stride: 2, Pad: 1, CeilMode: true})
 	for i := range 3 {
@@ -202,19 +202,9 @@ func (s *Segmentor) Extract(ctx *context.Context, x *graph.Node) *graph.Node {
 
 // Predict implements model.Segmentor.
 func (s *Segmentor) Predict(ctx *context.Context, f *graph.Node) *graph.Node {
-	if s.pretrained != nil {
-		s.pretrained.Attach(ctx)
-	}
+	s.usePretrained(ctx, f)
 	x := s.runLayer(ctx, f, 3, s.cfg.Blocks[3]-1, s.cfg.Blocks[3])
-	logits := backbones.ASPP(ctx.In("classifier"), x, s.classes, s.cfg.ASPPDilations, s.cfg.ASPP == "two")
-	if s.pretrained != nil && !s.cfg.AllowPartial {
-		// Every variable now exists: a file that does not cover the backbone is an error
-		// (GoMLX's Exec recovers the panic as an error).
-		if err := s.pretrained.Compare(ctx, ctx.Scope(), s.Optional()).Err(s.cfg.Pretrained); err != nil {
-			panic(err)
-		}
-	}
-	return logits
+	return backbones.ASPP(ctx.In("classifier"), x, s.classes, s.cfg.ASPPDilations, s.cfg.ASPP == "two")
 }
 
 // FeatureChannels implements model.Segmentor: res5b's 2048 channels.
@@ -225,3 +215,26 @@ func (s *Segmentor) HeadScopes() []string { return []string{"classifier"} }
 
 // Pretrained returns the pretrained weights the segmentor initialises from (nil when none).
 func (s *Segmentor) Pretrained() *weights.Set { return s.pretrained }
+
+// usePretrained checks the pretrained file against the model once, by building the model on a
+// small placeholder in a throwaway graph of x's backend (a strict mismatch panics with the full
+// report; GoMLX's Exec returns it as an error), then attaches the file to ctx so that the
+// variables are created with its values.
+func (s *Segmentor) usePretrained(ctx *context.Context, x *graph.Node) {
+	if s.pretrained == nil {
+		return
+	}
+	if !s.checked {
+		bare := *s
+		bare.pretrained = nil
+		err := s.pretrained.Prepare(x.Graph().Backend(), s.Optional(), s.cfg.AllowPartial, func(ctx *context.Context, g *graph.Graph) {
+			in := graph.Parameter(g, "x", shapes.Make(x.DType(), 1, 33, 33, 3))
+			bare.Predict(ctx, bare.Extract(ctx, in))
+		})
+		if err != nil {
+			panic(err)
+		}
+		s.checked = true
+	}
+	s.pretrained.Attach(ctx)
+}

@@ -24,6 +24,7 @@ import (
 	"github.com/dast-uda/dast/core/weights"
 	"github.com/dast-uda/dast/registry"
 	"github.com/gomlx/gomlx/pkg/core/graph"
+	"github.com/gomlx/gomlx/pkg/core/shapes"
 	"github.com/gomlx/gomlx/pkg/ml/context"
 )
 
@@ -97,6 +98,7 @@ type Segmentor struct {
 	cfg        Config
 	classes    int
 	pretrained *weights.Set
+	checked    bool // pretrained was checked against the model
 }
 
 // convs lists VGG-16's convolutions: output channels, then -1 for a pool.
@@ -117,9 +119,7 @@ func (s *Segmentor) pool(x *graph.Node) *graph.Node {
 
 // Extract implements model.Segmentor.
 func (s *Segmentor) Extract(ctx *context.Context, x *graph.Node) *graph.Node {
-	if s.pretrained != nil {
-		s.pretrained.Attach(ctx)
-	}
+	s.usePretrained(ctx, x)
 	fctx := ctx.In("features")
 	idx := 0 // torchvision's index in vgg16().features: conv, ReLU, ..., pool
 	for _, out := range convs {
@@ -143,17 +143,12 @@ func (s *Segmentor) Extract(ctx *context.Context, x *graph.Node) *graph.Node {
 
 // Predict implements model.Segmentor.
 func (s *Segmentor) Predict(ctx *context.Context, f *graph.Node) *graph.Node {
+	s.usePretrained(ctx, f)
 	fc := func(name string, x *graph.Node) *graph.Node {
 		return nn.ReLU(nn.Conv(ctx.In(name), x, nn.ConvLayer{Out: 1024, Kernel: 3, Dilation: 4, Padding: 4, Bias: true, Init: nn.InitTorchDefault}))
 	}
 	x := fc("fc7", fc("fc6", f))
-	logits := backbones.ASPP(ctx.In("classifier"), x, s.classes, s.cfg.ASPPDilations, s.cfg.ASPP == "two")
-	if s.pretrained != nil && !s.cfg.AllowPartial {
-		if err := s.pretrained.Compare(ctx, ctx.Scope(), s.Optional()).Err(s.cfg.Pretrained); err != nil {
-			panic(err)
-		}
-	}
-	return logits
+	return backbones.ASPP(ctx.In("classifier"), x, s.classes, s.cfg.ASPPDilations, s.cfg.ASPP == "two")
 }
 
 // FeatureChannels implements model.Segmentor: conv5_3's 512 channels.
@@ -164,3 +159,26 @@ func (s *Segmentor) HeadScopes() []string { return []string{"classifier"} }
 
 // Pretrained returns the pretrained weights the segmentor initialises from (nil when none).
 func (s *Segmentor) Pretrained() *weights.Set { return s.pretrained }
+
+// usePretrained checks the pretrained file against the model once, by building the model on a
+// small placeholder in a throwaway graph of x's backend (a strict mismatch panics with the full
+// report; GoMLX's Exec returns it as an error), then attaches the file to ctx so that the
+// variables are created with its values.
+func (s *Segmentor) usePretrained(ctx *context.Context, x *graph.Node) {
+	if s.pretrained == nil {
+		return
+	}
+	if !s.checked {
+		bare := *s
+		bare.pretrained = nil
+		err := s.pretrained.Prepare(x.Graph().Backend(), s.Optional(), s.cfg.AllowPartial, func(ctx *context.Context, g *graph.Graph) {
+			in := graph.Parameter(g, "x", shapes.Make(x.DType(), 1, 24, 24, 3))
+			bare.Predict(ctx, bare.Extract(ctx, in))
+		})
+		if err != nil {
+			panic(err)
+		}
+		s.checked = true
+	}
+	s.pretrained.Attach(ctx)
+}

@@ -80,6 +80,8 @@ type Report struct {
 	Unused     []string // file tensors no model variable takes
 	Mismatched []string // "name: file [..] model [..]"
 	Unexpected []string // file keys outside the architecture's grammar
+	// MismatchedNames are the variable names of Mismatched.
+	MismatchedNames []string
 }
 
 // OK reports whether nothing is missing, unused, mismatched or unexpected.
@@ -125,6 +127,7 @@ func (s *Set) Compare(ctx *context.Context, scope string, optional []string) Rep
 		seen[rel] = true
 		if !slices.Equal(t.Shape, v.Shape().Dimensions) {
 			r.Mismatched = append(r.Mismatched, fmt.Sprintf("%s: file %v model %v", rel, t.Shape, v.Shape().Dimensions))
+			r.MismatchedNames = append(r.MismatchedNames, rel)
 		}
 	}
 	for _, n := range s.Names() {
@@ -133,6 +136,8 @@ func (s *Set) Compare(ctx *context.Context, scope string, optional []string) Rep
 		}
 	}
 	slices.Sort(r.Missing)
+	slices.Sort(r.Mismatched)
+	slices.Sort(r.MismatchedNames)
 	r.Unexpected = slices.Clone(s.Unexpected)
 	return r
 }
