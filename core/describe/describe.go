@@ -21,6 +21,11 @@
 //	            discriminators applied twice per step count once per domain.
 //	step graph  every node output of the pure-Go training-step graph (im2col patches, Winograd
 //	            tiles, forward and backward) as if no buffer were freed: an upper bound there
+//
+// Calibration: for a source-only step of DeepLab ResNet-50 at 256x512 (batch 1), the estimate
+// beyond the weights (gradients + SGD momentum + activations) is 1.15 GiB; PyTorch 1.13 on the
+// CPU grew its resident memory by 0.84 GiB over the same step (0.64 GiB after the forward pass),
+// so the estimate leans about 1.3x high.
 package describe
 
 import (
