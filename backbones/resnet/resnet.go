@@ -41,7 +41,7 @@ type Config struct {
 	ASPPDilations []int  `koanf:"aspp_dilations" doc:"dilations of the ASPP classifier branches"`
 	ASPP          string `koanf:"aspp" doc:"full: sum every branch (paper); two: sum only the first two (the public releases' bug)"`
 	Res5cShortcut string `koanf:"res5c_shortcut" doc:"identity (standard ResNet) or projection (the DAST release: a randomly initialised 1x1 conv + BN)"`
-	BN            string `koanf:"bn" doc:"frozen: running statistics, never updated (default); batch_stats: not supported yet"`
+	BN            string `koanf:"bn" doc:"frozen: running statistics, never updated (default); batch_stats: PyTorch train-mode BN (batch statistics, running stats move) in graphs marked training, frozen elsewhere"`
 	Pretrained    string `koanf:"pretrained" doc:"path of a torchvision or DeepLab-init ResNet .safetensors/.npz file to initialise the backbone from"`
 	AllowPartial  bool   `koanf:"allow_partial" doc:"accept a pretrained file that lacks some backbone variables or has unknown keys"`
 }
@@ -100,11 +100,7 @@ func (c *Config) Validate() error {
 	if c.Res5cShortcut != "identity" && c.Res5cShortcut != "projection" {
 		return fmt.Errorf("res5c_shortcut: %q must be identity or projection", c.Res5cShortcut)
 	}
-	switch c.BN {
-	case "frozen":
-	case "batch_stats":
-		return fmt.Errorf("bn: batch_stats (train-mode batch norm) is not supported on this backend yet; use frozen")
-	default:
+	if c.BN != "frozen" && c.BN != "batch_stats" {
 		return fmt.Errorf("bn: %q must be frozen or batch_stats", c.BN)
 	}
 	return nil
@@ -151,19 +147,23 @@ func (s *Segmentor) Optional() []string {
 	return out
 }
 
-func convBN(ctx *context.Context, conv, bn string, x *graph.Node, c nn.ConvLayer) *graph.Node {
+func (s *Segmentor) convBN(ctx *context.Context, conv, bn string, x *graph.Node, c nn.ConvLayer) *graph.Node {
 	c.Init = nn.InitKaimingFanOut
-	return nn.FrozenBN(ctx.In(bn), nn.Conv(ctx.In(conv), x, c), bnEps)
+	y := nn.Conv(ctx.In(conv), x, c)
+	if s.cfg.BN == "batch_stats" {
+		return batchStatsBN(ctx.In(bn), y, bnEps)
+	}
+	return nn.FrozenBN(ctx.In(bn), y, bnEps)
 }
 
 // bottleneck is a Caffe-style bottleneck block (stride on the first 1x1 convolution).
-func bottleneck(ctx *context.Context, x *graph.Node, planes, stride, dilation int, project bool) *graph.Node {
-	y := nn.ReLU(convBN(ctx, "conv1", "bn1", x, nn.ConvLayer{Out: planes, Kernel: 1, Stride: stride}))
-	y = nn.ReLU(convBN(ctx, "conv2", "bn2", y, nn.ConvLayer{Out: planes, Kernel: 3, Dilation: dilation, Padding: dilation}))
-	y = convBN(ctx, "conv3", "bn3", y, nn.ConvLayer{Out: 4 * planes, Kernel: 1})
+func (s *Segmentor) bottleneck(ctx *context.Context, x *graph.Node, planes, stride, dilation int, project bool) *graph.Node {
+	y := nn.ReLU(s.convBN(ctx, "conv1", "bn1", x, nn.ConvLayer{Out: planes, Kernel: 1, Stride: stride}))
+	y = nn.ReLU(s.convBN(ctx, "conv2", "bn2", y, nn.ConvLayer{Out: planes, Kernel: 3, Dilation: dilation, Padding: dilation}))
+	y = s.convBN(ctx, "conv3", "bn3", y, nn.ConvLayer{Out: 4 * planes, Kernel: 1})
 	short := x
 	if project {
-		short = convBN(ctx.In("downsample"), "0", "1", x, nn.ConvLayer{Out: 4 * planes, Kernel: 1, Stride: stride})
+		short = s.convBN(ctx.In("downsample"), "0", "1", x, nn.ConvLayer{Out: 4 * planes, Kernel: 1, Stride: stride})
 	}
 	return nn.ReLU(graph.Add(y, short))
 }
@@ -184,7 +184,7 @@ func (s *Segmentor) runLayer(ctx *context.Context, x *graph.Node, i, from, to in
 			stride = l.stride
 		}
 		project := b == 0 || (i == 3 && b == last && s.cfg.Res5cShortcut == "projection")
-		x = bottleneck(lctx.In(strconv.Itoa(b)), x, l.planes, stride, l.dilation, project)
+		x = s.bottleneck(lctx.In(strconv.Itoa(b)), x, l.planes, stride, l.dilation, project)
 	}
 	return x
 }
@@ -192,7 +192,7 @@ func (s *Segmentor) runLayer(ctx *context.Context, x *graph.Node, i, from, to in
 // Extract implements model.Segmentor.
 func (s *Segmentor) Extract(ctx *context.Context, x *graph.Node) *graph.Node {
 	s.usePretrained(ctx, x)
-	x = nn.ReLU(convBN(ctx, "conv1", "bn1", x, nn.ConvLayer{Out: 64, Kernel: 7, Stride: 2, Padding: 3}))
+	x = nn.ReLU(s.convBN(ctx, "conv1", "bn1", x, nn.ConvLayer{Out: 64, Kernel: 7, Stride: 2, Padding: 3}))
 	x = nn.MaxPool2D(x, nn.PoolOpts{Kernel: 3, Stride: 2, Pad: 1, CeilMode: true})
 	for i := range 3 {
 		x = s.runLayer(ctx, x, i, 0, s.cfg.Blocks[i])

@@ -97,7 +97,7 @@ func TestValidate(t *testing.T) {
 		{"layer4", func(c *Config) { c.Blocks = []int{3, 4, 6, 1} }, "E/P split"},
 		{"aspp", func(c *Config) { c.ASPP = "half" }, "aspp"},
 		{"shortcut", func(c *Config) { c.Res5cShortcut = "conv" }, "res5c_shortcut"},
-		{"batch stats", func(c *Config) { c.BN = "batch_stats" }, "not supported"},
+		{"batch stats", func(c *Config) { c.BN = "batch_stats" }, ""},
 		{"bn", func(c *Config) { c.BN = "group" }, "bn"},
 		{"dilation", func(c *Config) { c.ASPPDilations = []int{6, 0} }, "aspp_dilations[1]"},
 		{"missing file", func(c *Config) { c.Pretrained = "/nonexistent/r101.safetensors" }, "nonexistent"},
