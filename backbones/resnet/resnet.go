@@ -1,7 +1,12 @@
 // Package resnet registers "segmentor.resnet101" and "segmentor.resnet50": DeepLab-v2 ResNets
-// (Caffe-style bottlenecks with the stride on the first 1x1 convolution, frozen batch norm,
-// layer3 and layer4 dilated by 2 and 4 instead of strided: output stride 8) with the
-// DeepLab-v2 ASPP classifier.
+// (Caffe-style bottlenecks with the stride on the first 1x1 convolution, batch norm with frozen
+// affine parameters, layer3 and layer4 dilated by 2 and 4 instead of strided: output stride 8)
+// with the DeepLab-v2 ASPP classifier.
+//
+// Batch norm (option bn): "frozen" (default) normalises with the running statistics everywhere;
+// "batch_stats" is PyTorch's train mode (the DAST release's adversarial stage) in graphs marked
+// with ctx.SetTraining(g, true): batch statistics, running statistics updated with momentum
+// 0.1; graphs not so marked (evaluation) use the running statistics.
 //
 //	E: conv1 7x7/2 -> bn1 -> ReLU -> maxpool 3x3/2 pad 1 (ceil) -> layer1 -> layer2 (/2)
 //	   -> layer3 (dilation 2) -> layer4 blocks 0..n-2 (dilation 4)          = feature f, 2048 ch

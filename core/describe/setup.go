@@ -139,6 +139,7 @@ func (r *Report) step(b backends.Backend, setup *train.Setup) error {
 	g := graph.NewGraph(b, "describe_step")
 	defer g.Finalize()
 	err := catch("training step", func() {
+		ctx.SetTraining(g, true) // as in a training step (train-mode layers such as bn: batch_stats)
 		src := r.Inputs[0]
 		s := &train.Step{Ctx: ctx, Iter: graph.Parameter(g, "iter", shapes.Make(dtypes.Float32)),
 			Source: train.Batch{
