@@ -64,14 +64,14 @@ func defaults(blocks ...int) Config {
 // Module implements registry.Module.
 func (ResNet101) Module() registry.Info {
 	return registry.Info{ID: "segmentor.resnet101",
-		Description: "DeepLab-v2 ResNet-101 (output stride 8, frozen BN, ASPP); E = conv1..res5b, P = res5c + ASPP",
+		Description: "DeepLab-v2 ResNet-101 (output stride 8, frozen-affine BN, ASPP); E = conv1..res5b, P = res5c + ASPP",
 		New:         func() registry.Module { return &ResNet101{defaults(3, 4, 23, 3)} }}
 }
 
 // Module implements registry.Module.
 func (ResNet50) Module() registry.Info {
 	return registry.Info{ID: "segmentor.resnet50",
-		Description: "DeepLab-v2 ResNet-50 (output stride 8, frozen BN, ASPP); E = conv1..res5b, P = res5c + ASPP",
+		Description: "DeepLab-v2 ResNet-50 (output stride 8, frozen-affine BN, ASPP); E = conv1..res5b, P = res5c + ASPP",
 		New:         func() registry.Module { return &ResNet50{defaults(3, 4, 6, 3)} }}
 }
 
