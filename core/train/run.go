@@ -195,6 +195,9 @@ type trainer struct {
 func (t *trainer) compile() error {
 	useTarget := t.setup.Target != nil
 	e, err := context.NewExec(t.backend, t.ctx, func(ctx *context.Context, in []*graph.Node) []*graph.Node {
+		// The step graph is a training graph (layers such as batch-statistics BN depend on it);
+		// the evaluation graphs are not.
+		ctx.SetTraining(in[0].Graph(), true)
 		s := &Step{Ctx: ctx, Iter: in[0], Source: Batch{Image: in[1], Label: in[2]}, Seg: t.setup.Seg, Train: t.setup.Root.Train}
 		if useTarget {
 			s.Target = Batch{Image: in[3]}
