@@ -14,22 +14,40 @@ import (
 	"github.com/gomlx/gomlx/pkg/ml/context"
 )
 
-// Predictor runs a trained segmentor on images and returns per-pixel class predictions at the
-// image size (logits upsampled bilinearly with align_corners, then argmax).
+// Predictor runs a trained segmentor on images and returns per-pixel class predictions
+// (logits upsampled bilinearly with align_corners, then argmax) at the image size, or at the
+// ground truth's own size when that differs (PredictAt).
 type Predictor struct {
-	exec *context.Exec
+	b     backends.Backend
+	ctx   *context.Context
+	seg   model.Segmentor
+	st    Strategy
+	execs map[[2]int]*context.Exec // by output size; {0,0} = the image size
 }
 
-// NewPredictor compiles inference for seg (with the strategy's own inference when it has one)
-// over the variables of ctx.
+// NewPredictor prepares inference for seg (with the strategy's own inference when it has one)
+// over the variables of ctx; graphs compile on first use.
 func NewPredictor(b backends.Backend, ctx *context.Context, seg model.Segmentor, st Strategy) (*Predictor, error) {
-	e, err := context.NewExec(b, ctx, func(ctx *context.Context, x *graph.Node) *graph.Node {
-		return graph.ConvertDType(graph.ArgMax(upsampledLogits(ctx, seg, st, x), -1), dtypes.Int32)
+	return &Predictor{b: b, ctx: ctx, seg: seg, st: st, execs: map[[2]int]*context.Exec{}}, nil
+}
+
+func (p *Predictor) exec(h, w int) (*context.Exec, error) {
+	key := [2]int{h, w}
+	if e, ok := p.execs[key]; ok {
+		return e, nil
+	}
+	e, err := context.NewExec(p.b, p.ctx, func(ctx *context.Context, x *graph.Node) *graph.Node {
+		logits := upsampledLogits(ctx, p.seg, p.st, x)
+		if h > 0 && w > 0 {
+			logits = UpsampleToSize(logits, h, w)
+		}
+		return graph.ConvertDType(graph.ArgMax(logits, -1), dtypes.Int32)
 	})
 	if err != nil {
 		return nil, err
 	}
-	return &Predictor{exec: e}, nil
+	p.execs[key] = e
+	return e, nil
 }
 
 // upsampledLogits is the model's inference (the strategy's, when it has its own) with logits
@@ -85,22 +103,74 @@ func UpsampleToSize(logits *graph.Node, h, w int) *graph.Node {
 	return resize(logits, h, w)
 }
 
-// Predict returns the class map [N*H*W] of a batch of same-sized samples.
+// Predict returns the class map [N*H*W] of a batch of same-sized samples, at the image size.
 func (p *Predictor) Predict(batch []datasets.Sample) ([]int32, error) {
+	return p.PredictAt(batch, 0, 0)
+}
+
+// PredictAt is Predict with the logits upsampled to h x w (0, 0: the image size), the
+// resolution of ground truth that is larger than the network's input.
+func (p *Predictor) PredictAt(batch []datasets.Sample, h, w int) ([]int32, error) {
 	if err := datasets.CheckBatch(batch...); err != nil {
 		return nil, err
 	}
+	if h == batch[0].H && w == batch[0].W {
+		h, w = 0, 0
+	}
+	e, err := p.exec(h, w)
+	if err != nil {
+		return nil, err
+	}
 	x := tensors.FromFlatDataAndDimensions(datasets.ToInput(batch...), len(batch), batch[0].H, batch[0].W, 3)
-	out, err := p.exec.Exec1(x)
+	out, err := e.Exec1(x)
 	if err != nil {
 		return nil, fmt.Errorf("predict: %w", err)
 	}
 	return tensors.CopyFlatData[int32](out)
 }
 
-// Evaluate predicts every sample of ds in batches and returns the confusion matrix.
+// NativeLabeler is implemented by datasets whose ground truth is stored at a larger size than
+// the (resized) images they serve: evaluation then upsamples the logits to the label file's
+// size, as the paper scores Cityscapes val (1024x512 inputs, 2048x1024 labels).
+type NativeLabeler interface {
+	NativeLabel(i int) (ids []uint8, w, h int, err error)
+}
+
+// Evaluate predicts every sample of ds in batches and returns the confusion matrix. Datasets
+// with native-resolution labels (NativeLabeler) are scored one image at a time at that
+// resolution.
 func Evaluate(p *Predictor, ds datasets.Dataset, batchSize int, progress func(done int)) (*metrics.Confusion, error) {
 	conf := metrics.NewConfusion(ds.NumClasses())
+	if nl, ok := ds.(NativeLabeler); ok {
+		for i := 0; i < ds.Len(); i++ {
+			s, err := ds.Get(i)
+			if err != nil {
+				return nil, fmt.Errorf("evaluate: sample %d: %w", i, err)
+			}
+			ids, w, h, err := nl.NativeLabel(i)
+			if err != nil {
+				return nil, fmt.Errorf("evaluate: sample %d: %w", i, err)
+			}
+			if ids == nil {
+				return nil, fmt.Errorf("evaluate: sample %d (%s) has no label", i, s.Name)
+			}
+			pred, err := p.PredictAt([]datasets.Sample{s}, h, w)
+			if err != nil {
+				return nil, err
+			}
+			gt := make([]int32, len(ids))
+			for j, v := range ids {
+				gt[j] = int32(v)
+			}
+			if err := conf.Add(pred, gt); err != nil {
+				return nil, fmt.Errorf("evaluate %s: %w", s.Name, err)
+			}
+			if progress != nil {
+				progress(1)
+			}
+		}
+		return conf, nil
+	}
 	for start := 0; start < ds.Len(); start += batchSize {
 		end := min(start+batchSize, ds.Len())
 		batch := make([]datasets.Sample, 0, end-start)
