@@ -76,13 +76,14 @@ func (r *Runner) Execute(ctx context.Context) (Results, error) {
 				writeErr = err
 			}
 			continue
-		case Partial:
-			log.Info("matrix: resuming", zap.String("row", j.Row.Name), zap.Int64("seed", j.Seed), zap.String("dir", j.Dir))
-		default:
-			log.Info("matrix: running", zap.String("row", j.Row.Name), zap.Int64("seed", j.Seed), zap.String("dir", j.Dir))
 		}
 		resume := StateOf(j, r.MetricsFile, r.ConfigFile) == Partial
 		sem <- struct{}{}
+		what := "matrix: running"
+		if resume {
+			what = "matrix: resuming"
+		}
+		log.Info(what, zap.String("row", j.Row.Name), zap.Int64("seed", j.Seed), zap.String("dir", j.Dir))
 		wg.Add(1)
 		go func(i int, o Outcome) {
 			defer wg.Done()
