@@ -25,6 +25,9 @@ type Config struct {
 	RoundIterations int       `koanf:"round_iterations" doc:"iterations of each round (0: train.iterations)"`
 	RoundLR         float64   `koanf:"round_lr" doc:"segmentor learning rate of the rounds (release: 2e-4)"`
 	RoundHeadLRMult float64   `koanf:"round_head_lr_mult" doc:"head learning-rate multiplier of the rounds (release: 1, no 10x group)"`
+	// RoundPolyHorizon is the rounds' poly schedule length (the release: 100k for 20k-iteration
+	// rounds); 0 decays over the round's own iterations.
+	RoundPolyHorizon int `koanf:"round_poly_horizon" doc:"poly LR horizon of each round (0: the round's iterations; release: 100000)"`
 }
 
 // Module implements registry.Module.
@@ -65,6 +68,8 @@ func (c *Config) Validate() error {
 		return fmt.Errorf("subsample: %d must be >= 1", c.Subsample)
 	case c.RoundIterations < 0:
 		return fmt.Errorf("round_iterations: %d must be >= 0", c.RoundIterations)
+	case c.RoundPolyHorizon < 0:
+		return fmt.Errorf("round_poly_horizon: %d must be >= 0", c.RoundPolyHorizon)
 	case c.RoundLR <= 0 || c.RoundHeadLRMult <= 0:
 		return fmt.Errorf("round_lr and round_head_lr_mult must be > 0")
 	}
@@ -72,7 +77,7 @@ func (c *Config) Validate() error {
 }
 
 // pipelineKeys are strategy.dast's own options, removed from the stages' strategy blocks.
-var pipelineKeys = []string{"rounds", "q", "cap", "subsample", "round_iterations", "round_lr", "round_head_lr_mult"}
+var pipelineKeys = []string{"rounds", "q", "cap", "subsample", "round_iterations", "round_lr", "round_head_lr_mult", "round_poly_horizon"}
 
 // Stages implements train.Staged: "da", then "round1".."roundK".
 func (c *Config) Stages(resolved map[string]any) ([]train.Stage, error) {
@@ -107,7 +112,10 @@ func (c *Config) Stages(resolved map[string]any) ([]train.Stage, error) {
 				}
 				if c.RoundIterations > 0 {
 					tr["iterations"] = c.RoundIterations
-					delete(tr, "poly_horizon")
+				}
+				delete(tr, "poly_horizon")
+				if c.RoundPolyHorizon > 0 {
+					tr["poly_horizon"] = c.RoundPolyHorizon
 				}
 				tr["lr"] = c.RoundLR
 				tr["head_lr_mult"] = c.RoundHeadLRMult

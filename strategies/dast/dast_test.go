@@ -1,0 +1,82 @@
+package dast
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/dast-uda/dast/registry"
+)
+
+func defaults(t *testing.T) *Config {
+	t.Helper()
+	info, err := registry.Lookup("strategy.dast")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return info.New().(*Config)
+}
+
+func TestValidate(t *testing.T) {
+	tests := []struct {
+		name   string
+		mutate func(*Config)
+		want   string
+	}{
+		{"defaults", func(*Config) {}, ""},
+		{"q per round", func(c *Config) { c.Q = []float64{0.4, 0.5, 0.6} }, ""},
+		{"q count", func(c *Config) { c.Q = []float64{0.4, 0.5} }, "q: give one value or one per round"},
+		{"q range", func(c *Config) { c.Q = []float64{1.5} }, "q[0]"},
+		{"cap", func(c *Config) { c.Cap = 0 }, "cap"},
+		{"given labels", func(c *Config) { c.PseudoLabels = "x" }, "makes its own pseudo labels"},
+		{"rounds", func(c *Config) { c.Rounds = -1 }, "rounds"},
+		{"attention without discoverer", func(c *Config) { c.Discoverer = false }, "attention: needs discoverer"},
+	}
+	for _, tt := range tests {
+		c := defaults(t)
+		tt.mutate(c)
+		err := c.Validate()
+		if (tt.want == "") != (err == nil) || (err != nil && !strings.Contains(err.Error(), tt.want)) {
+			t.Errorf("%s: error %v, want %q", tt.name, err, tt.want)
+		}
+	}
+}
+
+func TestStages(t *testing.T) {
+	c := defaults(t)
+	c.Q = []float64{0.4, 0.5, 0.6}
+	c.RoundIterations, c.RoundLR, c.RoundPolyHorizon = 20000, 2e-4, 100000
+	resolved := map[string]any{
+		"name":     "gta",
+		"strategy": map[string]any{"name": "dast", "rounds": 3, "q": []any{0.4, 0.5, 0.6}, "lambda_d": 0.01, "round_poly_horizon": 100000},
+		"train":    map[string]any{"iterations": 150000, "poly_horizon": 250000, "lr": 2.5e-4, "head_lr_mult": 10},
+	}
+	stages, err := c.Stages(resolved)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(stages) != 4 || stages[0].Name != "da" || stages[3].Name != "round3" {
+		t.Fatalf("stages %v", stages)
+	}
+	da := stages[0].Config
+	if st := da["strategy"].(map[string]any); st["name"] != "da" || st["rounds"] != nil || st["lambda_d"] != 0.01 {
+		t.Errorf("DA stage strategy %v: want strategy.da with the DA options and no pipeline keys", st)
+	}
+	if tr := da["train"].(map[string]any); tr["iterations"] != 150000 || tr["poly_horizon"] != 250000 {
+		t.Errorf("DA stage train %v: want the config's schedule", tr)
+	}
+	r3 := stages[3]
+	if r3.Pseudo == nil || r3.Pseudo.Q != 0.6 || r3.Pseudo.Cap != 0.9 {
+		t.Errorf("round 3 pseudo options %+v, want q 0.6 cap 0.9", r3.Pseudo)
+	}
+	tr := r3.Config["train"].(map[string]any)
+	if tr["iterations"] != 20000 || tr["lr"] != 2e-4 || tr["head_lr_mult"] != 1.0 || tr["poly_horizon"] != 100000 {
+		t.Errorf("round 3 train %v: want 20000 iterations, lr 2e-4, head x1, horizon 100000", tr)
+	}
+	if r3.Config["strategy"].(map[string]any)["name"] != "self_training" || r3.Config["name"] != "gta-round3" {
+		t.Errorf("round 3 is %v / %v", r3.Config["strategy"], r3.Config["name"])
+	}
+	// The stages are copies: editing one leaves the resolved config alone.
+	if resolved["strategy"].(map[string]any)["name"] != "dast" {
+		t.Error("Stages modified the resolved config")
+	}
+}
