@@ -26,6 +26,7 @@ import (
 	"reflect"
 	"runtime"
 	"runtime/debug"
+	"strings"
 	"sync"
 	"unsafe"
 
@@ -96,9 +97,13 @@ func Install() (active bool, why string) {
 		nodeExecutors[backends.OpTypeGather] = execGather
 		nodeExecutors[backends.OpTypeScatterSum] = execScatterSum
 		installBinary()
+		if err := installSlice(); err != nil {
+			status = "active (Slice kept stock: " + err.Error() + ")"
+			return
+		}
 		status = "active"
 	})
-	return status == "active", status
+	return strings.HasPrefix(status, "active"), status
 }
 
 // Status says whether the kernel is installed, and why not.

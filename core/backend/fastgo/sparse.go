@@ -12,7 +12,7 @@ import (
 )
 
 // hits counts the ops the fast paths computed (for tests).
-var hits struct{ dot, gather, scatter, binary atomic.Int64 }
+var hits struct{ dot, gather, scatter, binary, slice atomic.Int64 }
 
 var (
 	stockGather, stockScatter executor
