@@ -31,3 +31,23 @@ func ASPP(ctx *context.Context, x *graph.Node, classes int, dilations []int, onl
 	}
 	return sum
 }
+
+// CheckASPP validates the ASPP options every DeepLab segmentor shares: the branch dilations
+// and the summing mode ("full", or "two" for the releases' bug).
+func CheckASPP(mode string, dilations []int) error {
+	if len(dilations) == 0 {
+		return fmt.Errorf("aspp_dilations: need at least one branch")
+	}
+	for i, d := range dilations {
+		if d < 1 {
+			return fmt.Errorf("aspp_dilations[%d]: %d must be >= 1", i, d)
+		}
+	}
+	if mode != "full" && mode != "two" {
+		return fmt.Errorf("aspp: %q must be full or two", mode)
+	}
+	if mode == "two" && len(dilations) < 2 {
+		return fmt.Errorf("aspp: two needs at least two aspp_dilations")
+	}
+	return nil
+}

@@ -88,19 +88,8 @@ func (c *Config) Validate() error {
 	if c.Blocks[3] < 2 {
 		return fmt.Errorf("blocks[3]: layer4 needs at least 2 blocks for the E/P split, got %d", c.Blocks[3])
 	}
-	if len(c.ASPPDilations) == 0 {
-		return fmt.Errorf("aspp_dilations: need at least one branch")
-	}
-	for i, d := range c.ASPPDilations {
-		if d < 1 {
-			return fmt.Errorf("aspp_dilations[%d]: %d must be >= 1", i, d)
-		}
-	}
-	if c.ASPP != "full" && c.ASPP != "two" {
-		return fmt.Errorf("aspp: %q must be full or two", c.ASPP)
-	}
-	if c.ASPP == "two" && len(c.ASPPDilations) < 2 {
-		return fmt.Errorf("aspp: two needs at least two aspp_dilations")
+	if err := backbones.CheckASPP(c.ASPP, c.ASPPDilations); err != nil {
+		return err
 	}
 	if c.Res5cShortcut != "identity" && c.Res5cShortcut != "projection" {
 		return fmt.Errorf("res5c_shortcut: %q must be identity or projection", c.Res5cShortcut)
@@ -121,13 +110,9 @@ func (c *Config) NewSegmentor(numClasses int) (model.Segmentor, error) {
 	}
 	s := &Segmentor{cfg: *c, classes: numClasses}
 	if c.Pretrained != "" {
-		set, err := weights.Load(c.Pretrained, weights.ResNet)
+		set, err := weights.LoadStrict(c.Pretrained, weights.ResNet, c.AllowPartial)
 		if err != nil {
-			return nil, fmt.Errorf("pretrained: %w", err)
-		}
-		if len(set.Unexpected) > 0 && !c.AllowPartial {
-			return nil, fmt.Errorf("pretrained %s: %d unexpected keys (set allow_partial to ignore them): %s",
-				c.Pretrained, len(set.Unexpected), weights.Abbrev(set.Unexpected, 8))
+			return nil, err
 		}
 		s.pretrained = set
 	}

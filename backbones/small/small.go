@@ -53,22 +53,11 @@ func (c *Config) Validate() error {
 			return fmt.Errorf("widths[%d]: %d is out of range [1, 4096]", i, w)
 		}
 	}
-	if len(c.ASPPDilations) == 0 {
-		return fmt.Errorf("aspp_dilations: need at least one branch")
-	}
-	for i, d := range c.ASPPDilations {
-		if d < 1 {
-			return fmt.Errorf("aspp_dilations[%d]: %d must be >= 1", i, d)
-		}
-	}
 	if c.InputScale <= 0 {
 		return fmt.Errorf("input_scale: %v must be > 0", c.InputScale)
 	}
-	if c.ASPP != "full" && c.ASPP != "two" {
-		return fmt.Errorf("aspp: %q must be full or two", c.ASPP)
-	}
-	if c.ASPP == "two" && len(c.ASPPDilations) < 2 {
-		return fmt.Errorf("aspp: two needs at least two aspp_dilations")
+	if err := backbones.CheckASPP(c.ASPP, c.ASPPDilations); err != nil {
+		return err
 	}
 	return nil
 }

@@ -50,19 +50,8 @@ func (Config) Module() registry.Info {
 
 // Validate implements registry.Validator.
 func (c *Config) Validate() error {
-	if len(c.ASPPDilations) == 0 {
-		return fmt.Errorf("aspp_dilations: need at least one branch")
-	}
-	for i, d := range c.ASPPDilations {
-		if d < 1 {
-			return fmt.Errorf("aspp_dilations[%d]: %d must be >= 1", i, d)
-		}
-	}
-	if c.ASPP != "full" && c.ASPP != "two" {
-		return fmt.Errorf("aspp: %q must be full or two", c.ASPP)
-	}
-	if c.ASPP == "two" && len(c.ASPPDilations) < 2 {
-		return fmt.Errorf("aspp: two needs at least two aspp_dilations")
+	if err := backbones.CheckASPP(c.ASPP, c.ASPPDilations); err != nil {
+		return err
 	}
 	if c.Pool != "caffe" && c.Pool != "torch" {
 		return fmt.Errorf("pool: %q must be caffe or torch", c.Pool)
@@ -80,13 +69,9 @@ func (c *Config) NewSegmentor(numClasses int) (model.Segmentor, error) {
 	}
 	s := &Segmentor{cfg: *c, classes: numClasses}
 	if c.Pretrained != "" {
-		set, err := weights.Load(c.Pretrained, weights.VGG16)
+		set, err := weights.LoadStrict(c.Pretrained, weights.VGG16, c.AllowPartial)
 		if err != nil {
-			return nil, fmt.Errorf("pretrained: %w", err)
-		}
-		if len(set.Unexpected) > 0 && !c.AllowPartial {
-			return nil, fmt.Errorf("pretrained %s: %d unexpected keys (set allow_partial to ignore them): %s",
-				c.Pretrained, len(set.Unexpected), weights.Abbrev(set.Unexpected, 8))
+			return nil, err
 		}
 		s.pretrained = set
 	}

@@ -86,6 +86,20 @@ func Load(path string, arch Arch) (*Set, error) {
 	return set, nil
 }
 
+// LoadStrict is Load for a segmentor's `pretrained` option: keys of the file that map to no
+// variable of arch are an error unless allowPartial.
+func LoadStrict(path string, arch Arch, allowPartial bool) (*Set, error) {
+	set, err := Load(path, arch)
+	if err != nil {
+		return nil, fmt.Errorf("pretrained: %w", err)
+	}
+	if len(set.Unexpected) > 0 && !allowPartial {
+		return nil, fmt.Errorf("pretrained %s: %d unexpected keys (set allow_partial to ignore them): %s",
+			path, len(set.Unexpected), Abbrev(set.Unexpected, 8))
+	}
+	return set, nil
+}
+
 // Map maps file tensors (PyTorch layout, keyed by PyTorch names) onto dast names for arch.
 // Tensors may come without data (Data nil) to check names and shapes only.
 func Map(raw map[string]Tensor, arch Arch) (*Set, error) {
