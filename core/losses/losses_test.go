@@ -6,6 +6,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/dast-uda/dast/internal/testutil"
+
 	"github.com/dast-uda/dast/bench/golden"
 	"github.com/dast-uda/dast/core/backend"
 	"github.com/gomlx/gomlx/backends"
@@ -28,23 +30,8 @@ func newBackend(t *testing.T) backends.Backend {
 	return b
 }
 
-// withTimeout fails the test when fn runs longer than d (guard against backend hangs).
-func withTimeout(t *testing.T, d time.Duration, fn func()) {
-	t.Helper()
-	done := make(chan any, 1)
-	go func() {
-		defer func() { done <- recover() }()
-		fn()
-	}()
-	select {
-	case r := <-done:
-		if r != nil {
-			t.Fatalf("panic: %v", r)
-		}
-	case <-time.After(d):
-		t.Fatalf("timed out after %s", d)
-	}
-}
+// withTimeout fails the test when fn panics or runs longer than d (guard against hangs).
+func withTimeout(t *testing.T, d time.Duration, fn func()) { testutil.WithTimeout(t, d, fn) }
 
 // lossFn builds a scalar loss from the first input (differentiated) and the others.
 type lossFn func(x *graph.Node, rest []*graph.Node) *graph.Node

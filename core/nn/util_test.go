@@ -7,6 +7,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/dast-uda/dast/internal/testutil"
+
 	"github.com/dast-uda/dast/core/backend"
 	"github.com/gomlx/gomlx/backends"
 	"github.com/gomlx/gomlx/pkg/core/graph"
@@ -31,23 +33,8 @@ func testBackend(t testing.TB) backends.Backend {
 	return testBackendVal
 }
 
-// withTimeout runs f and fails the test if it takes longer than d (a GoMLX exec that hangs).
-func withTimeout(t *testing.T, d time.Duration, f func()) {
-	t.Helper()
-	done := make(chan any, 1)
-	go func() {
-		defer func() { done <- recover() }()
-		f()
-	}()
-	select {
-	case r := <-done:
-		if r != nil {
-			t.Fatalf("panic: %v", r)
-		}
-	case <-time.After(d):
-		t.Fatalf("timed out after %s", d)
-	}
-}
+// withTimeout fails the test when fn panics or runs longer than d (guard against hangs).
+func withTimeout(t *testing.T, d time.Duration, fn func()) { testutil.WithTimeout(t, d, fn) }
 
 // randTensor returns a float64 tensor of the given dimensions with N(0,1) entries.
 func randTensor(rng *rand.Rand, dims ...int) *tensors.Tensor {

@@ -4,6 +4,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/dast-uda/dast/internal/testutil"
+
 	"github.com/dast-uda/dast/bench/golden"
 	"github.com/dast-uda/dast/core/backend"
 	"github.com/gomlx/gomlx/backends"
@@ -25,23 +27,8 @@ func newBackend(t *testing.T) backends.Backend {
 	return b
 }
 
-// withTimeout runs fn and fails the test when it takes longer than d or panics.
-func withTimeout(t *testing.T, d time.Duration, fn func()) {
-	t.Helper()
-	done := make(chan any, 1)
-	go func() {
-		defer func() { done <- recover() }()
-		fn()
-	}()
-	select {
-	case r := <-done:
-		if r != nil {
-			t.Fatalf("panic: %v", r)
-		}
-	case <-time.After(d):
-		t.Fatalf("timed out after %s", d)
-	}
-}
+// withTimeout fails the test when fn panics or runs longer than d (guard against hangs).
+func withTimeout(t *testing.T, d time.Duration, fn func()) { testutil.WithTimeout(t, d, fn) }
 
 func loadFixture(t *testing.T) golden.Set {
 	t.Helper()
