@@ -193,8 +193,12 @@ func TestChooseConv(t *testing.T) {
 			g := graph.NewGraph(b, "choose")
 			x := graph.Parameter(g, "x", shapes.Make(dtypes.Float32, 1, tc.h, tc.w, tc.cin))
 			w := graph.Parameter(g, "w", shapes.Make(dtypes.Float32, tc.k, tc.k, tc.cin, tc.cout))
-			if got := chooseConv(x, w, tc.o.normalized()); got != tc.want {
-				t.Errorf("chooseConv = %d, want %d", got, tc.want)
+			if got := chooseConvWith(x, w, tc.o.normalized(), false); got != tc.want {
+				t.Errorf("with GoMLX's kernels: chooseConv = %d, want %d", got, tc.want)
+			}
+			// With dast's SGEMM the one large im2col product wins everywhere.
+			if got := chooseConvWith(x, w, tc.o.normalized(), true); got != ConvIm2Col {
+				t.Errorf("with the fast SGEMM: chooseConv = %d, want im2col (%d)", got, ConvIm2Col)
 			}
 		})
 	}

@@ -106,6 +106,9 @@ func Install() (active bool, why string) {
 	return strings.HasPrefix(status, "active"), status
 }
 
+// KernelActive reports whether the AVX2/FMA SGEMM kernel computes DotGenerals in this process.
+func KernelActive() bool { return haveKernel && strings.HasPrefix(status, "active") }
+
 // Status says whether the kernel is installed, and why not.
 func Status() string {
 	if status == "" {
