@@ -159,3 +159,20 @@ func TestTrainWithoutConfigUsesEmbeddedDefault(t *testing.T) {
 		t.Fatalf("dry run of the embedded default failed (%d): %s%s", code, out, stderr)
 	}
 }
+
+func TestSynthWritesBothLayouts(t *testing.T) {
+	out := t.TempDir()
+	code, stdout, stderr := runCLI(t, "synth", "--out", out, "--train", "2", "--val", "1", "--height", "32", "--width", "64")
+	if code != 0 {
+		t.Fatalf("synth: %s", stderr)
+	}
+	if !strings.Contains(stdout, "wrote 2 source") {
+		t.Errorf("synth printed %q", stdout)
+	}
+	for _, pattern := range []string{"gta5/images/*.png", "gta5/labels/*.png", "cityscapes/leftImg8bit/train/*/*.png",
+		"cityscapes/gtFine/val/*/*_gtFine_labelIds.png"} {
+		if m, _ := filepath.Glob(filepath.Join(out, pattern)); len(m) == 0 {
+			t.Errorf("no %s written", pattern)
+		}
+	}
+}
