@@ -28,7 +28,6 @@ import (
 	"github.com/dast-uda/dast/core/weights"
 	"github.com/dast-uda/dast/registry"
 	"github.com/gomlx/gomlx/pkg/core/graph"
-	"github.com/gomlx/gomlx/pkg/core/shapes"
 	"github.com/gomlx/gomlx/pkg/ml/context"
 )
 
@@ -124,7 +123,6 @@ type Segmentor struct {
 	cfg        Config
 	classes    int
 	pretrained *weights.Set
-	checked    bool // pretrained was checked against the model
 }
 
 // Optional lists the variable scopes (relative to the segmentor's scope) a pretrained ImageNet
@@ -206,25 +204,15 @@ func (s *Segmentor) HeadScopes() []string { return []string{"classifier"} }
 // Pretrained returns the pretrained weights the segmentor initialises from (nil when none).
 func (s *Segmentor) Pretrained() *weights.Set { return s.pretrained }
 
-// usePretrained checks the pretrained file against the model once, by building the model on a
-// small placeholder in a throwaway graph of x's backend (a strict mismatch panics with the full
-// report; GoMLX's Exec returns it as an error), then attaches the file to ctx so that the
-// variables are created with its values.
+// usePretrained checks the pretrained file against the model once and attaches it to ctx
+// (weights.Set.Use); the check builds a copy of the segmentor without pretrained weights.
 func (s *Segmentor) usePretrained(ctx *context.Context, x *graph.Node) {
 	if s.pretrained == nil {
 		return
 	}
-	if !s.checked {
-		bare := *s
-		bare.pretrained = nil
-		err := s.pretrained.Prepare(x.Graph().Backend(), s.Optional(), s.cfg.AllowPartial, func(ctx *context.Context, g *graph.Graph) {
-			in := graph.Parameter(g, "x", shapes.Make(x.DType(), 1, 33, 33, 3))
-			bare.Predict(ctx, bare.Extract(ctx, in))
-		})
-		if err != nil {
-			panic(err)
-		}
-		s.checked = true
-	}
-	s.pretrained.Attach(ctx)
+	bare := *s
+	bare.pretrained = nil
+	s.pretrained.Use(ctx, x, 33, s.Optional(), s.cfg.AllowPartial, func(ctx *context.Context, in *graph.Node) {
+		bare.Predict(ctx, bare.Extract(ctx, in))
+	})
 }

@@ -5,6 +5,7 @@ import (
 
 	"github.com/gomlx/gomlx/backends"
 	"github.com/gomlx/gomlx/pkg/core/graph"
+	"github.com/gomlx/gomlx/pkg/core/shapes"
 	"github.com/gomlx/gomlx/pkg/ml/context"
 )
 
@@ -40,4 +41,22 @@ func (s *Set) Prepare(b backends.Backend, optional []string, allowPartial bool, 
 		delete(s.Source, name)
 	}
 	return nil
+}
+
+// Use is how a segmentor applies its pretrained file when it builds its graph: the first time,
+// it checks s against the model (Prepare, building the model with build on a side x side
+// placeholder input of x's dtype in a throwaway graph of x's backend; a strict mismatch panics
+// with the full report, which GoMLX's Exec returns as an error), then it attaches s to ctx so
+// the variables are created with its values. build must not itself use s.
+func (s *Set) Use(ctx *context.Context, x *graph.Node, side int, optional []string, allowPartial bool, build func(ctx *context.Context, in *graph.Node)) {
+	if !s.checked {
+		err := s.Prepare(x.Graph().Backend(), optional, allowPartial, func(ctx *context.Context, g *graph.Graph) {
+			build(ctx, graph.Parameter(g, "x", shapes.Make(x.DType(), 1, side, side, 3)))
+		})
+		if err != nil {
+			panic(err)
+		}
+		s.checked = true
+	}
+	s.Attach(ctx)
 }

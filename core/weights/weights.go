@@ -70,6 +70,8 @@ type Set struct {
 	Ignored []string
 	// Unexpected lists the file keys that map onto no dast variable.
 	Unexpected []string
+
+	checked bool // Use has checked the set against the model
 }
 
 // Load reads path (.safetensors or .npz) and maps its keys for arch.
