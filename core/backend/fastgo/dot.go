@@ -144,25 +144,42 @@ func fieldOffset(t reflect.Type, name string, want reflect.Type) (uintptr, error
 	return f.Offset, nil
 }
 
+// offsets looks up struct field offsets, keeping the first error.
+type offsets struct{ err error }
+
+func (o *offsets) find(dst *uintptr, t reflect.Type, name string, want reflect.Type) {
+	if o.err == nil {
+		*dst, o.err = fieldOffset(t, name, want)
+	}
+}
+
+// paramsType is the type of a probe node's parameters, which must be a pointer to a struct.
+func paramsType(op any) (reflect.Type, error) {
+	n, ok := op.(*simplego.Node)
+	if !ok {
+		return nil, fmt.Errorf("op is %T, not *simplego.Node", op)
+	}
+	t := reflect.TypeOf(nodeData(n))
+	if t == nil || t.Kind() != reflect.Pointer || t.Elem().Kind() != reflect.Struct {
+		return nil, fmt.Errorf("node data is %v, want a pointer to a struct", t)
+	}
+	return t, nil
+}
+
 func findOffsets() error {
 	anyT := reflect.TypeOf((*any)(nil)).Elem()
 	shapeT := reflect.TypeOf(shapes.Shape{})
 	intsT := reflect.TypeOf([]int(nil))
 	intT := reflect.TypeOf(0)
-	var err error
+	var o offsets
 	node := reflect.TypeOf(simplego.Node{})
 	buf := reflect.TypeOf(simplego.Buffer{})
-	set := func(dst *uintptr, t reflect.Type, name string, want reflect.Type) {
-		if err == nil {
-			*dst, err = fieldOffset(t, name, want)
-		}
-	}
-	set(&off.nodeShape, node, "shape", shapeT)
-	set(&off.nodeData, node, "data", anyT)
-	set(&off.bufShape, buf, "shape", shapeT)
-	set(&off.bufFlat, buf, "flat", anyT)
-	if err != nil {
-		return err
+	o.find(&off.nodeShape, node, "shape", shapeT)
+	o.find(&off.nodeData, node, "data", anyT)
+	o.find(&off.bufShape, buf, "shape", shapeT)
+	o.find(&off.bufFlat, buf, "flat", anyT)
+	if o.err != nil {
+		return o.err
 	}
 	// The parameters' type is only reachable through a DotGeneral node: build one.
 	b, berr := simplego.New("")
@@ -188,22 +205,21 @@ func findOffsets() error {
 	if len(inputs) != 1 {
 		return fmt.Errorf("DotGeneral builds %d inputs to its reshape, want 1", len(inputs))
 	}
-	data := *(*any)(unsafe.Add(unsafe.Pointer(inputs[0]), off.nodeData))
-	pt := reflect.TypeOf(data)
-	if pt == nil || pt.Kind() != reflect.Pointer || pt.Elem().Kind() != reflect.Struct {
-		return fmt.Errorf("DotGeneral node data is %v, want a pointer to a struct", pt)
+	pt, err := paramsType(inputs[0])
+	if err != nil {
+		return fmt.Errorf("DotGeneral: %w", err)
 	}
 	off.paramsType = pt
 	p := pt.Elem()
-	set(&off.lhsC, p, "lhsContractingAxes", intsT)
-	set(&off.lhsB, p, "lhsBatchAxes", intsT)
-	set(&off.rhsC, p, "rhsContractingAxes", intsT)
-	set(&off.rhsB, p, "rhsBatchAxes", intsT)
-	set(&off.batch, p, "batchSize", intT)
-	set(&off.lhsCross, p, "lhsCrossSize", intT)
-	set(&off.rhsCross, p, "rhsCrossSize", intT)
-	set(&off.contracting, p, "contractingSize", intT)
-	return err
+	o.find(&off.lhsC, p, "lhsContractingAxes", intsT)
+	o.find(&off.lhsB, p, "lhsBatchAxes", intsT)
+	o.find(&off.rhsC, p, "rhsContractingAxes", intsT)
+	o.find(&off.rhsB, p, "rhsBatchAxes", intsT)
+	o.find(&off.batch, p, "batchSize", intT)
+	o.find(&off.lhsCross, p, "lhsCrossSize", intT)
+	o.find(&off.rhsCross, p, "rhsCrossSize", intT)
+	o.find(&off.contracting, p, "contractingSize", intT)
+	return o.err
 }
 
 func nodeInputs(n *simplego.Node) ([]*simplego.Node, error) {

@@ -1,6 +1,7 @@
 package fastgo
 
 import (
+	"fmt"
 	"reflect"
 
 	"github.com/gomlx/gomlx/backends"
@@ -36,26 +37,18 @@ func installSlice() error {
 	if err != nil {
 		return err
 	}
-	n, ok := op.(*simplego.Node)
-	if !ok {
-		return nil
-	}
-	t := reflect.TypeOf(nodeData(n))
-	if t == nil || t.Kind() != reflect.Pointer || t.Elem().Kind() != reflect.Struct {
-		return nil
+	t, err := paramsType(op)
+	if err != nil {
+		return fmt.Errorf("slice: %w", err)
 	}
 	intsT := reflect.TypeOf([]int(nil))
 	sliceOff.typ = t
-	set := func(dst *uintptr, name string) {
-		if err == nil {
-			*dst, err = fieldOffset(t.Elem(), name, intsT)
-		}
-	}
-	set(&sliceOff.starts, "starts")
-	set(&sliceOff.limits, "limits")
-	set(&sliceOff.stride, "strides")
-	if err != nil {
-		return err
+	var o offsets
+	o.find(&sliceOff.starts, t.Elem(), "starts", intsT)
+	o.find(&sliceOff.limits, t.Elem(), "limits", intsT)
+	o.find(&sliceOff.stride, t.Elem(), "strides", intsT)
+	if o.err != nil {
+		return o.err
 	}
 	stockSlice = nodeExecutors[backends.OpTypeSlice]
 	if stockSlice != nil {

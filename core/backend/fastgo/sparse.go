@@ -50,39 +50,24 @@ func findSparseOffsets() error {
 		return err
 	}
 	intsT, intT := reflect.TypeOf([]int(nil)), reflect.TypeOf(0)
-	dataType := func(op any) (reflect.Type, error) {
-		n, ok := op.(*simplego.Node)
-		if !ok {
-			return nil, fmt.Errorf("op is %T, not *simplego.Node", op)
-		}
-		t := reflect.TypeOf(nodeData(n))
-		if t == nil || t.Kind() != reflect.Pointer || t.Elem().Kind() != reflect.Struct {
-			return nil, fmt.Errorf("node data is %v", t)
-		}
-		return t, nil
-	}
-	if sparseOff.gatherType, err = dataType(g); err != nil {
+	if sparseOff.gatherType, err = paramsType(g); err != nil {
 		return fmt.Errorf("gather: %w", err)
 	}
-	if sparseOff.scatterType, err = dataType(s); err != nil {
+	if sparseOff.scatterType, err = paramsType(s); err != nil {
 		return fmt.Errorf("scatter: %w", err)
 	}
 	gt, st := sparseOff.gatherType.Elem(), sparseOff.scatterType.Elem()
-	set := func(dst *uintptr, t reflect.Type, name string, want reflect.Type) {
-		if err == nil {
-			*dst, err = fieldOffset(t, name, want)
-		}
-	}
-	set(&sparseOff.gIndexAxis, gt, "indexVectorAxis", intT)
-	set(&sparseOff.gOffsetAxes, gt, "offsetOutputAxes", intsT)
-	set(&sparseOff.gCollapsed, gt, "collapsedSlicesAxes", intsT)
-	set(&sparseOff.gStartMap, gt, "startIndexMap", intsT)
-	set(&sparseOff.gSliceSizes, gt, "sliceSizes", intsT)
-	set(&sparseOff.sIndexAxis, st, "indexVectorAxis", intT)
-	set(&sparseOff.sUpdateWindow, st, "updateWindowAxes", intsT)
-	set(&sparseOff.sInserted, st, "insertedWindowAxes", intsT)
-	set(&sparseOff.sToOperand, st, "scatterAxesToOperandAxes", intsT)
-	return err
+	var o offsets
+	o.find(&sparseOff.gIndexAxis, gt, "indexVectorAxis", intT)
+	o.find(&sparseOff.gOffsetAxes, gt, "offsetOutputAxes", intsT)
+	o.find(&sparseOff.gCollapsed, gt, "collapsedSlicesAxes", intsT)
+	o.find(&sparseOff.gStartMap, gt, "startIndexMap", intsT)
+	o.find(&sparseOff.gSliceSizes, gt, "sliceSizes", intsT)
+	o.find(&sparseOff.sIndexAxis, st, "indexVectorAxis", intT)
+	o.find(&sparseOff.sUpdateWindow, st, "updateWindowAxes", intsT)
+	o.find(&sparseOff.sInserted, st, "insertedWindowAxes", intsT)
+	o.find(&sparseOff.sToOperand, st, "scatterAxesToOperandAxes", intsT)
+	return o.err
 }
 
 func isRange(a []int, start, n int) bool {
