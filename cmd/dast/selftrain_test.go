@@ -12,19 +12,7 @@ import (
 // and trains with the pseudo-label loss.
 func TestDAThenPseudoLabelsThenSelfTrainingRound(t *testing.T) {
 	dir := t.TempDir()
-	base := filepath.Join(dir, "da.yaml")
-	os.WriteFile(base, []byte(`seed: 4
-data:
-  source: {name: synthetic, domain: source, split: train, size: 4, height: 32, width: 64}
-  target: {name: synthetic, domain: target, split: train, size: 3, height: 32, width: 64}
-  val: {name: synthetic, domain: target, split: val, size: 2, height: 32, width: 64}
-segmentor: {name: small, widths: [4, 8, 16]}
-discriminators:
-  discoverer: {name: discoverer, channels_from: input}
-  corrector: {name: corrector, channels: [4, 8, 8, 8]}
-strategy: {name: da}
-train: {iterations: 3, checkpoint_every: 0, log_every: 1}
-`), 0o644)
+	base := writeTinyConfig(t, dir, 4, 3, "{name: da}")
 	da := filepath.Join(dir, "da")
 	if code, _, stderr := runCLI(t, "train", "--config", base, "--out", da); code != 0 {
 		t.Fatalf("DA stage: %s", stderr)
@@ -69,19 +57,7 @@ train: {iterations: 3, checkpoint_every: 0, log_every: 1}
 // same command skips finished stages and redoes only a stage whose result is missing.
 func TestDASTPipeline(t *testing.T) {
 	dir := t.TempDir()
-	cfg := filepath.Join(dir, "dast.yaml")
-	os.WriteFile(cfg, []byte(`seed: 6
-data:
-  source: {name: synthetic, domain: source, split: train, size: 4, height: 32, width: 64}
-  target: {name: synthetic, domain: target, split: train, size: 3, height: 32, width: 64}
-  val: {name: synthetic, domain: target, split: val, size: 2, height: 32, width: 64}
-segmentor: {name: small, widths: [4, 8, 16]}
-discriminators:
-  discoverer: {name: discoverer, channels_from: input}
-  corrector: {name: corrector, channels: [4, 8, 8, 8]}
-strategy: {name: dast, rounds: 2, q: [0.4, 0.6], round_iterations: 2}
-train: {iterations: 3, checkpoint_every: 0, log_every: 1}
-`), 0o644)
+	cfg := writeTinyConfig(t, dir, 6, 3, "{name: dast, rounds: 2, q: [0.4, 0.6], round_iterations: 2}")
 	run := filepath.Join(dir, "run")
 	code, out, stderr := runCLI(t, "train", "--config", cfg, "--out", run)
 	if code != 0 {

@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -12,6 +13,29 @@ import (
 // repoFile returns a path in the repository (tests run in cmd/dast).
 func repoFile(parts ...string) string {
 	return filepath.Join(append([]string{"..", ".."}, parts...)...)
+}
+
+// writeTinyConfig writes a toy-scale DA-style config (32x64 images, tiny widths, 3
+// iterations) into dir and returns its path; strategy is the YAML flow block of the strategy.
+func writeTinyConfig(t *testing.T, dir string, seed, targetSize int, strategy string) string {
+	t.Helper()
+	cfg := filepath.Join(dir, fmt.Sprintf("tiny-%d.yaml", seed))
+	y := fmt.Sprintf(`seed: %d
+data:
+  source: {name: synthetic, domain: source, split: train, size: 4, height: 32, width: 64}
+  target: {name: synthetic, domain: target, split: train, size: %d, height: 32, width: 64}
+  val: {name: synthetic, domain: target, split: val, size: 2, height: 32, width: 64}
+segmentor: {name: small, widths: [4, 8, 16]}
+discriminators:
+  discoverer: {name: discoverer, channels_from: input}
+  corrector: {name: corrector, channels: [4, 8, 8, 8]}
+strategy: %s
+train: {iterations: 3, checkpoint_every: 0, log_every: 1}
+`, seed, targetSize, strategy)
+	if err := os.WriteFile(cfg, []byte(y), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return cfg
 }
 
 func runCLI(t *testing.T, args ...string) (code int, stdout, stderr string) {
@@ -75,19 +99,7 @@ func TestDryRunValidatesEveryConfig(t *testing.T) {
 
 func TestTrainEvalAndMatrixEndToEnd(t *testing.T) {
 	dir := t.TempDir()
-	cfg := filepath.Join(dir, "tiny.yaml")
-	os.WriteFile(cfg, []byte(`seed: 2
-data:
-  source: {name: synthetic, domain: source, split: train, size: 4, height: 32, width: 64}
-  target: {name: synthetic, domain: target, split: train, size: 4, height: 32, width: 64}
-  val: {name: synthetic, domain: target, split: val, size: 2, height: 32, width: 64}
-segmentor: {name: small, widths: [4, 8, 16]}
-discriminators:
-  discoverer: {name: discoverer, channels_from: input}
-  corrector: {name: corrector, channels: [4, 8, 8, 8]}
-strategy: {name: da}
-train: {iterations: 3, checkpoint_every: 0, log_every: 1}
-`), 0o644)
+	cfg := writeTinyConfig(t, dir, 2, 4, "{name: da}")
 	run := filepath.Join(dir, "run")
 	code, out, stderr := runCLI(t, "train", "--config", cfg, "--out", run)
 	if code != 0 {
@@ -117,7 +129,7 @@ train: {iterations: 3, checkpoint_every: 0, log_every: 1}
 	}
 
 	m := filepath.Join(dir, "m.yaml")
-	os.WriteFile(m, []byte("matrix:\n  seeds: [1, 2]\n  rows:\n    - {name: a, config: tiny.yaml}\n    - {name: b, config: tiny.yaml, set: [strategy.attention=false, strategy.corrector_weighting=none]}\n"), 0o644)
+	os.WriteFile(m, []byte(fmt.Sprintf("matrix:\n  seeds: [1, 2]\n  rows:\n    - {name: a, config: %[1]s}\n    - {name: b, config: %[1]s, set: [strategy.attention=false, strategy.corrector_weighting=none]}\n", filepath.Base(cfg))), 0o644)
 	mout := filepath.Join(dir, "mout")
 	code, out, stderr = runCLI(t, "matrix", "--config", m, "--out", mout, "--set", "train.iterations=1")
 	if code != 0 {
