@@ -3,7 +3,6 @@ package corrector
 import (
 	"math"
 	"os"
-	"path/filepath"
 	"reflect"
 	"strings"
 	"testing"
@@ -11,7 +10,6 @@ import (
 
 	"github.com/dast-uda/dast/internal/testutil"
 
-	"github.com/dast-uda/dast/core/config"
 	"github.com/dast-uda/dast/core/model"
 	"github.com/dast-uda/dast/core/nn"
 	"github.com/dast-uda/dast/discriminators"
@@ -154,15 +152,7 @@ func TestConfigDecoding(t *testing.T) {
 		{"invalid value", "{name: corrector, channels: []}", Config{}, "channels"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			path := filepath.Join(t.TempDir(), "run.yaml")
-			if err := os.WriteFile(path, []byte("discriminators:\n  corrector: "+tc.block+"\n"), 0o644); err != nil {
-				t.Fatal(err)
-			}
-			tree, err := config.Load(path, nil)
-			if err != nil {
-				t.Fatal(err)
-			}
-			mod, err := tree.Component("discriminators.corrector", "discriminator")
+			mod, err := testutil.DiscriminatorBlock(t, "corrector", tc.block)
 			if tc.wantErr != "" {
 				if err == nil || !strings.Contains(err.Error(), tc.wantErr) {
 					t.Fatalf("Component = %v, want an error naming %q", err, tc.wantErr)

@@ -2,8 +2,6 @@ package discoverer
 
 import (
 	"math"
-	"os"
-	"path/filepath"
 	"reflect"
 	"strings"
 	"testing"
@@ -12,7 +10,6 @@ import (
 	"github.com/dast-uda/dast/internal/testutil"
 
 	"github.com/dast-uda/dast/core/attention"
-	"github.com/dast-uda/dast/core/config"
 	"github.com/dast-uda/dast/core/model"
 	"github.com/dast-uda/dast/core/nn"
 	"github.com/dast-uda/dast/discriminators"
@@ -202,15 +199,7 @@ func TestConfigDecoding(t *testing.T) {
 		{"invalid value", "{name: discoverer, activation: gelu}", Config{}, "activation"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			path := filepath.Join(t.TempDir(), "run.yaml")
-			if err := os.WriteFile(path, []byte("discriminators:\n  discoverer: "+tc.block+"\n"), 0o644); err != nil {
-				t.Fatal(err)
-			}
-			tree, err := config.Load(path, nil)
-			if err != nil {
-				t.Fatal(err)
-			}
-			mod, err := tree.Component("discriminators.discoverer", "discriminator")
+			mod, err := testutil.DiscriminatorBlock(t, "discoverer", tc.block)
 			if tc.wantErr != "" {
 				if err == nil || !strings.Contains(err.Error(), tc.wantErr) {
 					t.Fatalf("Component = %v, want an error naming %q", err, tc.wantErr)

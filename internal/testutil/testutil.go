@@ -3,11 +3,15 @@
 package testutil
 
 import (
+	"os"
+	"path/filepath"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/dast-uda/dast/core/backend"
+	"github.com/dast-uda/dast/core/config"
+	"github.com/dast-uda/dast/registry"
 	"github.com/gomlx/gomlx/backends"
 )
 
@@ -43,4 +47,20 @@ func WithTimeout(t testing.TB, d time.Duration, f func()) {
 	case <-time.After(d):
 		t.Fatalf("timed out after %s", d)
 	}
+}
+
+// DiscriminatorBlock decodes a discriminator block given as YAML flow text (e.g.
+// "{name: corrector, channels: [8]}") the way a run config's discriminators.<role> is decoded,
+// with the strict decoder and its errors.
+func DiscriminatorBlock(t testing.TB, role, block string) (registry.Module, error) {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "run.yaml")
+	if err := os.WriteFile(path, []byte("discriminators:\n  "+role+": "+block+"\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	tree, err := config.Load(path, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return tree.Component("discriminators."+role, "discriminator")
 }
