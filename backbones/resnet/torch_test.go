@@ -1,13 +1,13 @@
 package resnet
 
 import (
-	"math"
 	"os"
 	"path/filepath"
 	"testing"
 	"time"
 
 	"github.com/dast-uda/dast/core/checkpoint"
+	"github.com/dast-uda/dast/internal/testutil"
 	"github.com/gomlx/gomlx/pkg/core/graph"
 	"github.com/gomlx/gomlx/pkg/core/tensors"
 	"github.com/gomlx/gomlx/pkg/ml/context"
@@ -48,34 +48,10 @@ func TestTorchForward(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	done := make(chan struct{})
 	var got *tensors.Tensor
-	go func() {
-		defer close(done)
-		got, err = e.Exec1(in)
-	}()
-	select {
-	case <-done:
-	case <-time.After(2 * time.Minute):
-		t.Fatal("forward pass did not finish in 2 minutes")
-	}
+	testutil.WithTimeout(t, 2*time.Minute, func() { got, err = e.Exec1(in) })
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !got.Shape().Equal(want.Shape()) {
-		t.Fatalf("feature shape %s, PyTorch %s", got.Shape(), want.Shape())
-	}
-	g, w := tensors.MustCopyFlatData[float32](got), tensors.MustCopyFlatData[float32](want)
-	var diff, norm, maxAbs float64
-	for i := range g {
-		d := float64(g[i] - w[i])
-		diff += d * d
-		norm += float64(w[i]) * float64(w[i])
-		maxAbs = max(maxAbs, math.Abs(d))
-	}
-	rel := math.Sqrt(diff / norm)
-	t.Logf("feature %s: relative L2 error %.3g, max abs error %.3g (PyTorch feature RMS %.3g)", got.Shape(), rel, maxAbs, math.Sqrt(norm/float64(len(w))))
-	if rel > 1e-4 {
-		t.Errorf("relative error %.3g against PyTorch", rel)
-	}
+	testutil.CloseTo(t, "feature against PyTorch", got, want, 1e-4)
 }

@@ -3,6 +3,7 @@
 package testutil
 
 import (
+	"math"
 	"os"
 	"path/filepath"
 	"sync"
@@ -13,6 +14,7 @@ import (
 	"github.com/dast-uda/dast/core/config"
 	"github.com/dast-uda/dast/registry"
 	"github.com/gomlx/gomlx/backends"
+	"github.com/gomlx/gomlx/pkg/core/tensors"
 )
 
 var (
@@ -63,4 +65,26 @@ func DiscriminatorBlock(t testing.TB, role, block string) (registry.Module, erro
 		t.Fatal(err)
 	}
 	return tree.Component("discriminators."+role, "discriminator")
+}
+
+// CloseTo fails the test when got's shape differs from want's or their relative L2 error
+// ||got-want|| / ||want|| exceeds tol; it logs the error and the largest absolute difference.
+func CloseTo(t testing.TB, what string, got, want *tensors.Tensor, tol float64) {
+	t.Helper()
+	if !got.Shape().Equal(want.Shape()) {
+		t.Fatalf("%s: shape %s, want %s", what, got.Shape(), want.Shape())
+	}
+	g, w := tensors.MustCopyFlatData[float32](got), tensors.MustCopyFlatData[float32](want)
+	var diff, norm, maxAbs float64
+	for i := range g {
+		d := float64(g[i] - w[i])
+		diff += d * d
+		norm += float64(w[i]) * float64(w[i])
+		maxAbs = max(maxAbs, math.Abs(d))
+	}
+	rel := math.Sqrt(diff / norm)
+	t.Logf("%s %s: relative L2 error %.3g, max abs error %.3g (reference RMS %.3g)", what, got.Shape(), rel, maxAbs, math.Sqrt(norm/float64(len(w))))
+	if rel > tol {
+		t.Errorf("%s: relative error %.3g > %g", what, rel, tol)
+	}
 }
