@@ -72,7 +72,7 @@ func newMatrixCmd() *cobra.Command {
 				run = runInChild(log)
 			}
 			r := &matrix.Runner{Matrix: m, Jobs: js, OutDir: out, Parallel: jobs, Run: run, Log: log,
-				MetricsFile: train.MetricsFile, ConfigFile: train.ConfigFile,
+				MetricsFile: train.MetricsFile, ConfigFile: train.ConfigFile, StageMetrics: train.StageMetrics,
 				OnDone: func(done, total int) { log.Info("matrix progress", zap.Int("done", done), zap.Int("of", total)) }}
 			res, err := r.Execute(cmd.Context())
 			fmt.Fprint(cmd.OutOrStdout(), res.Markdown())

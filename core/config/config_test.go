@@ -219,7 +219,7 @@ func TestRootErrors(t *testing.T) {
 	}{
 		{file: "train: {iterationz: 5}\n", wantErr: "configs/x.yaml: train.iterationz: unknown key (known: batch_size, "},
 		{file: "foo: 1\n", wantErr: "configs/x.yaml: foo: unknown key"},
-		{file: "data: {sauce: {name: x}}\n", wantErr: "configs/x.yaml: data.sauce: unknown key (known: source, target, val)"},
+		{file: "data: {sauce: {name: x}}\n", wantErr: "configs/x.yaml: data.sauce: unknown key (known: select, source, target, val)"},
 		{sets: []string{"train.iterationz=5"}, wantErr: "train.iterationz (from --set): unknown key"},
 		{file: "train: {iterations: abc}\n", wantErr: `configs/x.yaml: train.iterations: expected int, got "abc"`},
 		{file: "train: {iterations: 1.5}\n", wantErr: "configs/x.yaml: train.iterations: expected int, got 1.5"},
@@ -235,6 +235,11 @@ func TestRootErrors(t *testing.T) {
 		{file: "train: {momentum: 1}\n", wantErr: "configs/x.yaml: train.momentum: must be in [0, 1)"},
 		{sets: []string{"name=../up"}, wantErr: `name (from --set): "../up" is not a usable run name`},
 		{file: "eval: {batch_size: -1}\n", wantErr: "configs/x.yaml: eval.batch_size: must be >= 1"},
+		{file: "data: {select: {source: {name: s}, betas: [0.5, 1]}}\n", wantErr: "configs/x.yaml: data.select.betas[1]: 1 must be in [0, 1)"},
+		{file: "data: {select: {source: {name: s}, betas: []}}\n", wantErr: "configs/x.yaml: data.select.betas: must list at least one beta"},
+		{file: "data: {select: {source: {name: s}}}\n", wantErr: "configs/x.yaml: data.select.style: no style images"},
+		{file: "data: {select: {style: {name: s}}}\n", wantErr: "configs/x.yaml: data.select.source: missing"},
+		{file: "data: {select: {source: {nam: s}, style: {name: t}}}\n", wantErr: "configs/x.yaml: data.select.source.name: missing module name"},
 		{path: "configs/child.yaml", wantErr: `configs/base.yaml: train.iterations: expected int, got "abc"`},
 		{path: "configs/fixed.yaml"},
 	}

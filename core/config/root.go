@@ -60,7 +60,23 @@ type Data struct {
 	Source Block `koanf:"source" doc:"labelled source-domain training set"`
 	Target Block `koanf:"target" doc:"unlabelled target-domain training set"`
 	Val    Block `koanf:"val" doc:"target validation set"`
+	// Select is the synthetic validation set that picks the snapshot self-training starts
+	// from (SPEC section 5); absent: no snapshot selection.
+	Select Select `koanf:"select"`
 }
+
+// Select configures snapshot selection on a synthetic validation set: held-out labelled
+// source images restyled toward the target by Fourier Domain Adaptation, once per beta. A
+// snapshot's score is the mean of its mIoUs over the betas; target-val labels are never used.
+type Select struct {
+	Source Block `koanf:"source" doc:"held-out labelled source images (not in data.source)"`
+	// Style lends its images' low-frequency amplitude spectra; nil: data.target.
+	Style Block     `koanf:"style" doc:"target images whose amplitude spectra restyle the source (default: data.target)"`
+	Betas []float64 `koanf:"betas" doc:"FDA band sizes, each in [0, 1); the score is the mean mIoU over them"`
+}
+
+// Enabled reports whether a selection set is configured.
+func (s Select) Enabled() bool { return s.Source != nil }
 
 // Train holds the optimisation schedule.
 type Train struct {
@@ -116,6 +132,7 @@ func DefaultRoot(name string) Root {
 			KeepCheckpoints: 3,
 			LogEvery:        50,
 		},
+		Data:          Data{Select: Select{Betas: []float64{0.5, 0.9}}},
 		Eval:          Eval{BatchSize: 1},
 		PluginTimeout: DefaultPluginTimeout,
 	}
@@ -175,6 +192,21 @@ func (t *Tree) check(r *Root) error {
 			return d.errorf(c.key, "%s", c.msg)
 		}
 	}
+	if r.Data.Select.Enabled() {
+		if len(r.Data.Select.Betas) == 0 {
+			return d.errorf("data.select.betas", "must list at least one beta")
+		}
+		for i, b := range r.Data.Select.Betas {
+			if !(b >= 0 && b < 1) {
+				return d.errorf(fmt.Sprintf("data.select.betas[%d]", i), "%v must be in [0, 1)", b)
+			}
+		}
+		if r.Data.Select.Style == nil && r.Data.Target == nil {
+			return d.errorf("data.select.style", "no style images: set data.select.style or data.target")
+		}
+	} else if r.Data.Select.Style != nil {
+		return d.errorf("data.select.source", "missing: data.select.style is set but there are no held-out source images to restyle")
+	}
 	for i, p := range r.Plugins {
 		key := fmt.Sprintf("plugins[%d]", i)
 		if p.Path == "" {
@@ -209,6 +241,8 @@ func (t *Tree) blockPaths(r *Root) []string {
 	add("data.source", r.Data.Source)
 	add("data.target", r.Data.Target)
 	add("data.val", r.Data.Val)
+	add("data.select.source", r.Data.Select.Source)
+	add("data.select.style", r.Data.Select.Style)
 	for _, role := range sortedKeys(toAny(r.Discriminators)) {
 		add("discriminators."+role, r.Discriminators[role])
 	}

@@ -21,7 +21,14 @@ type Row struct {
 	Label  string   `yaml:"label"`
 	Config string   `yaml:"config"`
 	Set    []string `yaml:"set"`
+	// Of and Stage make a derived row: it trains nothing and reports stage Stage of row Of's
+	// runs (a staged method such as DAST, whose first stage is the DA method).
+	Of    string `yaml:"of"`
+	Stage string `yaml:"stage"`
 }
+
+// Derived reports whether the row reads a stage of another row's runs instead of training.
+func (r Row) Derived() bool { return r.Of != "" }
 
 // Matrix is a matrix file's `matrix:` block.
 type Matrix struct {
@@ -96,6 +103,18 @@ func Parse(path string, b []byte) (*Matrix, error) {
 			return nil, fmt.Errorf("%s: %s.name %q is used twice", path, key, r.Name)
 		}
 		names[r.Name] = true
+		if r.Label == "" {
+			r.Label = r.Name
+		}
+		if r.Derived() || r.Stage != "" {
+			if r.Of == "" || r.Stage == "" {
+				return nil, fmt.Errorf("%s: %s: a derived row needs both of (the row) and stage (its stage)", path, key)
+			}
+			if r.Config != "" || len(r.Set) > 0 {
+				return nil, fmt.Errorf("%s: %s: a derived row (of: %s) trains nothing: drop config and set", path, key, r.Of)
+			}
+			continue
+		}
 		if r.Config == "" {
 			return nil, fmt.Errorf("%s: %s.config: missing", path, key)
 		}
@@ -105,13 +124,22 @@ func Parse(path string, b []byte) (*Matrix, error) {
 		if _, err := os.Stat(r.Config); err != nil {
 			return nil, fmt.Errorf("%s: %s.config: %w", path, key, err)
 		}
-		if r.Label == "" {
-			r.Label = r.Name
-		}
 		for _, s := range r.Set {
 			if !strings.Contains(s, "=") {
 				return nil, fmt.Errorf("%s: %s.set: %q is not key=value", path, key, s)
 			}
+		}
+	}
+	for i, r := range m.Rows {
+		if !r.Derived() {
+			continue
+		}
+		found := false
+		for _, o := range m.Rows {
+			found = found || (o.Name == r.Of && !o.Derived())
+		}
+		if !found {
+			return nil, fmt.Errorf("%s: matrix.rows[%d].of: %q is not a training row of this matrix", path, i, r.Of)
 		}
 	}
 	return m, nil
@@ -140,6 +168,9 @@ func (m *Matrix) Jobs(outDir string, extraSets []string) []Job {
 	}
 	var jobs []Job
 	for _, r := range m.Rows {
+		if r.Derived() {
+			continue
+		}
 		for _, seed := range m.Seeds {
 			sets := append(append(append([]string{}, r.Set...), extraSets...),
 				fmt.Sprintf("seed=%d", seed), fmt.Sprintf("name=%s-seed%d", r.Name, seed))

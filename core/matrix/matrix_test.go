@@ -32,6 +32,10 @@ func TestParseErrors(t *testing.T) {
 		{"matrix: {seeds: [1, 1], rows: [{name: r, config: a.yaml}]}", "listed twice"},
 		{"matrix: {rows: [{name: r, config: a.yaml, set: [nokey]}]}", "not key=value"},
 		{"matrix: {rows: [{name: r, config: a.yaml, colour: red}]}", "colour"},
+		{"matrix: {rows: [{name: r, config: a.yaml}, {name: d, of: r}]}", "needs both of (the row) and stage"},
+		{"matrix: {rows: [{name: r, config: a.yaml}, {name: d, stage: da}]}", "needs both of (the row) and stage"},
+		{"matrix: {rows: [{name: r, config: a.yaml}, {name: d, of: r, stage: da, config: b.yaml}]}", "trains nothing"},
+		{"matrix: {rows: [{name: r, config: a.yaml}, {name: d, of: x, stage: da}]}", `"x" is not a training row`},
 	}
 	for _, tt := range tests {
 		_, err := Load(writeMatrix(t, tt.body))
@@ -136,5 +140,54 @@ func TestRunnerSkipsDoneResumesPartialAndAggregates(t *testing.T) {
 	csv, _ := os.ReadFile(filepath.Join(out, ResultsCSV))
 	if !strings.HasPrefix(string(csv), "row,label,seed,road,car,miou,error\n") || !strings.Contains(string(csv), "base,base,mean,13.0000,11.0000,12.0000,") {
 		t.Errorf("results.csv:\n%s", csv)
+	}
+}
+
+// TestDerivedRowsReadStagesOfTheirRow: a derived row trains nothing; its seeds are the named
+// stage of its row's runs, in the table at its own position.
+func TestDerivedRowsReadStagesOfTheirRow(t *testing.T) {
+	m, err := Load(writeMatrix(t, `matrix:
+  seeds: [1, 2]
+  rows:
+    - {name: base, config: a.yaml}
+    - {name: da, label: DA, of: dast, stage: da}
+    - {name: dast, config: b.yaml}
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := t.TempDir()
+	jobs := m.Jobs(out, nil)
+	if len(jobs) != 4 {
+		t.Fatalf("%d jobs, want 4 (the derived row trains nothing)", len(jobs))
+	}
+	run := func(_ context.Context, j Job, _ bool) (*metrics.Metrics, error) {
+		if j.Row.Name == "dast" && j.Seed == 2 {
+			return nil, errors.New("boom")
+		}
+		return fakeMetrics(float64(10*len(j.Row.Name)) + float64(j.Seed)), nil
+	}
+	var asked []string
+	stage := func(dir, st string) (*metrics.Metrics, string, error) {
+		asked = append(asked, dir+"|"+st)
+		return fakeMetrics(30), filepath.Join(dir, "01-"+st), nil
+	}
+	r := &Runner{Matrix: m, Jobs: jobs, OutDir: out, Run: run, MetricsFile: "metrics.json", ConfigFile: "config.yaml", StageMetrics: stage}
+	res, err := r.Execute(context.Background())
+	if err == nil || strings.Count(err.Error(), "seed 2") != 1 {
+		t.Fatalf("error %v, want dast seed 2 reported once", err)
+	}
+	if len(asked) != 1 || asked[0] != filepath.Join(out, "dast", "seed1")+"|da" {
+		t.Errorf("stage reads %v, want dast seed1's da stage only", asked)
+	}
+	if len(res.Rows) != 3 || res.Rows[1].Name != "da" || res.Rows[1].Label != "DA" {
+		t.Fatalf("rows %+v, want base, da, dast", res.Rows)
+	}
+	da := res.Rows[1]
+	if da.Finished != 1 || *da.MeanMIoU != 30 || da.Seeds[0].Dir != filepath.Join(out, "dast", "seed1", "01-da") {
+		t.Errorf("derived row %+v", da)
+	}
+	if len(da.Seeds) != 2 || !strings.Contains(da.Seeds[1].Error, "boom") {
+		t.Errorf("derived seed 2 %+v, want the parent's failure", da.Seeds)
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"math"
+	"sort"
 	"strconv"
 	"strings"
 
@@ -85,6 +86,7 @@ func Aggregate(m *Matrix, outcomes []Outcome) Results {
 			}
 			rr.Seeds = append(rr.Seeds, sr)
 		}
+		sort.SliceStable(rr.Seeds, func(i, j int) bool { return rr.Seeds[i].Seed < rr.Seeds[j].Seed })
 		rr.Finished = len(mious)
 		if len(mious) > 0 {
 			mean, std := meanStd(mious)

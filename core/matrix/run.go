@@ -2,6 +2,7 @@ package matrix
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -34,6 +35,9 @@ type Runner struct {
 	MetricsFile string // name of a run's final metrics file
 	ConfigFile  string // name of a run's resolved config file (marks a started run)
 	OnDone      func(done, total int)
+	// StageMetrics reads the final metrics and run directory of stage `stage` of the staged
+	// run in runDir (for derived rows).
+	StageMetrics func(runDir, stage string) (*metrics.Metrics, string, error)
 }
 
 // Execute runs every job not yet done, skipping finished ones and resuming interrupted ones,
@@ -45,17 +49,19 @@ func (r *Runner) Execute(ctx context.Context) (Results, error) {
 		log = zap.NewNop()
 	}
 	outcomes := make([]Outcome, len(r.Jobs))
+	var derived []Outcome
 	var mu sync.Mutex
 	done := 0
 	finish := func(i int, o Outcome) error {
 		mu.Lock()
 		defer mu.Unlock()
 		outcomes[i] = o
+		derived = append(derived, r.derive(o)...)
 		done++
 		if r.OnDone != nil {
 			r.OnDone(done, len(r.Jobs))
 		}
-		return r.write(Aggregate(r.Matrix, completed(outcomes)))
+		return r.write(Aggregate(r.Matrix, append(completed(outcomes), derived...)))
 	}
 	par := max(r.Parallel, 1)
 	sem := make(chan struct{}, par)
@@ -107,6 +113,7 @@ func (r *Runner) Execute(ctx context.Context) (Results, error) {
 		}
 	}
 	wg.Wait()
+	outcomes = append(outcomes, derived...)
 	res := Aggregate(r.Matrix, outcomes)
 	if err := r.write(res); err != nil {
 		return res, err
@@ -116,7 +123,7 @@ func (r *Runner) Execute(ctx context.Context) (Results, error) {
 	}
 	var failed []string
 	for _, o := range outcomes {
-		if o.Err != nil {
+		if o.Err != nil && !errors.Is(o.Err, errParentFailed) {
 			failed = append(failed, fmt.Sprintf("%s seed %d (%v)", o.Job.Row.Name, o.Job.Seed, o.Err))
 		}
 	}
@@ -124,6 +131,30 @@ func (r *Runner) Execute(ctx context.Context) (Results, error) {
 		return res, fmt.Errorf("%d of %d runs failed: %v; rerun the same command to retry them (finished runs are skipped)", len(failed), len(outcomes), failed)
 	}
 	return res, nil
+}
+
+// errParentFailed marks a derived row's outcome whose training row failed (reported once, there).
+var errParentFailed = errors.New("its training row failed")
+
+// derive makes the outcomes of the derived rows of o's row: each reads its stage of o's run.
+func (r *Runner) derive(o Outcome) []Outcome {
+	var out []Outcome
+	for _, row := range r.Matrix.Rows {
+		if row.Of != o.Job.Row.Name {
+			continue
+		}
+		d := Outcome{Job: Job{Row: row, Seed: o.Job.Seed, Dir: o.Job.Dir}}
+		switch {
+		case o.Err != nil:
+			d.Err = fmt.Errorf("%w: %s: %v", errParentFailed, o.Job.Row.Name, o.Err)
+		case r.StageMetrics == nil:
+			d.Err = fmt.Errorf("derived row %s: no stage reader", row.Name)
+		default:
+			d.Metrics, d.Job.Dir, d.Err = r.StageMetrics(o.Job.Dir, row.Stage)
+		}
+		out = append(out, d)
+	}
+	return out
 }
 
 func completed(all []Outcome) []Outcome {

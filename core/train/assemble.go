@@ -17,6 +17,7 @@ type Setup struct {
 	Source       datasets.Dataset // labelled training set
 	Target       datasets.Dataset // unlabelled target training set (nil unless the strategy uses it)
 	Val          datasets.Dataset // labelled target validation set (nil if absent)
+	Select       []SelectSet      // snapshot-selection set, one part per FDA beta (nil if absent)
 	Seg          model.Segmentor
 	Strategy     Strategy
 	StrategyName string
@@ -49,6 +50,16 @@ func Assemble(tree *config.Tree) (*Setup, error) {
 		}
 		if s.Val.NumClasses() != s.Classes {
 			return nil, fmt.Errorf("%s: data.val has %d classes, data.source %d", tree.Path(), s.Val.NumClasses(), s.Classes)
+		}
+	}
+	if root.Data.Select.Enabled() {
+		if s.Select, err = openSelect(tree, root); err != nil {
+			return nil, err
+		}
+		for _, part := range s.Select {
+			if part.Data.NumClasses() != s.Classes {
+				return nil, fmt.Errorf("%s: data.select.source has %d classes, data.source %d", tree.Path(), part.Data.NumClasses(), s.Classes)
+			}
 		}
 	}
 	segMod, err := tree.Component("segmentor", "segmentor")

@@ -189,6 +189,7 @@ type trainer struct {
 	predictor      *Predictor
 	verify         *checkpoint.Snapshot // checked against the model after the first step
 	verifyInit     *checkpoint.Snapshot // init_from, likewise
+	bestSelect     *Selection           // best snapshot-selection score so far (nil: not read yet)
 }
 
 // compile prepares the step executor; the graph is built at its first execution.
@@ -336,12 +337,10 @@ func (t *trainer) loop(ctx stdctx.Context, start int) (*Result, error) {
 			}
 			lastSaved = done
 		}
-		if tr.EvalEvery > 0 && done%tr.EvalEvery == 0 && done != total && t.setup.Val != nil {
-			m, err := t.evaluate(done)
-			if err != nil {
+		if tr.EvalEvery > 0 && done%tr.EvalEvery == 0 && done != total {
+			if _, err := t.evaluate(done); err != nil {
 				return res, err
 			}
-			t.log.Info("val", zap.Int("it", done), zap.Float64("miou", m.MIoU))
 		}
 	}
 	if lastSaved != total && total > start {
@@ -353,15 +352,15 @@ func (t *trainer) loop(ctx stdctx.Context, start int) (*Result, error) {
 	} else if e, ok, _ := checkpoint.Latest(filepath.Join(t.dir, CheckpointsDir)); ok {
 		res.Checkpoint = e.Path
 	}
-	if t.setup.Val != nil {
-		m, err := t.evaluate(total)
-		if err != nil {
+	m, err := t.evaluate(total)
+	if err != nil {
+		return res, err
+	}
+	if m != nil {
+		if err := metrics.WriteJSON(filepath.Join(t.dir, MetricsFile), *m); err != nil {
 			return res, err
 		}
-		if err := metrics.WriteJSON(filepath.Join(t.dir, MetricsFile), m); err != nil {
-			return res, err
-		}
-		res.Metrics = &m
+		res.Metrics = m
 		t.log.Info("final", zap.Float64("miou", m.MIoU), zap.String("metrics", filepath.Join(t.dir, MetricsFile)))
 	}
 	return res, nil
@@ -386,31 +385,50 @@ func (t *trainer) save(done int) (string, error) {
 	return path, nil
 }
 
-// evaluate scores the current weights on data.val and appends the result to history.jsonl.
-func (t *trainer) evaluate(iteration int) (metrics.Metrics, error) {
+// evaluate scores the current weights on data.val, appending the result to history.jsonl,
+// and on data.select (snapshot selection, see selectScore). The metrics are nil without
+// data.val.
+func (t *trainer) evaluate(iteration int) (*metrics.Metrics, error) {
+	if t.setup.Val == nil && t.setup.Select == nil {
+		return nil, nil
+	}
 	if t.predictor == nil {
 		p, err := NewPredictor(t.backend, t.ctx, t.setup.Seg, t.setup.Strategy)
 		if err != nil {
-			return metrics.Metrics{}, err
+			return nil, err
 		}
 		t.predictor = p
 	}
-	var prog Progress
-	if t.opts.NewProgress != nil {
-		prog = t.opts.NewProgress(t.setup.Val.Len(), "eval")
-		defer prog.Close()
-	}
-	conf, err := Evaluate(t.predictor, t.setup.Val, t.setup.Root.Eval.BatchSize, func(n int) {
-		if prog != nil {
-			prog.Add(n)
+	var out *metrics.Metrics
+	if t.setup.Val != nil {
+		var prog Progress
+		if t.opts.NewProgress != nil {
+			prog = t.opts.NewProgress(t.setup.Val.Len(), "eval")
 		}
-	})
-	if err != nil {
-		return metrics.Metrics{}, err
+		conf, err := Evaluate(t.predictor, t.setup.Val, t.setup.Root.Eval.BatchSize, func(n int) {
+			if prog != nil {
+				prog.Add(n)
+			}
+		})
+		if prog != nil {
+			prog.Close()
+		}
+		if err != nil {
+			return nil, err
+		}
+		m := conf.Metrics(t.setup.ClassNames, iteration)
+		if err := appendHistory(filepath.Join(t.dir, HistoryFile), m); err != nil {
+			return nil, err
+		}
+		t.log.Info("val", zap.Int("it", iteration), zap.Float64("miou", m.MIoU))
+		out = &m
 	}
-	m := conf.Metrics(t.setup.ClassNames, iteration)
-	if err := appendHistory(filepath.Join(t.dir, HistoryFile), m); err != nil {
-		return m, err
+	if t.setup.Select != nil {
+		sel, err := t.selectScore(iteration)
+		if err != nil {
+			return nil, err
+		}
+		t.log.Info("select", zap.Int("it", iteration), zap.Float64("miou", sel.MIoU))
 	}
-	return m, nil
+	return out, nil
 }

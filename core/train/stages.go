@@ -40,6 +40,9 @@ type StageResult struct {
 	Stage string   `json:"stage"`
 	Dir   string   `json:"dir"`
 	MIoU  *float64 `json:"miou"`
+	// Start is the checkpoint the stage started from (the previous stage's selected snapshot
+	// or final weights); nil for a stage that started from scratch.
+	Start *string `json:"start,omitempty"`
 }
 
 // RunStages runs a staged method: each stage in its own run directory under dir
@@ -83,18 +86,25 @@ func RunStages(ctx context.Context, tree *config.Tree, st Staged, opts Options) 
 		name := fmt.Sprintf("%02d-%s", i+1, stage.Name)
 		stageDir := filepath.Join(dir, name)
 		cfgPath := filepath.Join(dir, name+".yaml")
+		var start *string
 		if stage.Pseudo != nil {
 			if prevDir == "" {
 				return nil, fmt.Errorf("stage %s: pseudo labels need a previous stage", stage.Name)
 			}
 			labels := filepath.Join(dir, name+"-pseudo")
+			// The previous stage's selected snapshot (data.select) starts this one, else its
+			// final weights.
+			ckpt, selected, err := StartCheckpoint(prevDir)
+			if err != nil {
+				return nil, fmt.Errorf("stage %s: %w", stage.Name, err)
+			}
 			set(stage.Config, []string{"strategy", "pseudo_labels"}, labels)
-			set(stage.Config, []string{"init_from"}, prevDir)
+			set(stage.Config, []string{"init_from"}, ckpt)
+			start = &ckpt
+			if selected {
+				log.Info("starting from the selected snapshot", zap.String("stage", stage.Name), zap.String("checkpoint", ckpt))
+			}
 			if _, err := os.Stat(filepath.Join(labels, "stats.json")); err != nil {
-				ckpt, err := ResolveCheckpoint(prevDir)
-				if err != nil {
-					return nil, fmt.Errorf("stage %s: %w", stage.Name, err)
-				}
 				log.Info("pseudo labels", zap.String("stage", stage.Name), zap.String("from", ckpt), zap.Float64("q", stage.Pseudo.Q))
 				if _, err := PseudoLabel(prevSetup, ckpt, prevSetup.Target, labels, *stage.Pseudo, opts.NewProgress); err != nil {
 					return nil, fmt.Errorf("stage %s: %w", stage.Name, err)
@@ -131,7 +141,7 @@ func RunStages(ctx context.Context, tree *config.Tree, st Staged, opts Options) 
 			}
 			m = last.Metrics
 		}
-		r := StageResult{Stage: stage.Name, Dir: stageDir}
+		r := StageResult{Stage: stage.Name, Dir: stageDir, Start: start}
 		if m != nil {
 			v := m.MIoU
 			r.MIoU = &v
@@ -166,4 +176,32 @@ func set(m map[string]any, path []string, v any) {
 		m = next
 	}
 	m[path[len(path)-1]] = v
+}
+
+// StageMetrics reads the final metrics of stage `stage` of the staged run in runDir (from its
+// stages.json) and returns them with the stage's run directory.
+func StageMetrics(runDir, stage string) (*metrics.Metrics, string, error) {
+	b, err := os.ReadFile(filepath.Join(runDir, StageFile))
+	if err != nil {
+		return nil, "", fmt.Errorf("%s is not a finished staged run: %w", runDir, err)
+	}
+	var stages []StageResult
+	if err := json.Unmarshal(b, &stages); err != nil {
+		return nil, "", fmt.Errorf("%s: %w", filepath.Join(runDir, StageFile), err)
+	}
+	var names []string
+	for _, s := range stages {
+		if s.Stage != stage {
+			names = append(names, s.Stage)
+			continue
+		}
+		// Stage directories sit inside the run directory: found there even if it moved.
+		dir := filepath.Join(runDir, filepath.Base(s.Dir))
+		m, err := metrics.ReadJSON(filepath.Join(dir, MetricsFile))
+		if err != nil {
+			return nil, dir, err
+		}
+		return &m, dir, nil
+	}
+	return nil, "", fmt.Errorf("%s: no stage %q (stages: %v)", filepath.Join(runDir, StageFile), stage, names)
 }
