@@ -114,3 +114,19 @@ func TestLinePlotErrors(t *testing.T) {
 		})
 	}
 }
+
+func TestLinePlotFlatAndSinglePoint(t *testing.T) {
+	// Degenerate ranges (constant Y, a single X) still render at the requested size.
+	for _, s := range []Series{
+		{Label: "flat", X: []float64{0, 1, 2}, Y: []float64{5, 5, 5}, Lo: []float64{5, 5, 5}, Hi: []float64{5, 5, 5}},
+		{Label: "point", X: []float64{3}, Y: []float64{4}},
+	} {
+		img, err := LinePlot{Series: []Series{s}, Width: 300, Height: 200}.Image()
+		if err != nil {
+			t.Fatalf("%s: %v", s.Label, err)
+		}
+		if b := img.Bounds(); b.Dx() != 300 || b.Dy() != 200 {
+			t.Errorf("%s: size %v, want 300x200", s.Label, b.Size())
+		}
+	}
+}
