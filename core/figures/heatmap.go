@@ -21,14 +21,14 @@ var viridisAnchors = [...]color.RGBA{
 	{0xfd, 0xe7, 0x25, 0xff},
 }
 
-// NaNColor is the colour HeatMap gives a NaN value.
-var NaNColor = color.RGBA{0x80, 0x80, 0x80, 0xff}
+// nanColor is the mid grey that Viridis and HeatMap give a NaN value.
+var nanColor = color.RGBA{0x80, 0x80, 0x80, 0xff}
 
 // Viridis maps t in [0,1] to an opaque colour of the viridis map (0 dark purple,
-// 1 bright yellow). Values outside [0,1] are clamped; NaN gives NaNColor.
+// 1 bright yellow). Values outside [0,1] are clamped; NaN gives mid grey (128,128,128).
 func Viridis(t float64) color.RGBA {
 	if math.IsNaN(t) {
-		return NaNColor
+		return nanColor
 	}
 	t = min(max(t, 0), 1)
 	pos := t * float64(len(viridisAnchors)-1)
@@ -46,7 +46,7 @@ func Viridis(t float64) color.RGBA {
 
 // HeatMap renders a w x h map of values in [0,1] (row-major: v[y*w+x]) as an RGBA image
 // coloured with Viridis: 0 dark, 1 bright. Values outside [0,1] are clamped and NaN is
-// drawn NaNColor (grey). It is an error if w or h is not positive or len(v) != w*h.
+// drawn mid grey. It is an error if w or h is not positive or len(v) != w*h.
 func HeatMap(v []float32, w, h int) (*image.RGBA, error) {
 	if w <= 0 || h <= 0 {
 		return nil, fmt.Errorf("heat map: size %dx%d: width and height must be positive", w, h)

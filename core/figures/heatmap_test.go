@@ -22,7 +22,7 @@ func TestViridisEndpointsAndClamping(t *testing.T) {
 		{"above one clamps", 7.5, last},
 		{"minus infinity clamps", math.Inf(-1), first},
 		{"plus infinity clamps", math.Inf(1), last},
-		{"NaN is grey", math.NaN(), NaNColor},
+		{"NaN is grey", math.NaN(), nanColor},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -83,7 +83,7 @@ func TestHeatMapPixels(t *testing.T) {
 	}
 	want := [h][w]color.RGBA{
 		{viridisAnchors[0], viridisAnchors[len(viridisAnchors)/2], viridisAnchors[len(viridisAnchors)-1]},
-		{viridisAnchors[0], viridisAnchors[len(viridisAnchors)-1], NaNColor},
+		{viridisAnchors[0], viridisAnchors[len(viridisAnchors)-1], nanColor},
 	}
 	for y := range h {
 		for x := range w {
