@@ -341,6 +341,16 @@ func (a *Adversarial) Infer(ctx *context.Context, seg model.Segmentor, x *graph.
 	return seg.Predict(sc, f)
 }
 
+// HasAttention implements train.Attender.
+func (a *Adversarial) HasAttention() bool { return a.discoverer != nil && a.opts.Attention }
+
+// AttentionMap implements train.Attender: alpha = |tanh(D(E(x)))| [N,h,w,1], the map Infer
+// applies to the features.
+func (a *Adversarial) AttentionMap(ctx *context.Context, seg model.Segmentor, x *graph.Node) *graph.Node {
+	f := seg.Extract(ctx.In(train.SegmentorScope), x)
+	return attention.Alpha(a.discoverer.Apply(ctx.In(DiscoverScope), f))
+}
+
 // probabilities is softmax(up(logits)) at the image size of x, the corrector's input.
 func probabilities(logits, x *graph.Node) *graph.Node {
 	d := x.Shape().Dimensions
