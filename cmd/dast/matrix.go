@@ -48,33 +48,10 @@ func newMatrixCmd() *cobra.Command {
 			if out == "" {
 				out = filepath.Join("runs", m.Name)
 			}
-			log := runlog.FromContext(cmd.Context())
-			js := m.Jobs(out, sets)
-			// Validate every row's config before running anything.
-			for _, j := range js {
-				tree, release, err := loadTree(cmd.Context(), j.Config, j.Sets)
-				if err == nil {
-					var staged train.Staged
-					if staged, err = stagedStrategy(tree); err == nil && staged == nil {
-						_, err = train.Assemble(tree)
-					}
-					release()
-				}
-				if err != nil {
-					return fmt.Errorf("row %s: %w", j.Row.Name, err)
-				}
+			res, err := runMatrix(cmd.Context(), m, out, sets, jobs)
+			if err != nil && len(res.Rows) == 0 {
+				return err
 			}
-			if jobs == 0 {
-				jobs = max(m.Parallel, 1)
-			}
-			run := runInProcess(log)
-			if jobs > 1 {
-				run = runInChild(log)
-			}
-			r := &matrix.Runner{Matrix: m, Jobs: js, OutDir: out, Parallel: jobs, Run: run, Log: log,
-				MetricsFile: train.MetricsFile, ConfigFile: train.ConfigFile, StageMetrics: train.StageMetrics,
-				OnDone: func(done, total int) { log.Info("matrix progress", zap.Int("done", done), zap.Int("of", total)) }}
-			res, err := r.Execute(cmd.Context())
 			fmt.Fprint(cmd.OutOrStdout(), res.Markdown())
 			fmt.Fprintf(cmd.OutOrStdout(), "results: %s\n", filepath.Join(out, matrix.ResultsMarkdown))
 			return err
@@ -86,6 +63,41 @@ func newMatrixCmd() *cobra.Command {
 	f.IntVar(&jobs, "jobs", 0, "runs at once, each in its own process when > 1 (default: the matrix's jobs, else 1)")
 	f.StringVar(&out, "out", "", "output directory (default runs/<matrix name>)")
 	return cmd
+}
+
+// runMatrix validates every row's config, then runs the matrix's jobs into out (jobs at once:
+// 0 = the matrix's own setting) and returns the aggregated results.
+func runMatrix(ctx context.Context, m *matrix.Matrix, out string, sets []string, jobs int) (matrix.Results, error) {
+	log := runlog.FromContext(ctx)
+	if err := m.CheckSets(sets); err != nil {
+		return matrix.Results{}, err
+	}
+	js := m.Jobs(out, sets)
+	// Validate every row's config before running anything.
+	for _, j := range js {
+		tree, release, err := loadTree(ctx, j.Config, j.Sets)
+		if err == nil {
+			var staged train.Staged
+			if staged, err = stagedStrategy(tree); err == nil && staged == nil {
+				_, err = train.Assemble(tree)
+			}
+			release()
+		}
+		if err != nil {
+			return matrix.Results{}, fmt.Errorf("row %s (%s): %w", j.Row.Name, j.Config, err)
+		}
+	}
+	if jobs == 0 {
+		jobs = max(m.Parallel, 1)
+	}
+	run := runInProcess(log)
+	if jobs > 1 {
+		run = runInChild(log)
+	}
+	r := &matrix.Runner{Matrix: m, Jobs: js, OutDir: out, Parallel: jobs, Run: run, Log: log,
+		MetricsFile: train.MetricsFile, ConfigFile: train.ConfigFile, StageMetrics: train.StageMetrics,
+		OnDone: func(done, total int) { log.Info("matrix progress", zap.Int("done", done), zap.Int("of", total)) }}
+	return r.Execute(ctx)
 }
 
 // runInProcess trains a job in this process.

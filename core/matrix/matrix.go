@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"sort"
 	"strings"
 
 	yaml "go.yaml.in/yaml/v3"
@@ -25,6 +26,9 @@ type Row struct {
 	// runs (a staged method such as DAST, whose first stage is the DA method).
 	Of    string `yaml:"of"`
 	Stage string `yaml:"stage"`
+	// Priority orders the runs: rows with a higher priority start first (long runs first keeps
+	// parallel processes busy to the end); the table keeps the file's row order.
+	Priority int `yaml:"priority"`
 }
 
 // Derived reports whether the row reads a stage of another row's runs instead of training.
@@ -38,8 +42,26 @@ type Matrix struct {
 	// Jobs is how many runs go at once (each in its own process) unless the command line says.
 	Parallel int   `yaml:"jobs"`
 	Rows     []Row `yaml:"rows"`
+	// Report configures the report `dast reproduce` writes (optional).
+	Report *Report `yaml:"report"`
 
 	path string // the matrix file, for messages and relative configs
+}
+
+// Report names the rows a reproduction report draws from.
+type Report struct {
+	// Curves is the row whose runs' history.jsonl (target val) and selection.jsonl (synthetic
+	// val) make the mIoU-vs-iteration figure (the paper's Figure 4).
+	Curves string `yaml:"curves"`
+	// Panel lists the rows whose first seed's model segments the panel's images, in column order.
+	Panel []string `yaml:"panel"`
+	// Attention is the row whose model's discriminator attention the panel shows.
+	Attention string `yaml:"attention"`
+	// Images is how many target val images the panel shows (default 4).
+	Images int `yaml:"images"`
+	// Baseline and Method name the rows whose mIoU difference the report states.
+	Baseline string `yaml:"baseline"`
+	Method   string `yaml:"method"`
 }
 
 type file struct {
@@ -130,6 +152,27 @@ func Parse(path string, b []byte) (*Matrix, error) {
 			}
 		}
 	}
+	if rep := m.Report; rep != nil {
+		has := map[string]bool{}
+		for _, r := range m.Rows {
+			has[r.Name] = true
+		}
+		if rep.Images == 0 {
+			rep.Images = 4
+		}
+		if rep.Images < 0 || rep.Images > 32 {
+			return nil, fmt.Errorf("%s: matrix.report.images: %d must be in [1, 32]", path, rep.Images)
+		}
+		named := map[string]string{"curves": rep.Curves, "attention": rep.Attention, "baseline": rep.Baseline, "method": rep.Method}
+		for i, p := range rep.Panel {
+			named[fmt.Sprintf("panel[%d]", i)] = p
+		}
+		for _, k := range sortedKeys(named) {
+			if v := named[k]; v != "" && !has[v] {
+				return nil, fmt.Errorf("%s: matrix.report.%s: %q is not a row of this matrix", path, k, v)
+			}
+		}
+	}
 	for i, r := range m.Rows {
 		if !r.Derived() {
 			continue
@@ -158,7 +201,7 @@ type Job struct {
 }
 
 // Jobs expands rows x seeds. extraSets (from the command line) apply to every row after the
-// row's own overrides; outDir is where run directories go (default runs/<matrix name>).
+// row's own overrides, except "ROW:key=value", which applies to row ROW only; outDir is where run directories go (default runs/<matrix name>).
 func (m *Matrix) Jobs(outDir string, extraSets []string) []Job {
 	if outDir == "" {
 		outDir = m.OutDir
@@ -167,18 +210,56 @@ func (m *Matrix) Jobs(outDir string, extraSets []string) []Job {
 		outDir = filepath.Join("runs", m.Name)
 	}
 	var jobs []Job
-	for _, r := range m.Rows {
+	rows := append([]Row(nil), m.Rows...)
+	sort.SliceStable(rows, func(i, j int) bool { return rows[i].Priority > rows[j].Priority })
+	for _, r := range rows {
 		if r.Derived() {
 			continue
 		}
+		var rowSets []string
+		for _, s := range extraSets {
+			if name, set, ok := rowScoped(s); !ok {
+				rowSets = append(rowSets, s)
+			} else if name == r.Name {
+				rowSets = append(rowSets, set)
+			}
+		}
 		for _, seed := range m.Seeds {
-			sets := append(append(append([]string{}, r.Set...), extraSets...),
+			sets := append(append(append([]string{}, r.Set...), rowSets...),
 				fmt.Sprintf("seed=%d", seed), fmt.Sprintf("name=%s-seed%d", r.Name, seed))
 			jobs = append(jobs, Job{Row: r, Seed: seed, Config: r.Config, Sets: sets,
 				Dir: filepath.Join(outDir, r.Name, fmt.Sprintf("seed%d", seed))})
 		}
 	}
 	return jobs
+}
+
+// CheckSets reports a row-scoped override ("ROW:key=value") naming no training row.
+func (m *Matrix) CheckSets(sets []string) error {
+	for _, s := range sets {
+		name, _, ok := rowScoped(s)
+		if !ok {
+			continue
+		}
+		found := false
+		for _, r := range m.Rows {
+			found = found || (r.Name == name && !r.Derived())
+		}
+		if !found {
+			return fmt.Errorf("--set %s: %q is not a training row of %s", s, name, m.path)
+		}
+	}
+	return nil
+}
+
+// rowScoped splits a row-scoped override "ROW:key=value" into the row and "key=value".
+func rowScoped(s string) (row, set string, ok bool) {
+	key, _, _ := strings.Cut(s, "=")
+	row, rest, ok := strings.Cut(key, ":")
+	if !ok {
+		return "", s, false
+	}
+	return row, rest + s[len(key):], true
 }
 
 // State is how far a job's run directory got.
@@ -201,4 +282,13 @@ func StateOf(j Job, metricsFile, configFile string) State {
 		return Partial
 	}
 	return NotStarted
+}
+
+func sortedKeys(m map[string]string) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
 }

@@ -36,6 +36,9 @@ func TestParseErrors(t *testing.T) {
 		{"matrix: {rows: [{name: r, config: a.yaml}, {name: d, stage: da}]}", "needs both of (the row) and stage"},
 		{"matrix: {rows: [{name: r, config: a.yaml}, {name: d, of: r, stage: da, config: b.yaml}]}", "trains nothing"},
 		{"matrix: {rows: [{name: r, config: a.yaml}, {name: d, of: x, stage: da}]}", `"x" is not a training row`},
+		{"matrix: {rows: [{name: r, config: a.yaml}], report: {panel: [r, s]}}", `matrix.report.panel[1]: "s" is not a row`},
+		{"matrix: {rows: [{name: r, config: a.yaml}], report: {images: 99}}", "matrix.report.images: 99"},
+		{"matrix: {rows: [{name: r, config: a.yaml}], report: {colour: red}}", "colour"},
 	}
 	for _, tt := range tests {
 		_, err := Load(writeMatrix(t, tt.body))
@@ -59,6 +62,24 @@ func TestJobsExpandRowsTimesSeeds(t *testing.T) {
 		t.Errorf("job 1 = %+v", j)
 	}
 	want := []string{"x=1", "train.iterations=2", "seed=2", "name=a-seed2"}
+	if err := m.CheckSets([]string{"c:x=1"}); err == nil || !strings.Contains(err.Error(), `"c" is not a training row`) {
+		t.Errorf("CheckSets(c:x=1) = %v, want the unknown row named", err)
+	}
+	if err := m.CheckSets([]string{"b:x=1", "y=2"}); err != nil {
+		t.Errorf("CheckSets: %v", err)
+	}
+	scoped := m.Jobs("out", []string{"b:strategy.rounds=2", "train.iterations=2"})
+	if got := strings.Join(scoped[0].Sets, " "); got != "x=1 train.iterations=2 seed=1 name=a-seed1" {
+		t.Errorf("row a sets %q: a row-scoped override of b leaked", got)
+	}
+	if got := strings.Join(scoped[2].Sets, " "); got != "strategy.rounds=2 train.iterations=2 seed=1 name=b-seed1" {
+		t.Errorf("row b sets %q, want its scoped override", got)
+	}
+	if p, err := Load(writeMatrix(t, "matrix: {rows: [{name: a, config: a.yaml}, {name: b, config: b.yaml, priority: 1}]}")); err != nil {
+		t.Error(err)
+	} else if js := p.Jobs("out", nil); js[0].Row.Name != "b" || js[1].Row.Name != "a" {
+		t.Errorf("jobs %s, %s: want the priority row first", js[0].Row.Name, js[1].Row.Name)
+	}
 	if strings.Join(j.Sets, " ") != strings.Join(want, " ") {
 		t.Errorf("sets %v, want %v", j.Sets, want)
 	}

@@ -105,6 +105,11 @@ func (c *Config) Stages(resolved map[string]any) ([]train.Stage, error) {
 			Pseudo: &train.PseudoOptions{Q: q, Cap: c.Cap, Subsample: c.Subsample},
 			Config: stage("self_training", func(cfg map[string]any) {
 				cfg["name"] = fmt.Sprintf("%s-round%d", name, r)
+				// Snapshot selection chooses where self-training starts (the DA stage's
+				// snapshot); each round trains to its end.
+				if data, ok := cfg["data"].(map[string]any); ok {
+					delete(data, "select")
+				}
 				tr, _ := cfg["train"].(map[string]any)
 				if tr == nil {
 					tr = map[string]any{}

@@ -49,6 +49,7 @@ func TestStages(t *testing.T) {
 		"name":     "gta",
 		"strategy": map[string]any{"name": "dast", "rounds": 3, "q": []any{0.4, 0.5, 0.6}, "lambda_d": 0.01, "round_poly_horizon": 100000},
 		"train":    map[string]any{"iterations": 150000, "poly_horizon": 250000, "lr": 2.5e-4, "head_lr_mult": 10},
+		"data":     map[string]any{"source": map[string]any{"name": "gta5"}, "select": map[string]any{"source": map[string]any{"name": "gta5"}}},
 	}
 	stages, err := c.Stages(resolved)
 	if err != nil {
@@ -74,6 +75,12 @@ func TestStages(t *testing.T) {
 	}
 	if r3.Config["strategy"].(map[string]any)["name"] != "self_training" || r3.Config["name"] != "gta-round3" {
 		t.Errorf("round 3 is %v / %v", r3.Config["strategy"], r3.Config["name"])
+	}
+	if _, ok := da["data"].(map[string]any)["select"]; !ok {
+		t.Error("the DA stage lost data.select: it chooses the snapshot self-training starts from")
+	}
+	if _, ok := r3.Config["data"].(map[string]any)["select"]; ok {
+		t.Error("round 3 kept data.select: rounds train to their end")
 	}
 	// The stages are copies: editing one leaves the resolved config alone.
 	if resolved["strategy"].(map[string]any)["name"] != "dast" {
