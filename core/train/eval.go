@@ -83,15 +83,35 @@ func NewProber(b backends.Backend, ctx *context.Context, seg model.Segmentor, st
 
 // Probabilities returns one sample's probabilities, HWC [H*W*classes].
 func (p *Prober) Probabilities(s datasets.Sample) ([]float32, error) {
-	if err := s.Validate(); err != nil {
+	out, err := p.Batch([]datasets.Sample{s})
+	if err != nil {
 		return nil, err
 	}
-	x := tensors.FromFlatDataAndDimensions(datasets.ToInput(s), 1, s.H, s.W, 3)
+	return out[0], nil
+}
+
+// Batch returns the probabilities of same-sized samples, one HWC [H*W*classes] slice each,
+// computed in one execution.
+func (p *Prober) Batch(batch []datasets.Sample) ([][]float32, error) {
+	if err := datasets.CheckBatch(batch...); err != nil {
+		return nil, err
+	}
+	s := batch[0]
+	x := tensors.FromFlatDataAndDimensions(datasets.ToInput(batch...), len(batch), s.H, s.W, 3)
 	out, err := p.exec.Exec1(x)
 	if err != nil {
 		return nil, fmt.Errorf("probabilities of %s: %w", s.Name, err)
 	}
-	return tensors.CopyFlatData[float32](out)
+	flat, err := tensors.CopyFlatData[float32](out)
+	if err != nil {
+		return nil, err
+	}
+	n := len(flat) / len(batch)
+	res := make([][]float32, len(batch))
+	for i := range res {
+		res[i] = flat[i*n : (i+1)*n : (i+1)*n]
+	}
+	return res, nil
 }
 
 // UpsampleToSize resizes logits bilinearly (align_corners) to h x w.

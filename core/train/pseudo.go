@@ -20,8 +20,8 @@ type PseudoOptions struct {
 // PseudoLabel predicts every image of ds with the checkpoint's model (with the strategy's
 // inference, so a DA model's attention applies) and writes class-balanced pseudo labels to dir:
 // one trainId PNG per image (255 = not labelled) and stats.json with the per-class thresholds and
-// kept fractions. The images are predicted twice (collect confidences, then label) so memory
-// holds one probability map at a time.
+// kept fractions. The images are predicted twice (collect confidences, then label), in
+// batches of eval.batch_size, so memory holds one batch of probability maps at a time.
 func PseudoLabel(setup *Setup, ckpt string, ds datasets.Dataset, dir string, o PseudoOptions, progress func(total int, what string) Progress) (pseudo.Stats, error) {
 	if o.Q < 0 || o.Q > 1 || o.Cap <= 0 || o.Cap > 1 || o.Subsample < 1 {
 		return pseudo.Stats{}, fmt.Errorf("pseudo labels: q %v must be in [0, 1], cap %v in (0, 1], subsample %d >= 1", o.Q, o.Cap, o.Subsample)
@@ -42,34 +42,57 @@ func PseudoLabel(setup *Setup, ckpt string, ds datasets.Dataset, dir string, o P
 		return pseudo.Stats{}, err
 	}
 	classes := ds.NumClasses()
+	bs := max(setup.Root.Eval.BatchSize, 1)
 	pass := func(what string, each func(s datasets.Sample, prob []float32) error) error {
 		var prog Progress
 		if progress != nil {
 			prog = progress(ds.Len(), what)
 			defer prog.Close()
 		}
+		verified := false
+		// Batches of eval.batch_size same-sized images, in dataset order.
+		var batch []datasets.Sample
+		flush := func() error {
+			if len(batch) == 0 {
+				return nil
+			}
+			probs, err := p.Batch(batch)
+			if err != nil {
+				return err
+			}
+			if !verified {
+				if err := snap.VerifyUsed(ctx); err != nil {
+					return err
+				}
+				verified = true
+			}
+			for k, s := range batch {
+				if err := each(s, probs[k]); err != nil {
+					return fmt.Errorf("pseudo labels: %s: %w", s.Name, err)
+				}
+			}
+			if prog != nil {
+				prog.Add(len(batch))
+			}
+			batch = batch[:0]
+			return nil
+		}
 		for i := 0; i < ds.Len(); i++ {
 			s, err := ds.Get(i)
 			if err != nil {
 				return fmt.Errorf("pseudo labels: sample %d: %w", i, err)
 			}
-			prob, err := p.Probabilities(s)
-			if err != nil {
-				return err
+			if err := s.Validate(); err != nil {
+				return fmt.Errorf("pseudo labels: sample %d: %w", i, err)
 			}
-			if i == 0 {
-				if err := snap.VerifyUsed(ctx); err != nil {
+			if len(batch) > 0 && (s.H != batch[0].H || s.W != batch[0].W) || len(batch) == bs {
+				if err := flush(); err != nil {
 					return err
 				}
 			}
-			if err := each(s, prob); err != nil {
-				return fmt.Errorf("pseudo labels: %s: %w", s.Name, err)
-			}
-			if prog != nil {
-				prog.Add(1)
-			}
+			batch = append(batch, s)
 		}
-		return nil
+		return flush()
 	}
 	col := pseudo.NewCollector(classes, o.Subsample)
 	if err := pass("confidences", func(s datasets.Sample, prob []float32) error { return col.Add(prob, s.H, s.W) }); err != nil {
