@@ -25,6 +25,8 @@ type Module struct {
 	Root     string `koanf:"root" doc:"dataset directory holding images/ and labels/; when empty, the environment variable DAST_GTA5_ROOT"`
 	List     string `koanf:"list" doc:"optional list file of image names (00001.png per line); empty: every images/*.png, sorted"`
 	Resize   []int  `koanf:"resize" doc:"output size [width, height]: images bicubic, labels nearest; [0, 0] keeps the native 1914x1052"`
+	Holdout  int    `koanf:"holdout" doc:"images set aside (e.g. for snapshot selection), evenly spaced over the sorted list: every len/N-th; 0: none"`
+	Part     string `koanf:"part" doc:"with holdout: train (every image except the held-out ones) or holdout (only those)"`
 	SkipBad  bool   `koanf:"skip_bad" doc:"skip (and count) missing or undecodable files instead of failing"`
 	Prefetch int    `koanf:"prefetch" doc:"samples decoded ahead by sequential passes (evaluation, pseudo-labels)"`
 }
@@ -34,7 +36,7 @@ func (Module) Module() registry.Info {
 	return registry.Info{
 		ID:          "dataset.gta5",
 		Description: "GTA5 (images/, labels/ with Cityscapes label ids), 19 Cityscapes classes",
-		New:         func() registry.Module { return &Module{Resize: []int{1280, 720}, Prefetch: 4} },
+		New:         func() registry.Module { return &Module{Resize: []int{1280, 720}, Part: PartTrain, Prefetch: 4} },
 	}
 }
 
@@ -45,6 +47,9 @@ func (m *Module) Validate() error {
 	}
 	if m.Prefetch < 0 {
 		return fmt.Errorf("gta5: prefetch %d: want 0 or more", m.Prefetch)
+	}
+	if err := checkHoldout(m.Holdout, m.Part); err != nil {
+		return fmt.Errorf("gta5: %w", err)
 	}
 	return nil
 }
@@ -77,6 +82,9 @@ func Open(m *Module) (*Dataset, error) {
 			return nil, fmt.Errorf("gta5: %w", err)
 		}
 	} else if names, err = loader.ScanDir(filepath.Join(root, "images"), ".png", false); err != nil {
+		return nil, fmt.Errorf("gta5: %w", err)
+	}
+	if names, err = splitHoldout(names, m.Holdout, m.Part); err != nil {
 		return nil, fmt.Errorf("gta5: %w", err)
 	}
 	pairs := make([]loader.Pair, len(names))

@@ -27,6 +27,8 @@ type Module struct {
 	List     string `koanf:"list" doc:"optional list file of image names (0000001.png per line); empty: every RGB/*.png, sorted"`
 	Resize   []int  `koanf:"resize" doc:"output size [width, height]: images bicubic, labels nearest; [0, 0] keeps the native 1280x760"`
 	Classes  int    `koanf:"classes" doc:"label space: 19 (Cityscapes trainIds; terrain, truck, train never occur) or 16 (the SYNTHIA 16-class space)"`
+	Holdout  int    `koanf:"holdout" doc:"images set aside (e.g. for snapshot selection), evenly spaced over the sorted list: every len/N-th; 0: none"`
+	Part     string `koanf:"part" doc:"with holdout: train (every image except the held-out ones) or holdout (only those)"`
 	SkipBad  bool   `koanf:"skip_bad" doc:"skip (and count) missing or undecodable files instead of failing"`
 	Prefetch int    `koanf:"prefetch" doc:"samples decoded ahead by sequential passes (evaluation, pseudo-labels)"`
 }
@@ -36,7 +38,7 @@ func (Module) Module() registry.Info {
 	return registry.Info{
 		ID:          "dataset.synthia",
 		Description: "SYNTHIA-RAND-CITYSCAPES (RGB/, 16-bit GT/LABELS/), 19 or 16 classes",
-		New:         func() registry.Module { return &Module{Resize: []int{1280, 760}, Classes: 19, Prefetch: 4} },
+		New:         func() registry.Module { return &Module{Resize: []int{1280, 760}, Classes: 19, Part: PartTrain, Prefetch: 4} },
 	}
 }
 
@@ -50,6 +52,9 @@ func (m *Module) Validate() error {
 	}
 	if m.Prefetch < 0 {
 		return fmt.Errorf("synthia: prefetch %d: want 0 or more", m.Prefetch)
+	}
+	if err := checkHoldout(m.Holdout, m.Part); err != nil {
+		return fmt.Errorf("synthia: %w", err)
 	}
 	return nil
 }
@@ -105,6 +110,9 @@ func Open(m *Module) (*Dataset, error) {
 			return nil, fmt.Errorf("synthia: %w", err)
 		}
 	} else if names, err = loader.ScanDir(filepath.Join(root, "RGB"), ".png", false); err != nil {
+		return nil, fmt.Errorf("synthia: %w", err)
+	}
+	if names, err = splitHoldout(names, m.Holdout, m.Part); err != nil {
 		return nil, fmt.Errorf("synthia: %w", err)
 	}
 	pairs := make([]loader.Pair, len(names))
