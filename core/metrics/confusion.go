@@ -142,3 +142,16 @@ func (c *Confusion) PixelAccuracy() float64 {
 	}
 	return 100 * float64(tp) / float64(t)
 }
+
+// SubsetMIoUs returns, for each named class subset (e.g. "mIoU*13": SYNTHIA's 13 classes), the
+// mean IoU in percent over its classes (MIoUOver); nil when subsets is empty.
+func (c *Confusion) SubsetMIoUs(subsets map[string][]int) map[string]float64 {
+	if len(subsets) == 0 {
+		return nil
+	}
+	out := make(map[string]float64, len(subsets))
+	for name, classes := range subsets {
+		out[name] = c.MIoUOver(classes)
+	}
+	return out
+}

@@ -7,6 +7,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"sort"
 	"strings"
 )
 
@@ -18,14 +19,20 @@ type ClassIoU struct {
 
 // Metrics is the content of metrics.json:
 //
-//	{"miou": <percent>, "per_class": {"road": <percent or null>, ...}, "num_classes": N, "iteration": I}
+//	{"miou": <percent>, "per_class": {"road": <percent or null>, ...}, "num_classes": N, "iteration": I,
+//	 "subsets": {"mIoU*13": <percent or null>, ...}}
 //
-// per_class keeps the class order; an undefined mIoU is written as null.
+// per_class keeps the class order; an undefined mIoU is written as null. subsets (mIoUs over
+// named class subsets, see Confusion.SubsetMIoUs) is written only when there are any, sorted
+// by name.
 type Metrics struct {
 	MIoU       float64
 	PerClass   []ClassIoU
 	NumClasses int
 	Iteration  int
+	// Subsets holds mIoUs in percent over named class subsets (SYNTHIA's 13-class mIoU*,
+	// "mIoU*13"); nil when the benchmark defines none.
+	Subsets map[string]float64 `json:"subsets,omitempty"`
 }
 
 // Metrics summarises the matrix with the given class names (index = class id; missing names
@@ -78,7 +85,24 @@ func (m Metrics) MarshalJSON() ([]byte, error) {
 			return nil, err
 		}
 	}
-	fmt.Fprintf(&b, `},"num_classes":%d,"iteration":%d}`, m.NumClasses, m.Iteration)
+	fmt.Fprintf(&b, `},"num_classes":%d,"iteration":%d`, m.NumClasses, m.Iteration)
+	if len(m.Subsets) > 0 {
+		b.WriteString(`,"subsets":{`)
+		for i, name := range sortedNames(m.Subsets) {
+			if i > 0 {
+				b.WriteByte(',')
+			}
+			if err := put(name); err != nil {
+				return nil, err
+			}
+			b.WriteByte(':')
+			if err := put(jsonNumber(m.Subsets[name])); err != nil {
+				return nil, err
+			}
+		}
+		b.WriteByte('}')
+	}
+	b.WriteByte('}')
 	return b.Bytes(), nil
 }
 
@@ -86,10 +110,11 @@ func (m Metrics) MarshalJSON() ([]byte, error) {
 // become NaN.
 func (m *Metrics) UnmarshalJSON(data []byte) error {
 	var raw struct {
-		MIoU       *float64        `json:"miou"`
-		PerClass   json.RawMessage `json:"per_class"`
-		NumClasses int             `json:"num_classes"`
-		Iteration  int             `json:"iteration"`
+		MIoU       *float64            `json:"miou"`
+		PerClass   json.RawMessage     `json:"per_class"`
+		NumClasses int                 `json:"num_classes"`
+		Iteration  int                 `json:"iteration"`
+		Subsets    map[string]*float64 `json:"subsets"`
 	}
 	if err := json.Unmarshal(data, &raw); err != nil {
 		return err
@@ -97,6 +122,15 @@ func (m *Metrics) UnmarshalJSON(data []byte) error {
 	*m = Metrics{MIoU: math.NaN(), NumClasses: raw.NumClasses, Iteration: raw.Iteration}
 	if raw.MIoU != nil {
 		m.MIoU = *raw.MIoU
+	}
+	if len(raw.Subsets) > 0 {
+		m.Subsets = make(map[string]float64, len(raw.Subsets))
+		for name, v := range raw.Subsets {
+			m.Subsets[name] = math.NaN()
+			if v != nil {
+				m.Subsets[name] = *v
+			}
+		}
 	}
 	if len(raw.PerClass) == 0 || string(raw.PerClass) == "null" {
 		return nil
@@ -164,11 +198,15 @@ func ReadJSON(path string) (Metrics, error) {
 	return m, nil
 }
 
-// Table renders the metrics as an aligned text table, one class per row, mIoU last.
+// Table renders the metrics as an aligned text table, one class per row, mIoU then the subset
+// mIoUs (sorted by name) last.
 func (m Metrics) Table() string {
 	width := len("mIoU")
 	for _, c := range m.PerClass {
 		width = max(width, len(c.Name))
+	}
+	for name := range m.Subsets {
+		width = max(width, len(name))
 	}
 	var b strings.Builder
 	cell := func(v float64) string {
@@ -182,5 +220,18 @@ func (m Metrics) Table() string {
 		fmt.Fprintf(&b, "%-*s  %s\n", width, c.Name, cell(c.IoU))
 	}
 	fmt.Fprintf(&b, "%-*s  %s\n", width, "mIoU", cell(m.MIoU))
+	for _, name := range sortedNames(m.Subsets) {
+		fmt.Fprintf(&b, "%-*s  %s\n", width, name, cell(m.Subsets[name]))
+	}
 	return b.String()
+}
+
+// sortedNames returns the keys of m, sorted.
+func sortedNames(m map[string]float64) []string {
+	names := make([]string, 0, len(m))
+	for k := range m {
+		names = append(names, k)
+	}
+	sort.Strings(names)
+	return names
 }

@@ -41,6 +41,15 @@ type ClassNamer interface {
 	ClassNames() []string
 }
 
+// ClassSubsetter is optionally implemented by datasets whose benchmark also reports mIoUs over
+// named subsets of the classes: SYNTHIA's 13-class mIoU* ("mIoU*13"), and the 16 SYNTHIA
+// classes ("mIoU16") when a 19-class model is scored. The indices are class ids of the space
+// the dataset serves. The trainer asks the labelled source set and scores each subset on the
+// target val confusion matrix (metrics.Confusion.SubsetMIoUs).
+type ClassSubsetter interface {
+	ClassSubsets() map[string][]int
+}
+
 // Discriminator is a fully convolutional domain classifier: x [N,H,W,C] -> logits [N,h,w,1]
 // (no final sigmoid). Variables are created in ctx's current scope (unchecked), so applying it
 // to source and target inputs in one graph shares its weights.
