@@ -38,7 +38,9 @@ func (Module) Module() registry.Info {
 	return registry.Info{
 		ID:          "dataset.synthia",
 		Description: "SYNTHIA-RAND-CITYSCAPES (RGB/, 16-bit GT/LABELS/), 19 or 16 classes",
-		New:         func() registry.Module { return &Module{Resize: []int{1280, 760}, Classes: 19, Part: PartTrain, Prefetch: 4} },
+		New: func() registry.Module {
+			return &Module{Resize: []int{1280, 760}, Classes: 19, Part: PartTrain, Prefetch: 4}
+		},
 	}
 }
 
