@@ -20,6 +20,7 @@ package resnet
 
 import (
 	"fmt"
+	"os"
 	"strconv"
 
 	"github.com/dast-uda/dast/backbones"
@@ -36,6 +37,13 @@ func init() {
 	registry.Register(ResNet50{})
 }
 
+// Environment variables naming the pretrained file when the pretrained option is empty (as
+// DAST_GTA5_ROOT and the like name dataset roots), so one config serves every machine.
+const (
+	WeightsEnv101 = "DAST_RESNET101_WEIGHTS"
+	WeightsEnv50  = "DAST_RESNET50_WEIGHTS"
+)
+
 // bnEps is the batch-norm epsilon of torchvision's and the DeepLab ports' BatchNorm2d.
 const bnEps = 1e-5
 
@@ -46,7 +54,7 @@ type Config struct {
 	ASPP          string `koanf:"aspp" doc:"full: sum every branch (paper); two: sum only the first two (the public releases' bug)"`
 	Res5cShortcut string `koanf:"res5c_shortcut" doc:"identity (standard ResNet) or projection (the DAST release: a randomly initialised 1x1 conv + BN)"`
 	BN            string `koanf:"bn" doc:"frozen: running statistics, never updated (default); batch_stats: PyTorch train-mode BN (batch statistics, running stats move) in graphs marked training, frozen elsewhere"`
-	Pretrained    string `koanf:"pretrained" doc:"path of a torchvision or DeepLab-init ResNet .safetensors/.npz file to initialise the backbone from"`
+	Pretrained    string `koanf:"pretrained" doc:"path of a torchvision or DeepLab-init ResNet .safetensors/.npz file to initialise the backbone from; when empty, the environment variable DAST_RESNET101_WEIGHTS (resnet101) or DAST_RESNET50_WEIGHTS (resnet50)"`
 	AllowPartial  bool   `koanf:"allow_partial" doc:"accept a pretrained file that lacks some backbone variables or has unknown keys"`
 }
 
@@ -99,8 +107,26 @@ func (c *Config) Validate() error {
 	return nil
 }
 
-// NewSegmentor implements model.SegmentorBuilder.
+// NewSegmentor implements model.SegmentorBuilder; an empty pretrained option falls back to
+// $DAST_RESNET101_WEIGHTS.
+func (r *ResNet101) NewSegmentor(numClasses int) (model.Segmentor, error) {
+	return r.Config.newSegmentor(numClasses, "segmentor.resnet101", WeightsEnv101)
+}
+
+// NewSegmentor implements model.SegmentorBuilder; an empty pretrained option falls back to
+// $DAST_RESNET50_WEIGHTS.
+func (r *ResNet50) NewSegmentor(numClasses int) (model.Segmentor, error) {
+	return r.Config.newSegmentor(numClasses, "segmentor.resnet50", WeightsEnv50)
+}
+
+// NewSegmentor builds the segmentor from the pretrained option alone (no environment).
 func (c *Config) NewSegmentor(numClasses int) (model.Segmentor, error) {
+	return c.newSegmentor(numClasses, "resnet", "")
+}
+
+// newSegmentor builds the segmentor; an empty pretrained option falls back to the environment
+// variable env (when not ""). Without weights the segmentor carries a warning (Warnings).
+func (c *Config) newSegmentor(numClasses int, id, env string) (model.Segmentor, error) {
 	if err := c.Validate(); err != nil {
 		return nil, err
 	}
@@ -108,13 +134,18 @@ func (c *Config) NewSegmentor(numClasses int) (model.Segmentor, error) {
 		return nil, fmt.Errorf("resnet: numClasses %d must be >= 1", numClasses)
 	}
 	s := &Segmentor{cfg: *c, classes: numClasses}
-	if c.Pretrained != "" {
-		set, err := weights.LoadStrict(c.Pretrained, weights.ResNet, c.AllowPartial)
-		if err != nil {
-			return nil, err
-		}
-		s.pretrained = set
+	if s.cfg.Pretrained == "" && env != "" {
+		s.cfg.Pretrained = os.Getenv(env)
 	}
+	if s.cfg.Pretrained == "" {
+		s.warnings = []string{scratchWarning(id, env)}
+		return s, nil
+	}
+	set, err := weights.LoadStrict(s.cfg.Pretrained, weights.ResNet, c.AllowPartial)
+	if err != nil {
+		return nil, err
+	}
+	s.pretrained = set
 	return s, nil
 }
 
@@ -123,7 +154,12 @@ type Segmentor struct {
 	cfg        Config
 	classes    int
 	pretrained *weights.Set
+	warnings   []string
 }
+
+// Warnings returns what the trainer should log loudly before training: "no pretrained weights,
+// training from scratch" when neither the option nor the environment named a file.
+func (s *Segmentor) Warnings() []string { return s.warnings }
 
 // Optional lists the variable scopes (relative to the segmentor's scope) a pretrained ImageNet
 // file does not provide: the classifier and, with res5c_shortcut projection, res5c's projection.
@@ -215,4 +251,14 @@ func (s *Segmentor) usePretrained(ctx *context.Context, x *graph.Node) {
 	s.pretrained.Use(ctx, x, 33, s.Optional(), s.cfg.AllowPartial, func(ctx *context.Context, in *graph.Node) {
 		bare.Predict(ctx, bare.Extract(ctx, in))
 	})
+}
+
+// scratchWarning says that a paper-scale backbone trains from random initialisation.
+func scratchWarning(id, env string) string {
+	where := "segmentor.pretrained is empty"
+	if env != "" {
+		where = fmt.Sprintf("segmentor.pretrained and $%s are empty", env)
+	}
+	return fmt.Sprintf("%s: NO PRETRAINED WEIGHTS (%s): the backbone trains from random initialisation; "+
+		"the paper's results need ImageNet weights (a torchvision .safetensors/.npz file)", id, where)
 }

@@ -16,6 +16,7 @@ package vgg
 
 import (
 	"fmt"
+	"os"
 	"strconv"
 
 	"github.com/dast-uda/dast/backbones"
@@ -29,12 +30,16 @@ import (
 
 func init() { registry.Register(Config{}) }
 
+// WeightsEnv names the pretrained file when the pretrained option is empty (as DAST_GTA5_ROOT
+// and the like name dataset roots), so one config serves every machine.
+const WeightsEnv = "DAST_VGG16_WEIGHTS"
+
 // Config is the YAML block of segmentor.vgg16.
 type Config struct {
 	ASPPDilations []int  `koanf:"aspp_dilations" doc:"dilations of the ASPP classifier branches"`
 	ASPP          string `koanf:"aspp" doc:"full: sum every branch (paper); two: sum only the first two (the public releases' bug)"`
 	Pool          string `koanf:"pool" doc:"caffe: 3x3/2 pad 1 ceil pools (DeepLab-v2 prototxt, 512x1024 -> 65x129); torch: 2x2/2 (AdaptSegNet, -> 64x128)"`
-	Pretrained    string `koanf:"pretrained" doc:"path of a torchvision VGG-16 .safetensors/.npz file (features.N.*) to initialise conv1_1..conv5_3 from"`
+	Pretrained    string `koanf:"pretrained" doc:"path of a torchvision VGG-16 .safetensors/.npz file (features.N.*) to initialise conv1_1..conv5_3 from; when empty, the environment variable DAST_VGG16_WEIGHTS"`
 	AllowPartial  bool   `koanf:"allow_partial" doc:"accept a pretrained file that lacks some backbone variables or has unknown keys"`
 }
 
@@ -58,7 +63,8 @@ func (c *Config) Validate() error {
 	return nil
 }
 
-// NewSegmentor implements model.SegmentorBuilder.
+// NewSegmentor implements model.SegmentorBuilder. An empty pretrained option falls back to
+// $DAST_VGG16_WEIGHTS; with neither, the segmentor carries a warning (Warnings).
 func (c *Config) NewSegmentor(numClasses int) (model.Segmentor, error) {
 	if err := c.Validate(); err != nil {
 		return nil, err
@@ -67,13 +73,19 @@ func (c *Config) NewSegmentor(numClasses int) (model.Segmentor, error) {
 		return nil, fmt.Errorf("vgg16: numClasses %d must be >= 1", numClasses)
 	}
 	s := &Segmentor{cfg: *c, classes: numClasses}
-	if c.Pretrained != "" {
-		set, err := weights.LoadStrict(c.Pretrained, weights.VGG16, c.AllowPartial)
-		if err != nil {
-			return nil, err
-		}
-		s.pretrained = set
+	if s.cfg.Pretrained == "" {
+		s.cfg.Pretrained = os.Getenv(WeightsEnv)
 	}
+	if s.cfg.Pretrained == "" {
+		s.warnings = []string{"segmentor.vgg16: NO PRETRAINED WEIGHTS (segmentor.pretrained and $" + WeightsEnv +
+			" are empty): the backbone trains from random initialisation; the paper's results need ImageNet weights (a torchvision .safetensors/.npz file)"}
+		return s, nil
+	}
+	set, err := weights.LoadStrict(s.cfg.Pretrained, weights.VGG16, c.AllowPartial)
+	if err != nil {
+		return nil, err
+	}
+	s.pretrained = set
 	return s, nil
 }
 
@@ -82,7 +94,12 @@ type Segmentor struct {
 	cfg        Config
 	classes    int
 	pretrained *weights.Set
+	warnings   []string
 }
+
+// Warnings returns what the trainer should log loudly before training: "no pretrained weights,
+// training from scratch" when neither the option nor the environment named a file.
+func (s *Segmentor) Warnings() []string { return s.warnings }
 
 // convs lists VGG-16's convolutions: output channels, then -1 for a pool.
 var convs = []int{64, 64, -1, 128, 128, -1, 256, 256, 256, -1, 512, 512, 512, -1, 512, 512, 512}
