@@ -99,6 +99,11 @@ type Segmentor struct {
 
 // Warnings returns what the trainer should log loudly before training: "no pretrained weights,
 // training from scratch" when neither the option nor the environment named a file.
+//
+// A warning, not an error: a segmentor is also built for dry runs, dast describe, evaluation of
+// a checkpoint and self-training rounds started by init_from, none of which needs ImageNet
+// weights (the checkpoint supplies every variable). Only the trainer knows that it is about to
+// train from random weights, so it decides how loud to be.
 func (s *Segmentor) Warnings() []string { return s.warnings }
 
 // convs lists VGG-16's convolutions: output channels, then -1 for a pool.
