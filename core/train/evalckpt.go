@@ -8,6 +8,7 @@ import (
 	"github.com/dast-uda/dast/core/backend"
 	"github.com/dast-uda/dast/core/checkpoint"
 	"github.com/dast-uda/dast/core/metrics"
+	"github.com/dast-uda/dast/core/model"
 	"github.com/gomlx/gomlx/pkg/ml/context"
 )
 
@@ -79,5 +80,16 @@ func EvaluateCheckpoint(setup *Setup, ckpt string, progress func(total int) Prog
 	if verifyErr != nil {
 		return metrics.Metrics{}, verifyErr
 	}
-	return conf.Metrics(setup.ClassNames, it), nil
+	m := conf.Metrics(setup.ClassNames, it)
+	m.Subsets = subsetMIoUs(setup, conf)
+	return m, nil
+}
+
+// subsetMIoUs is the mIoU over the class subsets the source dataset defines (SYNTHIA's 16 and
+// 13 classes), nil for datasets without any.
+func subsetMIoUs(setup *Setup, conf *metrics.Confusion) map[string]float64 {
+	if cs, ok := setup.Source.(model.ClassSubsetter); ok {
+		return conf.SubsetMIoUs(cs.ClassSubsets())
+	}
+	return nil
 }

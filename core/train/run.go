@@ -69,6 +69,11 @@ func Run(ctx stdctx.Context, setup *Setup, opts Options) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
+	if w, ok := setup.Seg.(interface{ Warnings() []string }); ok && root.InitFrom == "" {
+		for _, msg := range w.Warnings() {
+			log.Warn(msg)
+		}
+	}
 	log.Info("run", zap.String("dir", dir), zap.String("strategy", setup.StrategyName),
 		zap.Int64("seed", root.Seed), zap.String("backend", root.Backend), zap.Int("iterations", root.Train.Iterations))
 
@@ -417,6 +422,7 @@ func (t *trainer) evaluate(iteration int) (*metrics.Metrics, error) {
 			return nil, err
 		}
 		m := conf.Metrics(t.setup.ClassNames, iteration)
+		m.Subsets = subsetMIoUs(t.setup, conf)
 		if err := appendHistory(filepath.Join(t.dir, HistoryFile), m); err != nil {
 			return nil, err
 		}
