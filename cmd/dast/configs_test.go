@@ -296,6 +296,14 @@ func TestEveryConfigDryRuns(t *testing.T) {
 			}
 		})
 	}
+	// The other SYNTHIA convention: a 16-class model, Cityscapes served in the 16-class space.
+	t.Run("synthia 16-class model", func(t *testing.T) {
+		sets := []string{"data.source.classes=16", "data.target.classes=16", "data.val.classes=16", "data.select.source.classes=16"}
+		out := dryRun(t, repoFile("configs", "synthia_cityscapes", "da_resnet101.yaml"), sets)
+		if !strings.Contains(out, "segmentor  resnet101, 16 classes") {
+			t.Errorf("dry run of the 16-class convention:\n%s", out)
+		}
+	})
 	t.Logf("%d dry runs (%d configs, %d matrix files) in %v; datasets generated in %v",
 		len(jobs), len(runs), len(matrices), time.Since(start).Round(time.Millisecond), generated.Round(time.Millisecond))
 	if !slices.ContainsFunc(runs, func(r string) bool { return strings.HasSuffix(r, "dast_resnet101.yaml") }) {

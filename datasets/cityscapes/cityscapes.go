@@ -34,6 +34,7 @@ type Module struct {
 	Resize   []int  `koanf:"resize" doc:"output size [width, height]: images bicubic, labels nearest; [0, 0] keeps the native 2048x1024"`
 	SkipBad  bool   `koanf:"skip_bad" doc:"skip (and count) missing or undecodable files instead of failing"`
 	Prefetch int    `koanf:"prefetch" doc:"samples decoded ahead by sequential passes (evaluation, pseudo-labels)"`
+	Classes  int    `koanf:"classes" doc:"label space: 19 (Cityscapes trainIds; 0 = 19) or 16 (the SYNTHIA 16-class space, for a 16-class SYNTHIA model)"`
 }
 
 // Module implements registry.Module.
@@ -41,7 +42,7 @@ func (Module) Module() registry.Info {
 	return registry.Info{
 		ID:          "dataset.cityscapes",
 		Description: "Cityscapes (leftImg8bit/, gtFine/ label ids), train or val, 19 classes",
-		New:         func() registry.Module { return &Module{Split: "train", Resize: []int{1024, 512}, Prefetch: 4} },
+		New:         func() registry.Module { return &Module{Split: "train", Resize: []int{1024, 512}, Prefetch: 4, Classes: 19} },
 	}
 }
 
@@ -55,6 +56,9 @@ func (m *Module) Validate() error {
 	}
 	if m.Prefetch < 0 {
 		return fmt.Errorf("cityscapes: prefetch %d: want 0 or more", m.Prefetch)
+	}
+	if m.Classes != 0 && m.Classes != classes.NumCityscapes && m.Classes != classes.NumSynthia16 {
+		return fmt.Errorf("cityscapes: classes %d: want 19 or 16", m.Classes)
 	}
 	return nil
 }
@@ -114,13 +118,30 @@ func Open(m *Module) (*Dataset, error) {
 			Label: filepath.Join(root, "gtFine", m.Split, filepath.FromSlash(dir), stem+LabelSuffix),
 		}
 	}
+	read, n, names := loader.ReadCityscapesLabel, classes.NumCityscapes, classes.Names()
+	if m.Classes == classes.NumSynthia16 {
+		read, n, names = readLabel16, classes.NumSynthia16, classes.Synthia16Names()
+	}
 	pd, err := loader.NewPairDataset(loader.Config{
-		Kind: "cityscapes", Pairs: pairs, ReadLabel: loader.ReadCityscapesLabel,
-		NumClasses: classes.NumCityscapes, ClassNames: classes.Names(),
+		Kind: "cityscapes", Pairs: pairs, ReadLabel: read,
+		NumClasses: n, ClassNames: names,
 		Resize: size, SkipBad: m.SkipBad,
 	})
 	if err != nil {
 		return nil, err
 	}
 	return &Dataset{PairDataset: pd, prefetch: m.Prefetch}, nil
+}
+
+// readLabel16 reads a labelIds PNG into the SYNTHIA 16-class space (terrain, truck and train,
+// absent from SYNTHIA, become 255).
+func readLabel16(path string) ([]uint8, int, int, error) {
+	ids, w, h, err := loader.ReadCityscapesLabel(path)
+	if err != nil {
+		return nil, 0, 0, err
+	}
+	for i, v := range ids {
+		ids[i] = classes.TrainIDTo16(v)
+	}
+	return ids, w, h, nil
 }

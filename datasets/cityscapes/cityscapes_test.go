@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/dast-uda/dast/datasets/classes"
 	"github.com/dast-uda/dast/datasets/synthetic"
 )
 
@@ -118,5 +119,41 @@ func TestStem(t *testing.T) {
 		if got := Stem(in); got != want {
 			t.Errorf("Stem(%q) = %q, want %q", in, got, want)
 		}
+	}
+}
+
+// TestSixteenClasses: classes 16 serves the SYNTHIA 16-class space: every label is the 19-class
+// label mapped by classes.TrainIDTo16, and the class count and names follow.
+func TestSixteenClasses(t *testing.T) {
+	root, _ := writeLayout(t, 2, 1)
+	d19, err := Open(&Module{Root: root, Split: "train", Resize: []int{0, 0}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	d16, err := Open(&Module{Root: root, Split: "train", Resize: []int{0, 0}, Classes: 16})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d16.NumClasses() != 16 || len(d16.ClassNames()) != 16 || d16.ClassNames()[9] != classes.Synthia16Names()[9] {
+		t.Fatalf("16-class set: %d classes, names %v", d16.NumClasses(), d16.ClassNames())
+	}
+	for i := range 2 {
+		a, _ := d19.Get(i)
+		b, _ := d16.Get(i)
+		mapped := 0
+		for j, v := range a.Label {
+			if b.Label[j] != classes.TrainIDTo16(v) {
+				t.Fatalf("image %d pixel %d: %d, want TrainIDTo16(%d) = %d", i, j, b.Label[j], v, classes.TrainIDTo16(v))
+			}
+			if v != b.Label[j] {
+				mapped++
+			}
+		}
+		if mapped == 0 {
+			t.Errorf("image %d: no label changed; the test image has no class above sky", i)
+		}
+	}
+	if err := (&Module{Split: "val", Resize: []int{0, 0}, Classes: 13}).Validate(); err == nil || !strings.Contains(err.Error(), "classes 13") {
+		t.Errorf("classes 13: %v", err)
 	}
 }
