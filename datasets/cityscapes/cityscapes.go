@@ -42,7 +42,9 @@ func (Module) Module() registry.Info {
 	return registry.Info{
 		ID:          "dataset.cityscapes",
 		Description: "Cityscapes (leftImg8bit/, gtFine/ label ids), train or val, 19 classes",
-		New:         func() registry.Module { return &Module{Split: "train", Resize: []int{1024, 512}, Prefetch: 4, Classes: 19} },
+		New: func() registry.Module {
+			return &Module{Split: "train", Resize: []int{1024, 512}, Prefetch: 4, Classes: 19}
+		},
 	}
 }
 
