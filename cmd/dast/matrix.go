@@ -8,6 +8,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"github.com/dast-uda/dast/core/matrix"
 	"github.com/dast-uda/dast/core/metrics"
@@ -92,7 +93,24 @@ func runMatrix(ctx context.Context, m *matrix.Matrix, out string, sets []string,
 	}
 	run := runInProcess(log)
 	if jobs > 1 {
-		run = runInChild(log)
+		status := newChildStatus()
+		run = runInChild(log, status)
+		// Children log to their run directories; every 30 s one line says where each stands.
+		tick := time.NewTicker(30 * time.Second)
+		stop := make(chan struct{})
+		defer func() { tick.Stop(); close(stop) }()
+		go func() {
+			for {
+				select {
+				case <-tick.C:
+					if l := status.Line(); l != "" {
+						log.Info("matrix status: " + l)
+					}
+				case <-stop:
+					return
+				}
+			}
+		}()
 	}
 	r := &matrix.Runner{Matrix: m, Jobs: js, OutDir: out, Parallel: jobs, Run: run, Log: log,
 		MetricsFile: train.MetricsFile, ConfigFile: train.ConfigFile, StageMetrics: train.StageMetrics,
@@ -154,7 +172,7 @@ func lastLine(s string) string {
 
 // runInChild trains a job in a child dast process (for --jobs > 1), its log in the run
 // directory's train.log.
-func runInChild(log *zap.Logger) matrix.RunFunc {
+func runInChild(log *zap.Logger, status *childStatus) matrix.RunFunc {
 	return func(ctx context.Context, j matrix.Job, resume bool) (*metrics.Metrics, error) {
 		self, err := os.Executable()
 		if err != nil {
@@ -173,7 +191,10 @@ func runInChild(log *zap.Logger) matrix.RunFunc {
 		// run directory must not exist before the child creates it.
 		var logBuf bytes.Buffer
 		c := exec.CommandContext(ctx, self, args...)
-		c.Stdout, c.Stderr = &logBuf, &logBuf
+		job := fmt.Sprintf("%s/seed%d", j.Row.Name, j.Seed)
+		tap := status.tap(job, &logBuf)
+		defer status.finish(job)
+		c.Stdout, c.Stderr = tap, tap
 		c.Env = append(os.Environ(), childEnv+"=1")
 		runErr := c.Run()
 		logPath := filepath.Join(j.Dir, "train.log")

@@ -41,7 +41,7 @@ type Module struct {
 func (Module) Module() registry.Info {
 	return registry.Info{
 		ID:          "dataset.cityscapes",
-		Description: "Cityscapes (leftImg8bit/, gtFine/ label ids), train or val, 19 classes",
+		Description: "Cityscapes (leftImg8bit/, gtFine/ label ids), train or val, 19 classes (or SYNTHIA's 16)",
 		New: func() registry.Module {
 			return &Module{Split: "train", Resize: []int{1024, 512}, Prefetch: 4, Classes: 19}
 		},
