@@ -15,6 +15,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"runtime/pprof"
 	"strings"
 	"syscall"
 
@@ -56,7 +57,8 @@ func execute(ctx context.Context, root *cobra.Command, args []string, stdout, st
 
 // newRoot builds the root command with every registered subcommand.
 func newRoot() *cobra.Command {
-	var logFormat, logLevel string
+	var logFormat, logLevel, cpuProfile string
+	stopProfile := func() {}
 	root := &cobra.Command{
 		Use:   "dast",
 		Short: "Discriminator attention and self-training for domain-adaptive segmentation",
@@ -71,11 +73,24 @@ func newRoot() *cobra.Command {
 				return err
 			}
 			cmd.SetContext(runlog.WithLogger(cmd.Context(), log))
+			if cpuProfile != "" {
+				f, err := os.Create(cpuProfile)
+				if err != nil {
+					return fmt.Errorf("--cpuprofile: %w", err)
+				}
+				if err := pprof.StartCPUProfile(f); err != nil {
+					f.Close()
+					return fmt.Errorf("--cpuprofile %s: %w", cpuProfile, err)
+				}
+				stopProfile = func() { pprof.StopCPUProfile(); f.Close() }
+			}
 			return nil
 		},
+		PersistentPostRun: func(*cobra.Command, []string) { stopProfile() },
 	}
 	root.PersistentFlags().StringVar(&logFormat, "log-format", runlog.FormatConsole, "log format: console or json")
 	root.PersistentFlags().StringVar(&logLevel, "log-level", "info", "log level: debug, info, warn or error")
+	root.PersistentFlags().StringVar(&cpuProfile, "cpuprofile", "", "write a CPU profile of the command to this file (go tool pprof)")
 	root.CompletionOptions.HiddenDefaultCmd = true
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
 		return fmt.Errorf("%w (see '%s --help')", err, c.CommandPath())
