@@ -25,6 +25,9 @@ type Stats struct {
 	Counted    []int64   // confidences the collector recorded per class (n_c); may be nil
 	Images     int       // label maps written
 	Pixels     int64     // pixels written
+	// Repredicted counts the images predicted a second time to be labelled; the others were
+	// labelled exactly from the first pass's top classes (see TopK).
+	Repredicted int
 }
 
 // Writer writes pseudo labels as trainId PNGs, DIR/<FileName(name)>, and at Close a
@@ -146,6 +149,9 @@ func (w *Writer) Write(name string, label []uint8, h, wd int) error {
 	return nil
 }
 
+// SetRepredicted records how many images were predicted a second time (stats.json).
+func (w *Writer) SetRepredicted(n int) { w.stats.Repredicted = n }
+
 // Stats returns the statistics of the labels written so far.
 func (w *Writer) Stats() Stats {
 	st := w.stats
@@ -165,12 +171,14 @@ func (w *Writer) Stats() Stats {
 
 // statsJSON is the layout of stats.json.
 type statsJSON struct {
-	Q       jsonFloat   `json:"q"`
-	Cap     jsonFloat   `json:"cap"`
-	Images  int         `json:"images"`
-	Pixels  int64       `json:"pixels"`
-	Ignored float64     `json:"ignored"`
-	Classes []classJSON `json:"classes"`
+	Q       jsonFloat `json:"q"`
+	Cap     jsonFloat `json:"cap"`
+	Images  int       `json:"images"`
+	Pixels  int64     `json:"pixels"`
+	Ignored float64   `json:"ignored"`
+	// Repredicted: images predicted again for their labels (the rest came from the first pass).
+	Repredicted int         `json:"repredicted"`
+	Classes     []classJSON `json:"classes"`
 }
 
 type classJSON struct {
@@ -189,7 +197,7 @@ func (w *Writer) Close() error {
 	}
 	w.closed = true
 	st := w.Stats()
-	out := statsJSON{Q: jsonFloat(st.Q), Cap: jsonFloat(st.Cap), Images: st.Images, Pixels: st.Pixels, Ignored: st.Ignored}
+	out := statsJSON{Q: jsonFloat(st.Q), Cap: jsonFloat(st.Cap), Images: st.Images, Pixels: st.Pixels, Ignored: st.Ignored, Repredicted: st.Repredicted}
 	for c, name := range w.names {
 		cj := classJSON{ID: c, Name: name, Threshold: jsonFloat32(st.Thresholds[c]), Kept: st.Kept[c]}
 		if st.Counted != nil {

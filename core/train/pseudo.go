@@ -15,6 +15,10 @@ type PseudoOptions struct {
 	Q         float64 // portion: theta_c is the confidence at rank floor(Q*n_c), descending
 	Cap       float64 // upper bound of every theta_c (0.9 in the paper)
 	Subsample int     // count every Subsample-th pixel when collecting confidences (1 = all, exact)
+	// CacheBytes bounds the memory that keeps each pixel's top classes between the two
+	// passes (0: 512 MiB; negative: none, every image is predicted twice). The labels are the
+	// same either way.
+	CacheBytes int64
 }
 
 // PseudoLabel predicts every image of ds with the checkpoint's model (with the strategy's
@@ -43,10 +47,23 @@ func PseudoLabel(setup *Setup, ckpt string, ds datasets.Dataset, dir string, o P
 	}
 	classes := ds.NumClasses()
 	bs := max(setup.Root.Eval.BatchSize, 1)
-	pass := func(what string, each func(s datasets.Sample, prob []float32) error) error {
+	// pass predicts every image (or those `want` selects) in order and hands each to `each`.
+	pass := func(what string, each func(s datasets.Sample, prob []float32) error, want func(i int) bool) error {
+		n := ds.Len()
+		if want != nil {
+			n = 0
+			for i := 0; i < ds.Len(); i++ {
+				if want(i) {
+					n++
+				}
+			}
+			if n == 0 {
+				return nil
+			}
+		}
 		var prog Progress
 		if progress != nil {
-			prog = progress(ds.Len(), what)
+			prog = progress(n, what)
 			defer prog.Close()
 		}
 		verified := false
@@ -78,6 +95,9 @@ func PseudoLabel(setup *Setup, ckpt string, ds datasets.Dataset, dir string, o P
 			return nil
 		}
 		for i := 0; i < ds.Len(); i++ {
+			if want != nil && !want(i) {
+				continue
+			}
 			s, err := ds.Get(i)
 			if err != nil {
 				return fmt.Errorf("pseudo labels: sample %d: %w", i, err)
@@ -94,8 +114,32 @@ func PseudoLabel(setup *Setup, ckpt string, ds datasets.Dataset, dir string, o P
 		}
 		return flush()
 	}
+	// Pass 1 collects confidences and keeps each image's top pseudoTopK classes per pixel
+	// while they fit in pseudoCacheBytes; pass 2 labels an image from them when that is exact
+	// for the thresholds (pseudo.TopK.Exact), else predicts it again.
 	col := pseudo.NewCollector(classes, o.Subsample)
-	if err := pass("confidences", func(s datasets.Sample, prob []float32) error { return col.Add(prob, s.H, s.W) }); err != nil {
+	cache := make([]*pseudo.TopK, ds.Len())
+	var cached int64
+	budget := o.CacheBytes
+	if budget == 0 {
+		budget = pseudoCacheBytes
+	}
+	index := 0
+	if err := pass("confidences", func(s datasets.Sample, prob []float32) error {
+		i := index
+		index++
+		if err := col.Add(prob, s.H, s.W); err != nil {
+			return err
+		}
+		if size := pseudo.TopKBytes(s.H, s.W, pseudoTopK); cached+size <= budget {
+			tk, err := pseudo.NewTopK(prob, s.H, s.W, classes, pseudoTopK)
+			if err != nil {
+				return err
+			}
+			cache[i], cached = tk, cached+size
+		}
+		return nil
+	}, nil); err != nil {
 		return pseudo.Stats{}, err
 	}
 	theta := col.Thresholds(o.Q, o.Cap)
@@ -103,9 +147,32 @@ func PseudoLabel(setup *Setup, ckpt string, ds datasets.Dataset, dir string, o P
 	if err != nil {
 		return pseudo.Stats{}, err
 	}
+	// Images labelled from the cache are written first, in order; the rest after prediction.
+	done := make([]bool, len(cache))
+	for i := range cache {
+		if cache[i] == nil || !cache[i].Exact(theta) {
+			cache[i] = nil
+			continue
+		}
+		s, err := ds.Get(i)
+		if err != nil {
+			return pseudo.Stats{}, fmt.Errorf("pseudo labels: sample %d: %w", i, err)
+		}
+		if err := w.Write(s.Name, pseudo.LabelTopK(cache[i], theta), s.H, s.W); err != nil {
+			return pseudo.Stats{}, fmt.Errorf("pseudo labels: %s: %w", s.Name, err)
+		}
+		cache[i], done[i] = nil, true
+	}
+	repredicted := 0
+	for _, d := range done {
+		if !d {
+			repredicted++
+		}
+	}
+	w.SetRepredicted(repredicted)
 	if err := pass("labels", func(s datasets.Sample, prob []float32) error {
 		return w.Write(s.Name, pseudo.Label(prob, s.H, s.W, classes, theta), s.H, s.W)
-	}); err != nil {
+	}, func(i int) bool { return !done[i] }); err != nil {
 		return pseudo.Stats{}, err
 	}
 	if err := w.Close(); err != nil {
@@ -113,3 +180,10 @@ func PseudoLabel(setup *Setup, ckpt string, ds datasets.Dataset, dir string, o P
 	}
 	return w.Stats(), nil
 }
+
+// Pseudo-labelling keeps the top pseudoTopK classes of every pixel between its passes, up to
+// pseudoCacheBytes in all by default (the synthetic benchmark's 2000 64x128 images take 246 MB).
+const (
+	pseudoTopK       = 3
+	pseudoCacheBytes = 512 << 20
+)
