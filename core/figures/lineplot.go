@@ -105,7 +105,6 @@ func (p LinePlot) Image() (*image.RGBA, error) {
 	plt.X.Label.Text = p.XLabel
 	plt.Y.Label.Text = p.YLabel
 	leg := plot.NewLegend()
-	leg.Top = true
 	bands := make([]*plotter.Polygon, len(p.Series))
 	plt.Add(plotter.NewGrid())
 	// Bands first so that every line is drawn on top of every band.
@@ -152,14 +151,16 @@ func (p LinePlot) Image() (*image.RGBA, error) {
 		}
 	}
 	canvas := vgimg.NewWith(vgimg.UseImage(image.NewRGBA(image.Rect(0, 0, w, h))))
-	// The legend sits right of the axes so that it never hides a curve.
+	// The legend sits under the axes, left-aligned, so that it never hides a curve and the
+	// chart keeps the full width.
 	area := draw.Crop(draw.New(canvas), plotPadding, -plotPadding, plotPadding, -plotPadding)
-	legendW := vg.Length(0)
-	if r := leg.Rectangle(area); r.Max.X > r.Min.X {
-		legendW = r.Max.X - r.Min.X + plotPadding
+	leg.Top, leg.Left = false, true
+	legendH := vg.Length(0)
+	if r := leg.Rectangle(area); r.Max.Y > r.Min.Y {
+		legendH = r.Max.Y - r.Min.Y + plotPadding
 	}
-	plt.Draw(draw.Crop(area, 0, -legendW, 0, 0))
-	leg.Draw(area)
+	plt.Draw(draw.Crop(area, 0, 0, legendH, 0))
+	leg.Draw(draw.Crop(area, 0, 0, 0, -(area.Max.Y - area.Min.Y - legendH)))
 	out := image.NewRGBA(image.Rect(0, 0, w, h))
 	src := canvas.Image()
 	imgdraw.Draw(out, out.Bounds(), src, src.Bounds().Min, imgdraw.Src)
