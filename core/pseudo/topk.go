@@ -1,22 +1,18 @@
 package pseudo
 
-import (
-	"fmt"
-	"math"
-)
+import "fmt"
 
 // TopK is an image's k most probable classes per pixel, kept between the two passes of
 // pseudo-labelling so the second pass need not predict the image again. Labels made from it
-// equal Label's exactly whenever Exact says so: a class outside a pixel's top k has a
-// probability no larger than the k-th, so when every k-th probability is below the smallest
-// threshold, no outside class can reach a ratio of 1 (see LabelTopK).
+// equal Label's exactly whenever Exact says so: when no class reaches its threshold at a pixel
+// where it is outside the top k, every ratio of 1 or more is in the top k (see LabelTopK).
 type TopK struct {
 	H, W, K, Classes int
 	Cls              []uint8   // [H*W*K] classes of each pixel's top K, most probable first
 	Prob             []float32 // [H*W*K] their probabilities
-	// KthMax is the largest K-th probability over the pixels (0 when Classes <= K: nothing
-	// lies outside the top K).
-	KthMax float32
+	// Outside[c] is the largest probability of class c over the pixels where c is not in the
+	// top K (0 when it always is).
+	Outside []float32
 	// NaN is set when some probability is NaN (Label's NaN rules then need every class).
 	NaN bool
 }
@@ -31,7 +27,8 @@ func NewTopK(prob []float32, h, w, classes, k int) (*TopK, error) {
 		return nil, fmt.Errorf("pseudo: %d probabilities for %dx%d pixels x %d classes", len(prob), h, w, classes)
 	}
 	k = min(max(k, 1), classes)
-	t := &TopK{H: h, W: w, K: k, Classes: classes, Cls: make([]uint8, h*w*k), Prob: make([]float32, h*w*k)}
+	t := &TopK{H: h, W: w, K: k, Classes: classes, Cls: make([]uint8, h*w*k), Prob: make([]float32, h*w*k),
+		Outside: make([]float32, classes)}
 	for p := 0; p < h*w; p++ {
 		px := prob[p*classes : (p+1)*classes]
 		cls, pr := t.Cls[p*k:(p+1)*k], t.Prob[p*k:(p+1)*k]
@@ -57,8 +54,19 @@ func NewTopK(prob []float32, h, w, classes, k int) (*TopK, error) {
 		if n < k {
 			t.NaN = true // fewer than k non-NaN values
 		}
-		if classes > k && pr[k-1] > t.KthMax {
-			t.KthMax = pr[k-1]
+		if classes > k {
+		outside:
+			for c, v := range px {
+				if v <= t.Outside[c] {
+					continue
+				}
+				for _, top := range cls {
+					if int(top) == c {
+						continue outside
+					}
+				}
+				t.Outside[c] = v
+			}
 		}
 	}
 	return t, nil
@@ -69,14 +77,13 @@ func (t *TopK) Exact(theta []float64) bool {
 	if t.NaN || len(theta) != t.Classes {
 		return false
 	}
-	if t.Classes <= t.K {
-		return true
+	for c, v := range t.Outside {
+		// Outside the top k, class c must stay below ratio 1 (0/0 is NaN, which never wins).
+		if v != 0 && !(float64(v)/theta[c] < 1) {
+			return false
+		}
 	}
-	minTheta := math.Inf(1)
-	for _, v := range theta {
-		minTheta = math.Min(minTheta, v)
-	}
-	return minTheta > 0 && float64(t.KthMax)/minTheta < 1
+	return true
 }
 
 // LabelTopK is Label computed from the top K classes: the same ratios, the same tie rule (the

@@ -72,8 +72,8 @@ func TestTopKOrderTiesNaNAndExactness(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !slices.Equal(tk.Cls, []uint8{1, 0, 2}) || tk.KthMax != 0.2 {
-		t.Errorf("top 3 of (0.2, 0.4, 0.2, 0.2) = %v (k-th %v), want classes 1, 0, 2 (ties by index), k-th 0.2", tk.Cls, tk.KthMax)
+	if !slices.Equal(tk.Cls, []uint8{1, 0, 2}) || !slices.Equal(tk.Outside, []float32{0, 0, 0, 0.2}) {
+		t.Errorf("top 3 of (0.2, 0.4, 0.2, 0.2) = %v (outside %v), want classes 1, 0, 2 (ties by index), outside (0, 0, 0, 0.2)", tk.Cls, tk.Outside)
 	}
 	for _, tt := range []struct {
 		theta []float64
