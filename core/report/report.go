@@ -66,7 +66,7 @@ func Write(dir string, m *matrix.Matrix, res matrix.Results, info Info) (Written
 			w.Panel = path
 		}
 	}
-	md := markdown(m, res, rep, info, w, curves)
+	md := markdown(dir, m, res, rep, info, w, curves)
 	w.Report = filepath.Join(dir, ReportFile)
 	if err := runinfo.WriteFileAtomic(w.Report, []byte(md)); err != nil {
 		return w, err
@@ -104,7 +104,40 @@ func Gain(res matrix.Results, method, baseline string) (gain float64, ok bool) {
 	return *a - *b, true
 }
 
-func markdown(m *matrix.Matrix, res matrix.Results, rep *matrix.Report, info Info, w Written, curves *curveSummary) string {
+// SeedGain is the mIoU difference of two rows on one seed.
+type SeedGain struct {
+	Seed int64
+	Gain float64
+}
+
+// PairedGains returns, for every seed both rows finished, the method's mIoU minus the
+// baseline's, in seed order.
+func PairedGains(res matrix.Results, method, baseline string) []SeedGain {
+	by := func(name string) map[int64]float64 {
+		out := map[int64]float64{}
+		for _, r := range res.Rows {
+			if r.Name == name {
+				for _, s := range r.Seeds {
+					if s.MIoU != nil {
+						out[s.Seed] = *s.MIoU
+					}
+				}
+			}
+		}
+		return out
+	}
+	a, b := by(method), by(baseline)
+	var out []SeedGain
+	for seed, v := range a {
+		if w, ok := b[seed]; ok {
+			out = append(out, SeedGain{seed, v - w})
+		}
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Seed < out[j].Seed })
+	return out
+}
+
+func markdown(dir string, m *matrix.Matrix, res matrix.Results, rep *matrix.Report, info Info, w Written, curves *curveSummary) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "# Reproduction: %s\n\n", m.Name)
 	git := runinfo.Revision()
@@ -132,6 +165,18 @@ func markdown(m *matrix.Matrix, res matrix.Results, rep *matrix.Report, info Inf
 	if rep.Method != "" && rep.Baseline != "" {
 		if g, ok := Gain(res, rep.Method, rep.Baseline); ok {
 			fmt.Fprintf(&b, "%s minus %s: %+.1f mIoU points (mean over seeds).\n", label(res, rep.Method), label(res, rep.Baseline), g)
+		}
+		if d := PairedGains(res, rep.Method, rep.Baseline); len(d) > 0 {
+			var parts []string
+			better := 0
+			for _, x := range d {
+				parts = append(parts, fmt.Sprintf("seed %d %+.1f", x.Seed, x.Gain))
+				if x.Gain > 0 {
+					better++
+				}
+			}
+			fmt.Fprintf(&b, "Per seed (same seed, same data order): %s; %s is better on %d of %d seeds.\n",
+				strings.Join(parts, ", "), label(res, rep.Method), better, len(d))
 		}
 	}
 	b.WriteString(overlap(res))
@@ -173,7 +218,8 @@ func markdown(m *matrix.Matrix, res matrix.Results, rep *matrix.Report, info Inf
 	for _, p := range w.Problems {
 		fmt.Fprintf(&b, "- not drawn: %s\n", p)
 	}
-	b.WriteString("\nrun directories: `" + filepath.Dir(filepath.Clean(m.Path())) + "` configs, results in `results.json`, `results.csv`.\n")
+	fmt.Fprintf(&b, "\nConfigs: `%s`. Run directories: `%s/<row>/seed<N>` (DA is the `01-da` stage of each DAST run). Numbers: `results.json`, `results.csv`.\n",
+		filepath.Dir(filepath.Clean(m.Path())), filepath.Clean(dir))
 	return b.String()
 }
 

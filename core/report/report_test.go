@@ -1,0 +1,95 @@
+package report
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/dast-uda/dast/core/matrix"
+)
+
+func ptr(v float64) *float64 { return &v }
+
+// results builds results of rows whose seeds have the given mIoUs (nil: failed).
+func results(rows map[string][]*float64, order ...string) matrix.Results {
+	var res matrix.Results
+	for _, name := range order {
+		rr := matrix.RowResult{Name: name, Label: strings.ToUpper(name)}
+		var vs []float64
+		for i, v := range rows[name] {
+			rr.Seeds = append(rr.Seeds, matrix.SeedResult{Seed: int64(i + 1), MIoU: v})
+			if v != nil {
+				vs = append(vs, *v)
+			}
+		}
+		if len(vs) > 0 {
+			var sum float64
+			for _, v := range vs {
+				sum += v
+			}
+			mean, std := sum/float64(len(vs)), 1.0
+			rr.MeanMIoU, rr.StdMIoU, rr.Finished = &mean, &std, len(vs)
+		}
+		res.Rows = append(res.Rows, rr)
+	}
+	return res
+}
+
+func TestGainsAndRanking(t *testing.T) {
+	res := results(map[string][]*float64{
+		"so":   {ptr(30), ptr(35), ptr(40)},
+		"dast": {ptr(36), nil, ptr(43)},
+		"da":   {ptr(31), ptr(36), ptr(41)},
+	}, "so", "da", "dast")
+	if g, ok := Gain(res, "dast", "so"); !ok || g != 39.5-35 {
+		t.Errorf("Gain = %v, %v; want 4.5 (means 39.5 and 35)", g, ok)
+	}
+	if _, ok := Gain(res, "dast", "nope"); ok {
+		t.Error("Gain with an unknown row reported a value")
+	}
+	got := PairedGains(res, "dast", "so")
+	if len(got) != 2 || got[0] != (SeedGain{1, 6}) || got[1] != (SeedGain{3, 3}) {
+		t.Errorf("PairedGains = %v, want seed 1 +6 and seed 3 +3 (seed 2 failed)", got)
+	}
+	var order []string
+	for _, r := range Ranking(res) {
+		order = append(order, r.Name)
+	}
+	if strings.Join(order, ">") != "dast>da>so" {
+		t.Errorf("Ranking = %v", order)
+	}
+	// da and so are 1 apart with std 1: within one std; dast and da are 3.5 apart: separated.
+	if o := overlap(res); !strings.Contains(o, "DA and SO") || strings.Contains(o, "DAST and DA") {
+		t.Errorf("overlap: %s", o)
+	}
+}
+
+func TestWriteWithoutPictures(t *testing.T) {
+	dir := t.TempDir()
+	mf := filepath.Join(dir, "m.yaml")
+	os.WriteFile(filepath.Join(dir, "a.yaml"), []byte("seed: 1\n"), 0o644)
+	os.WriteFile(mf, []byte("matrix: {seeds: [1, 2], rows: [{name: so, config: a.yaml}, {name: dast, config: a.yaml}], report: {baseline: so, method: dast}}\n"), 0o644)
+	m, err := matrix.Load(mf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res := results(map[string][]*float64{"so": {ptr(30), ptr(32)}, "dast": {ptr(36), ptr(35)}}, "so", "dast")
+	w, err := Write(dir, m, res, Info{Command: "dast reproduce", Skipped: 4})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if w.Curves != "" || w.Panel != "" || len(w.Problems) != 0 {
+		t.Errorf("pictures without a report block asking for them: %+v", w)
+	}
+	md, err := os.ReadFile(w.Report)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"command: `dast reproduce`", "4 runs were already finished", "Ordering by mean mIoU: DAST 35.5 > SO 31.0",
+		"DAST minus SO: +4.5", "seed 1 +6.0, seed 2 +3.0; DAST is better on 2 of 2 seeds", "| DAST | 36.0 | 35.0 |"} {
+		if !strings.Contains(string(md), want) {
+			t.Errorf("report.md lacks %q:\n%s", want, md)
+		}
+	}
+}
