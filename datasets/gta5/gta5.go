@@ -36,7 +36,7 @@ func (Module) Module() registry.Info {
 	return registry.Info{
 		ID:          "dataset.gta5",
 		Description: "GTA5 (images/, labels/ with Cityscapes label ids), 19 Cityscapes classes",
-		New:         func() registry.Module { return &Module{Resize: []int{1280, 720}, Part: PartTrain, Prefetch: 4} },
+		New:         func() registry.Module { return &Module{Resize: []int{1280, 720}, Part: loader.PartTrain, Prefetch: 4} },
 	}
 }
 
@@ -48,7 +48,7 @@ func (m *Module) Validate() error {
 	if m.Prefetch < 0 {
 		return fmt.Errorf("gta5: prefetch %d: want 0 or more", m.Prefetch)
 	}
-	if err := checkHoldout(m.Holdout, m.Part); err != nil {
+	if err := loader.CheckHoldout(m.Holdout, m.Part); err != nil {
 		return fmt.Errorf("gta5: %w", err)
 	}
 	return nil
@@ -84,7 +84,7 @@ func Open(m *Module) (*Dataset, error) {
 	} else if names, err = loader.ScanDir(filepath.Join(root, "images"), ".png", false); err != nil {
 		return nil, fmt.Errorf("gta5: %w", err)
 	}
-	if names, err = splitHoldout(names, m.Holdout, m.Part); err != nil {
+	if names, err = loader.SplitHoldout(names, m.Holdout, m.Part); err != nil {
 		return nil, fmt.Errorf("gta5: %w", err)
 	}
 	pairs := make([]loader.Pair, len(names))

@@ -8,6 +8,7 @@ import (
 
 	"github.com/dast-uda/dast/core/model"
 	"github.com/dast-uda/dast/datasets/classes"
+	"github.com/dast-uda/dast/datasets/loader"
 )
 
 var _ model.ClassSubsetter = (*Dataset)(nil)
@@ -67,7 +68,7 @@ func TestHoldout(t *testing.T) {
 		return out
 	}
 	// floor((j+1)*2/5) > floor(j*2/5) for j = 2 and 4.
-	if got, want := open(PartHoldout), []string{"0000003", "0000005"}; !reflect.DeepEqual(got, want) {
+	if got, want := open(loader.PartHoldout), []string{"0000003", "0000005"}; !reflect.DeepEqual(got, want) {
 		t.Errorf("holdout part %v, want %v", got, want)
 	}
 	if got, want := open(""), []string{"0000001", "0000002", "0000004"}; !reflect.DeepEqual(got, want) {
@@ -79,7 +80,7 @@ func TestHoldout(t *testing.T) {
 	for _, m := range []*Module{
 		{Resize: []int{0, 0}, Classes: 19, Holdout: -1},
 		{Resize: []int{0, 0}, Classes: 19, Part: "test"},
-		{Resize: []int{0, 0}, Classes: 19, Part: PartHoldout},
+		{Resize: []int{0, 0}, Classes: 19, Part: loader.PartHoldout},
 	} {
 		if err := m.Validate(); err == nil {
 			t.Errorf("holdout %d part %q: no error", m.Holdout, m.Part)

@@ -39,7 +39,7 @@ func (Module) Module() registry.Info {
 		ID:          "dataset.synthia",
 		Description: "SYNTHIA-RAND-CITYSCAPES (RGB/, 16-bit GT/LABELS/), 19 or 16 classes",
 		New: func() registry.Module {
-			return &Module{Resize: []int{1280, 760}, Classes: 19, Part: PartTrain, Prefetch: 4}
+			return &Module{Resize: []int{1280, 760}, Classes: 19, Part: loader.PartTrain, Prefetch: 4}
 		},
 	}
 }
@@ -55,7 +55,7 @@ func (m *Module) Validate() error {
 	if m.Prefetch < 0 {
 		return fmt.Errorf("synthia: prefetch %d: want 0 or more", m.Prefetch)
 	}
-	if err := checkHoldout(m.Holdout, m.Part); err != nil {
+	if err := loader.CheckHoldout(m.Holdout, m.Part); err != nil {
 		return fmt.Errorf("synthia: %w", err)
 	}
 	return nil
@@ -114,7 +114,7 @@ func Open(m *Module) (*Dataset, error) {
 	} else if names, err = loader.ScanDir(filepath.Join(root, "RGB"), ".png", false); err != nil {
 		return nil, fmt.Errorf("synthia: %w", err)
 	}
-	if names, err = splitHoldout(names, m.Holdout, m.Part); err != nil {
+	if names, err = loader.SplitHoldout(names, m.Holdout, m.Part); err != nil {
 		return nil, fmt.Errorf("synthia: %w", err)
 	}
 	pairs := make([]loader.Pair, len(names))

@@ -1,4 +1,4 @@
-package gta5
+package loader
 
 import "fmt"
 
@@ -8,8 +8,8 @@ const (
 	PartHoldout = "holdout" // only the held-out images
 )
 
-// checkHoldout validates the holdout and part options; an empty part means PartTrain.
-func checkHoldout(n int, part string) error {
+// CheckHoldout validates the holdout and part options; an empty part means PartTrain.
+func CheckHoldout(n int, part string) error {
 	if n < 0 {
 		return fmt.Errorf("holdout %d: want 0 or more", n)
 	}
@@ -22,11 +22,11 @@ func checkHoldout(n int, part string) error {
 	return nil
 }
 
-// splitHoldout returns the given part of names when n of them are held out. The held-out
+// SplitHoldout returns the given part of names when n of them are held out. The held-out
 // images are spread evenly over the (sorted or listed) order: image j is held out when
 // floor((j+1)n/len) > floor(jn/len), which picks exactly n, one in every len/n. A dataset opened
 // with part train and one with part holdout (same list, same n) are disjoint and cover names.
-func splitHoldout(names []string, n int, part string) ([]string, error) {
+func SplitHoldout(names []string, n int, part string) ([]string, error) {
 	if n == 0 {
 		return names, nil
 	}
