@@ -1,45 +1,26 @@
 package figures
 
 import (
+	"bytes"
 	"fmt"
 	"image"
 	"image/png"
 	"os"
 	"path/filepath"
+
+	"github.com/dast-uda/dast/core/runinfo"
 )
 
-// writePNGAtomic encodes img as PNG into a temporary file next to path and renames it
-// over path, so readers never see a partial file. Parent directories are created.
-func writePNGAtomic(path string, img image.Image) (err error) {
-	dir := filepath.Dir(path)
-	if err := os.MkdirAll(dir, 0o755); err != nil {
+// writePNGAtomic encodes img as PNG and writes it to path atomically (runinfo.WriteFileAtomic:
+// a temporary file renamed over path, so readers never see a partial file), creating parent
+// directories.
+func writePNGAtomic(path string, img image.Image) error {
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 		return fmt.Errorf("write %s: %w", path, err)
 	}
-	f, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp*")
-	if err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	tmp := f.Name()
-	defer func() {
-		if err != nil {
-			f.Close()
-			os.Remove(tmp)
-		}
-	}()
-	if err = f.Chmod(0o644); err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	if err = png.Encode(f, img); err != nil {
+	var buf bytes.Buffer
+	if err := png.Encode(&buf, img); err != nil {
 		return fmt.Errorf("write %s: encode png: %w", path, err)
 	}
-	if err = f.Sync(); err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	if err = f.Close(); err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	if err = os.Rename(tmp, path); err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	return nil
+	return runinfo.WriteFileAtomic(path, buf.Bytes())
 }
