@@ -34,6 +34,17 @@ train: {iterations: 1, lr: 0.01, disc_lr: 0.001, checkpoint_every: 0, log_every:
 // runTiny trains the tiny DA config with overrides and returns its final checkpoint.
 func runTiny(t *testing.T, sets ...string) *checkpoint.Snapshot {
 	t.Helper()
+	_, res := trainTiny(t, sets...)
+	snap, err := checkpoint.Open(res.Checkpoint)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return snap
+}
+
+// trainTiny trains the tiny DA config with overrides and returns its setup and result.
+func trainTiny(t *testing.T, sets ...string) (*train.Setup, *train.Result) {
+	t.Helper()
 	dir := t.TempDir()
 	cfg := filepath.Join(dir, "da.yaml")
 	if err := os.WriteFile(cfg, []byte(tinyDA), 0o644); err != nil {
@@ -53,11 +64,7 @@ func runTiny(t *testing.T, sets ...string) *checkpoint.Snapshot {
 	if err != nil {
 		t.Fatal(err)
 	}
-	snap, err := checkpoint.Open(res.Checkpoint)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return snap
+	return setup, res
 }
 
 // changed reports, per scope prefix, whether any variable under it differs between a and b.

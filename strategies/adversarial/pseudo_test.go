@@ -1,13 +1,10 @@
 package adversarial_test
 
 import (
-	stdctx "context"
 	"os"
 	"path/filepath"
 	"testing"
-	"time"
 
-	"github.com/dast-uda/dast/core/config"
 	"github.com/dast-uda/dast/core/train"
 )
 
@@ -15,25 +12,8 @@ import (
 // the passes are byte-identical to those of predicting every image twice, for a DA model (with
 // attention) and thresholds from a real, if tiny, training run.
 func TestPseudoLabelCacheGivesTheTwoPassLabels(t *testing.T) {
+	setup, res := trainTiny(t, "train.iterations=3")
 	dir := t.TempDir()
-	cfg := filepath.Join(dir, "da.yaml")
-	if err := os.WriteFile(cfg, []byte(tinyDA), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	tree, err := config.Load(cfg, []string{"train.iterations=3"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	setup, err := train.Assemble(tree)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := stdctx.WithTimeout(stdctx.Background(), 2*time.Minute)
-	defer cancel()
-	res, err := train.Run(ctx, setup, train.Options{RunDir: filepath.Join(dir, "run")})
-	if err != nil {
-		t.Fatal(err)
-	}
 	out := map[string]string{}
 	repredicted := map[string]int{}
 	for name, cache := range map[string]int64{"cached": 0, "two-pass": -1} {

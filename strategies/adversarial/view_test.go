@@ -1,13 +1,8 @@
 package adversarial_test
 
 import (
-	stdctx "context"
-	"os"
-	"path/filepath"
 	"testing"
-	"time"
 
-	"github.com/dast-uda/dast/core/config"
 	"github.com/dast-uda/dast/core/train"
 	"github.com/dast-uda/dast/datasets"
 )
@@ -24,25 +19,7 @@ func TestViewCheckpointAttention(t *testing.T) {
 		{"no attention", []string{"strategy.attention=false", "strategy.corrector_weighting=none"}, false},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
-			dir := t.TempDir()
-			cfg := filepath.Join(dir, "da.yaml")
-			if err := os.WriteFile(cfg, []byte(tinyDA), 0o644); err != nil {
-				t.Fatal(err)
-			}
-			tree, err := config.Load(cfg, tt.sets)
-			if err != nil {
-				t.Fatal(err)
-			}
-			setup, err := train.Assemble(tree)
-			if err != nil {
-				t.Fatal(err)
-			}
-			ctx, cancel := stdctx.WithTimeout(stdctx.Background(), 2*time.Minute)
-			defer cancel()
-			res, err := train.Run(ctx, setup, train.Options{RunDir: filepath.Join(dir, "run")})
-			if err != nil {
-				t.Fatal(err)
-			}
+			setup, res := trainTiny(t, tt.sets...)
 			s0, _ := setup.Target.Get(0)
 			s1, _ := setup.Target.Get(1)
 			v, err := train.ViewCheckpoint(setup, res.Checkpoint, []datasets.Sample{s0, s1})
