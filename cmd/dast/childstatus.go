@@ -7,6 +7,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"time"
 )
 
 // childStatus keeps, for every running child training process of a matrix, what its JSON log
@@ -42,12 +43,12 @@ func (c *childStatus) finish(job string) {
 // observe reads one JSON log line of job.
 func (c *childStatus) observe(job string, line []byte) {
 	var rec struct {
-		Msg   string `json:"msg"`
-		Stage string `json:"stage"`
-		What  string `json:"what"`
-		Done  int    `json:"done"`
-		Total int    `json:"total"`
-		ETA   string `json:"eta"`
+		Msg   string   `json:"msg"`
+		Stage string   `json:"stage"`
+		What  string   `json:"what"`
+		Done  int      `json:"done"`
+		Total int      `json:"total"`
+		ETA   *float64 `json:"eta"` // seconds (zap's JSON encoding of a duration)
 	}
 	if json.Unmarshal(line, &rec) != nil {
 		return
@@ -62,7 +63,10 @@ func (c *childStatus) observe(job string, line []byte) {
 	case "stage":
 		s.stage = rec.Stage
 	case "progress", "finished":
-		s.what, s.done, s.total, s.eta = rec.What, rec.Done, rec.Total, rec.ETA
+		s.what, s.done, s.total, s.eta = rec.What, rec.Done, rec.Total, ""
+		if rec.ETA != nil {
+			s.eta = (time.Duration(*rec.ETA) * time.Second).String()
+		}
 	}
 }
 

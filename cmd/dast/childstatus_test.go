@@ -13,7 +13,7 @@ func TestChildStatusFollowsProgressLines(t *testing.T) {
 		t.Errorf("before any progress: %q", got)
 	}
 	// Lines arrive in arbitrary chunks; non-JSON lines are kept but ignored.
-	chunks := []string{`{"msg":"stage","stage":"01-da"}` + "\n" + `{"msg":"progr`, `ess","what":"train","done":1200,"total":2000,"eta":"40s"}` + "\nplain text\n"}
+	chunks := []string{`{"msg":"stage","stage":"01-da"}` + "\n" + `{"msg":"progr`, `ess","what":"train","done":1200,"total":2000,"elapsed":10,"eta":40}` + "\nplain text\n"}
 	for _, c := range chunks {
 		if _, err := ta.Write([]byte(c)); err != nil {
 			t.Fatal(err)
