@@ -20,7 +20,6 @@ package resnet
 
 import (
 	"fmt"
-	"os"
 	"strconv"
 
 	"github.com/dast-uda/dast/backbones"
@@ -134,18 +133,14 @@ func (c *Config) newSegmentor(numClasses int, id, env string) (model.Segmentor, 
 		return nil, fmt.Errorf("resnet: numClasses %d must be >= 1", numClasses)
 	}
 	s := &Segmentor{cfg: *c, classes: numClasses}
-	if s.cfg.Pretrained == "" && env != "" {
-		s.cfg.Pretrained = os.Getenv(env)
-	}
-	if s.cfg.Pretrained == "" {
-		s.warnings = []string{scratchWarning(id, env)}
-		return s, nil
-	}
-	set, err := weights.LoadStrict(s.cfg.Pretrained, weights.ResNet, c.AllowPartial)
+	set, path, warning, err := weights.Pretrained(id, c.Pretrained, env, weights.ResNet, c.AllowPartial)
 	if err != nil {
 		return nil, err
 	}
-	s.pretrained = set
+	s.pretrained, s.cfg.Pretrained = set, path
+	if warning != "" {
+		s.warnings = []string{warning}
+	}
 	return s, nil
 }
 
@@ -256,14 +251,4 @@ func (s *Segmentor) usePretrained(ctx *context.Context, x *graph.Node) {
 	s.pretrained.Use(ctx, x, 33, s.Optional(), s.cfg.AllowPartial, func(ctx *context.Context, in *graph.Node) {
 		bare.Predict(ctx, bare.Extract(ctx, in))
 	})
-}
-
-// scratchWarning says that a paper-scale backbone trains from random initialisation.
-func scratchWarning(id, env string) string {
-	where := "segmentor.pretrained is empty"
-	if env != "" {
-		where = fmt.Sprintf("segmentor.pretrained and $%s are empty", env)
-	}
-	return fmt.Sprintf("%s: NO PRETRAINED WEIGHTS (%s): the backbone trains from random initialisation; "+
-		"the paper's results need ImageNet weights (a torchvision .safetensors/.npz file)", id, where)
 }

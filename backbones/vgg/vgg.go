@@ -16,7 +16,6 @@ package vgg
 
 import (
 	"fmt"
-	"os"
 	"strconv"
 
 	"github.com/dast-uda/dast/backbones"
@@ -73,19 +72,14 @@ func (c *Config) NewSegmentor(numClasses int) (model.Segmentor, error) {
 		return nil, fmt.Errorf("vgg16: numClasses %d must be >= 1", numClasses)
 	}
 	s := &Segmentor{cfg: *c, classes: numClasses}
-	if s.cfg.Pretrained == "" {
-		s.cfg.Pretrained = os.Getenv(WeightsEnv)
-	}
-	if s.cfg.Pretrained == "" {
-		s.warnings = []string{"segmentor.vgg16: NO PRETRAINED WEIGHTS (segmentor.pretrained and $" + WeightsEnv +
-			" are empty): the backbone trains from random initialisation; the paper's results need ImageNet weights (a torchvision .safetensors/.npz file)"}
-		return s, nil
-	}
-	set, err := weights.LoadStrict(s.cfg.Pretrained, weights.VGG16, c.AllowPartial)
+	set, path, warning, err := weights.Pretrained("segmentor.vgg16", c.Pretrained, WeightsEnv, weights.VGG16, c.AllowPartial)
 	if err != nil {
 		return nil, err
 	}
-	s.pretrained = set
+	s.pretrained, s.cfg.Pretrained = set, path
+	if warning != "" {
+		s.warnings = []string{warning}
+	}
 	return s, nil
 }
 

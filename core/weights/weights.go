@@ -26,6 +26,7 @@ package weights
 
 import (
 	"fmt"
+	"os"
 	"path/filepath"
 	"sort"
 	"strings"
@@ -188,4 +189,25 @@ func Abbrev(list []string, n int) string {
 		return strings.Join(list, ", ")
 	}
 	return fmt.Sprintf("%s, ... (%d more)", strings.Join(list[:n], ", "), len(list)-n)
+}
+
+// Pretrained resolves a backbone's pretrained-weights option: path, else the environment
+// variable env (when env is not ""). With a file it loads it strictly (LoadStrict). With
+// neither it returns no set and a warning for the trainer to log (id names the segmentor):
+// not an error, because dry runs, describe, checkpoint evaluation and init_from rounds build a
+// segmentor without needing ImageNet weights.
+func Pretrained(id, path, env string, arch Arch, allowPartial bool) (set *Set, resolved, warning string, err error) {
+	if path == "" && env != "" {
+		path = os.Getenv(env)
+	}
+	if path == "" {
+		where := "segmentor.pretrained is empty"
+		if env != "" {
+			where = fmt.Sprintf("segmentor.pretrained and $%s are empty", env)
+		}
+		return nil, "", fmt.Sprintf("%s: NO PRETRAINED WEIGHTS (%s): the backbone trains from random initialisation; "+
+			"the paper's results need ImageNet weights (a torchvision .safetensors/.npz file)", id, where), nil
+	}
+	set, err = LoadStrict(path, arch, allowPartial)
+	return set, path, "", err
 }
