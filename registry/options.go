@@ -32,10 +32,11 @@ var (
 	textUnmarshalerType = reflect.TypeFor[encoding.TextUnmarshaler]()
 )
 
-// fieldKey returns the YAML key of struct field f and whether it is squashed (an untagged
-// embedded struct whose fields belong to the parent). ok is false for skipped fields. It must
-// agree with the decoder in core/config.
-func fieldKey(f reflect.StructField) (key string, squash, ok bool) {
+// FieldKey returns the YAML key of struct field f of a config struct and whether it is squashed
+// (an untagged embedded struct whose fields belong to the parent); ok is false for skipped
+// fields (unexported or `koanf:"-"`). Option listings here and the config decoder in core/config
+// both use it, so they agree on every key.
+func FieldKey(f reflect.StructField) (key string, squash, ok bool) {
 	if !f.IsExported() {
 		return "", false, false
 	}
@@ -80,7 +81,7 @@ func walkOptions(prefix string, v reflect.Value, out *[]Option) error {
 	t := v.Type()
 	for i := range t.NumField() {
 		f := t.Field(i)
-		key, squash, ok := fieldKey(f)
+		key, squash, ok := FieldKey(f)
 		if !ok {
 			continue
 		}

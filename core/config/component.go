@@ -170,7 +170,7 @@ var blockType = reflect.TypeFor[Block]()
 func nestedKinds(st reflect.Type, out map[string]string) {
 	for i := range st.NumField() {
 		f := st.Field(i)
-		key, squash, ok := fieldKey(f)
+		key, squash, ok := registry.FieldKey(f)
 		if !ok {
 			continue
 		}

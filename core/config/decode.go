@@ -8,6 +8,8 @@ import (
 	"sort"
 	"strings"
 	"time"
+
+	"github.com/dast-uda/dast/registry"
 )
 
 var (
@@ -188,7 +190,7 @@ func knownKeys(fields map[string]reflect.Value) string {
 func structFields(v reflect.Value, out map[string]reflect.Value) {
 	t := v.Type()
 	for i := range t.NumField() {
-		key, squash, ok := fieldKey(t.Field(i))
+		key, squash, ok := registry.FieldKey(t.Field(i))
 		if !ok {
 			continue
 		}
@@ -205,33 +207,6 @@ func structFields(v reflect.Value, out map[string]reflect.Value) {
 		}
 		out[key] = f
 	}
-}
-
-// fieldKey returns the YAML key of struct field f, whether it is an untagged embedded struct
-// whose fields belong to the parent, and false for skipped fields (unexported or `koanf:"-"`).
-// It agrees with the registry's option listing.
-func fieldKey(f reflect.StructField) (key string, squash, ok bool) {
-	if !f.IsExported() {
-		return "", false, false
-	}
-	tag, hasTag := f.Tag.Lookup("koanf")
-	name, _, _ := strings.Cut(tag, ",")
-	if name == "-" {
-		return "", false, false
-	}
-	if f.Anonymous && (!hasTag || name == "") {
-		t := f.Type
-		if t.Kind() == reflect.Pointer {
-			t = t.Elem()
-		}
-		if t.Kind() == reflect.Struct {
-			return "", true, true
-		}
-	}
-	if name == "" {
-		name = strings.ToLower(f.Name)
-	}
-	return name, false, true
 }
 
 // scalarText returns the string for a string field: a YAML string, or, for a --set scalar,
