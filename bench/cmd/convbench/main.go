@@ -18,7 +18,6 @@
 package main
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"errors"
@@ -36,6 +35,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/dast-uda/dast/bench/internal/peer"
 	dastbackend "github.com/dast-uda/dast/core/backend"
 	"github.com/dast-uda/dast/core/backend/fastgo"
 	"github.com/dast-uda/dast/core/nn"
@@ -141,9 +141,7 @@ func run(steps, warmup int, mode, impl string, compare, runTorch, quiet bool) er
 	if torchLine != "" {
 		fmt.Println(torchLine)
 	}
-	if load, err := os.ReadFile("/proc/loadavg"); err == nil {
-		fmt.Printf("load   %s", load)
-	}
+	fmt.Printf("load   %s\n", peer.LoadAvg())
 
 	if compare {
 		for _, m := range []string{"ops_sequential", "parallelism=-1", "", "ops_sequential,dotgeneral_large", "parallelism=-1,dotgeneral_large", "dotgeneral_large"} {
@@ -275,7 +273,7 @@ func timeChild(steps, warmup int, mode, impl string) (wall, cpu float64, err err
 	if err != nil {
 		return 0, 0, fmt.Errorf("%w: %s", err, strings.TrimSpace(stderr.String()))
 	}
-	kv := parseKV(out)
+	kv := peer.ParseKV(out)
 	cpu, _ = strconv.ParseFloat(kv["go_cpu_s"], 64)
 	wall, err = strconv.ParseFloat(kv["go_step_s"], 64)
 	return wall, cpu, err
@@ -284,18 +282,13 @@ func timeChild(steps, warmup int, mode, impl string) (wall, cpu float64, err err
 // runPeer runs bench/convbench_peer.py with /usr/bin/python3, installing Debian's
 // python3-torch first when torch is missing.
 func runPeer(steps, warmup int) (map[string]string, error) {
-	const python = "/usr/bin/python3"
-	script, err := findPeer()
+	python := peer.Python
+	script, err := peer.FindUp(filepath.Join("bench", "convbench_peer.py"))
 	if err != nil {
 		return nil, err
 	}
-	if err := exec.Command(python, "-c", "import torch").Run(); err != nil {
-		fmt.Println("torch  not importable by", python, "- installing python3-torch with apt-get")
-		install := exec.Command("sh", "-c", "apt-get update && apt-get install -y python3-torch")
-		install.Stdout, install.Stderr = os.Stderr, os.Stderr
-		if err := install.Run(); err != nil {
-			return nil, fmt.Errorf("PyTorch missing and `apt-get install -y python3-torch` failed (%v): install it and rerun", err)
-		}
+	if err := peer.EnsureTorch("torch"); err != nil {
+		return nil, err
 	}
 	cmd := exec.Command(python, script, "--steps", strconv.Itoa(steps), "--warmup", strconv.Itoa(warmup), "--threads", "2")
 	var stderr bytes.Buffer
@@ -304,40 +297,9 @@ func runPeer(steps, warmup int) (map[string]string, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%s %s: %w: %s", python, script, err, strings.TrimSpace(stderr.String()))
 	}
-	kv := parseKV(out)
+	kv := peer.ParseKV(out)
 	if kv["torch_step_s"] == "" {
 		return nil, errors.New("peer printed no torch_step_s line")
 	}
 	return kv, nil
-}
-
-// findPeer locates bench/convbench_peer.py from the working directory upwards.
-func findPeer() (string, error) {
-	dir, err := os.Getwd()
-	if err != nil {
-		return "", err
-	}
-	for {
-		p := filepath.Join(dir, "bench", "convbench_peer.py")
-		if _, err := os.Stat(p); err == nil {
-			return p, nil
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			return "", errors.New("bench/convbench_peer.py not found above the working directory")
-		}
-		dir = parent
-	}
-}
-
-// parseKV reads "key value" lines.
-func parseKV(out []byte) map[string]string {
-	kv := map[string]string{}
-	sc := bufio.NewScanner(bytes.NewReader(out))
-	for sc.Scan() {
-		if k, v, ok := strings.Cut(sc.Text(), " "); ok {
-			kv[k] = strings.TrimSpace(v)
-		}
-	}
-	return kv
 }

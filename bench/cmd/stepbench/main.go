@@ -20,7 +20,6 @@
 package main
 
 import (
-	"bufio"
 	"bytes"
 	stdctx "context"
 	"errors"
@@ -34,6 +33,7 @@ import (
 	"time"
 
 	_ "github.com/dast-uda/dast/backbones/small"
+	"github.com/dast-uda/dast/bench/internal/peer"
 	_ "github.com/dast-uda/dast/datasets/synthetic"
 	_ "github.com/dast-uda/dast/discriminators/corrector"
 	_ "github.com/dast-uda/dast/discriminators/discoverer"
@@ -45,7 +45,7 @@ import (
 const (
 	defaultConfig = "configs/synthetic/da.yaml"
 	peerScript    = "bench/stepbench_peer.py"
-	python        = "/usr/bin/python3"
+	python        = peer.Python
 )
 
 type options struct {
@@ -89,7 +89,7 @@ func run(o options) error {
 		return fmt.Errorf("-warmup %d, -steps %d and -rounds %d must be >= 1 (the first step compiles)", o.warmup, o.steps, o.rounds)
 	}
 	if o.config == "" {
-		p, err := findUp(defaultConfig)
+		p, err := peer.FindUp(defaultConfig)
 		if err != nil {
 			return err
 		}
@@ -119,7 +119,7 @@ func runParent(o options, b *bench) error {
 	fmt.Printf("work   %.3f GMAC of convolutions per forward step; %.2f GFLOP/step = 6 x MAC (2 per MAC forward, backward counted 2x forward)\n",
 		float64(macs)/1e9, flops/1e9)
 	fmt.Printf("runs   %d round(s), each: %d warm-up + %d timed steps per implementation, implementations alternating\n", o.rounds, o.warmup, o.steps)
-	load0 := loadAvg()
+	load0 := peer.LoadAvg()
 	// The peer's inputs: the image pair and the initial weights of the first Go run.
 	dir, err := os.MkdirTemp("", "stepbench")
 	if err != nil {
@@ -194,7 +194,7 @@ func runParent(o options, b *bench) error {
 	}
 	fmt.Printf("(s/step: median over all timed steps; fastest: the fastest step; CPU s: median process CPU seconds per step;\n" +
 		" GFLOP/s: from the median; peak MB: largest VmHWM of each implementation's processes)\n")
-	fmt.Printf("load   average before %s, after %s (1/5/15 min; 2-core machine shared with other jobs)\n", load0, loadAvg())
+	fmt.Printf("load   average before %s, after %s (1/5/15 min; 2-core machine shared with other jobs)\n", load0, peer.LoadAvg())
 
 	if !fast.ok() {
 		return fmt.Errorf("go run with dast's kernels failed: %w", fast.err)
@@ -266,17 +266,12 @@ func runGoChild(o options, fastDot, dump string) (map[string]string, error) {
 // weights directory (its own initialization when empty), installing Debian's python3-torch
 // first when torch is not importable.
 func runPeer(o options, b *bench, data, weights string) (map[string]string, error) {
-	script, err := findUp(peerScript)
+	script, err := peer.FindUp(peerScript)
 	if err != nil {
 		return nil, err
 	}
-	if err := exec.Command(python, "-c", "import torch, numpy").Run(); err != nil {
-		fmt.Println("torch  not importable by", python, "- installing python3-torch with apt-get")
-		install := exec.Command("sh", "-c", "apt-get update && apt-get install -y python3-torch")
-		install.Stdout, install.Stderr = os.Stderr, os.Stderr
-		if err := install.Run(); err != nil {
-			return nil, fmt.Errorf("PyTorch missing and `apt-get install -y python3-torch` failed (%v): install it and rerun", err)
-		}
+	if err := peer.EnsureTorch("torch, numpy"); err != nil {
+		return nil, err
 	}
 	args := append([]string{script, "--data", data, "--weights", weights, "--warmup", strconv.Itoa(o.warmup), "--steps", strconv.Itoa(o.steps),
 		"--threads", strconv.Itoa(o.torchThreads), "--seed", strconv.FormatInt(b.setup.Root.Seed, 10)}, b.peerArgs()...)
@@ -305,19 +300,7 @@ func runKV(limit time.Duration, env []string, name string, args ...string) (map[
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w: %s", filepath.Base(name), err, lastLines(stderr.String(), 5))
 	}
-	return parseKV(out), nil
-}
-
-// parseKV reads "key value" lines.
-func parseKV(out []byte) map[string]string {
-	kv := map[string]string{}
-	sc := bufio.NewScanner(bytes.NewReader(out))
-	for sc.Scan() {
-		if k, v, ok := strings.Cut(sc.Text(), " "); ok {
-			kv[k] = strings.TrimSpace(v)
-		}
-	}
-	return kv
+	return peer.ParseKV(out), nil
 }
 
 // lastLines returns the last n lines of s.
@@ -327,36 +310,4 @@ func lastLines(s string, n int) string {
 		lines = lines[len(lines)-n:]
 	}
 	return strings.Join(lines, "\n")
-}
-
-// loadAvg is the 1, 5 and 15 minute load averages.
-func loadAvg() string {
-	data, err := os.ReadFile("/proc/loadavg")
-	if err != nil {
-		return "unknown"
-	}
-	f := strings.Fields(string(data))
-	if len(f) < 3 {
-		return "unknown"
-	}
-	return strings.Join(f[:3], " ")
-}
-
-// findUp locates rel in the working directory or one of its parents.
-func findUp(rel string) (string, error) {
-	dir, err := os.Getwd()
-	if err != nil {
-		return "", err
-	}
-	for {
-		p := filepath.Join(dir, rel)
-		if _, err := os.Stat(p); err == nil {
-			return p, nil
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			return "", fmt.Errorf("%s not found in the working directory or above it", rel)
-		}
-		dir = parent
-	}
 }

@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/dast-uda/dast/bench/internal/peer"
 	"github.com/dast-uda/dast/core/backend"
 	"github.com/dast-uda/dast/core/nn"
 	"github.com/dast-uda/dast/core/train"
@@ -97,7 +98,7 @@ func TestShapesMatchNetworks(t *testing.T) {
 // loadDA assembles configs/synthetic/da.yaml at h x w.
 func loadDA(t *testing.T, h, w int) *bench {
 	t.Helper()
-	path, err := findUp(defaultConfig)
+	path, err := peer.FindUp(defaultConfig)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -109,7 +110,7 @@ func loadDA(t *testing.T, h, w int) *bench {
 }
 
 func TestLoadRefusesWhatThePeerLacks(t *testing.T) {
-	path, err := findUp("configs/synthetic/base.yaml")
+	path, err := peer.FindUp("configs/synthetic/base.yaml")
 	if err != nil {
 		t.Fatal(err)
 	}
