@@ -1,7 +1,6 @@
 package report
 
 import (
-	"encoding/json"
 	"fmt"
 	"image"
 	"os"
@@ -24,15 +23,12 @@ type model struct {
 
 // modelOf loads the model of a run directory: a staged run's last stage, else the run itself.
 func modelOf(dir, label string) (*model, error) {
-	if b, err := os.ReadFile(filepath.Join(dir, train.StageFile)); err == nil {
-		var stages []train.StageResult
-		if err := json.Unmarshal(b, &stages); err != nil {
-			return nil, fmt.Errorf("%s: %w", filepath.Join(dir, train.StageFile), err)
+	if _, err := os.Stat(filepath.Join(dir, train.StageFile)); err == nil {
+		stages, err := train.ReadStages(dir)
+		if err != nil {
+			return nil, err
 		}
-		if len(stages) == 0 {
-			return nil, fmt.Errorf("%s: no stages", filepath.Join(dir, train.StageFile))
-		}
-		dir = filepath.Join(dir, filepath.Base(stages[len(stages)-1].Dir))
+		dir = stages[len(stages)-1].Dir
 	}
 	ckpt, err := train.ResolveCheckpoint(dir)
 	if err != nil {

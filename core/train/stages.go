@@ -178,16 +178,33 @@ func set(m map[string]any, path []string, v any) {
 	m[path[len(path)-1]] = v
 }
 
-// StageMetrics reads the final metrics of stage `stage` of the staged run in runDir (from its
-// stages.json) and returns them with the stage's run directory.
-func StageMetrics(runDir, stage string) (*metrics.Metrics, string, error) {
-	b, err := os.ReadFile(filepath.Join(runDir, StageFile))
+// ReadStages reads the stages.json of a staged run directory, with every stage's Dir resolved
+// inside runDir (stage directories sit there, so a moved run is still found).
+func ReadStages(runDir string) ([]StageResult, error) {
+	path := filepath.Join(runDir, StageFile)
+	b, err := os.ReadFile(path)
 	if err != nil {
-		return nil, "", fmt.Errorf("%s is not a finished staged run: %w", runDir, err)
+		return nil, fmt.Errorf("%s is not a finished staged run: %w", runDir, err)
 	}
 	var stages []StageResult
 	if err := json.Unmarshal(b, &stages); err != nil {
-		return nil, "", fmt.Errorf("%s: %w", filepath.Join(runDir, StageFile), err)
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	if len(stages) == 0 {
+		return nil, fmt.Errorf("%s: no stages", path)
+	}
+	for i := range stages {
+		stages[i].Dir = filepath.Join(runDir, filepath.Base(stages[i].Dir))
+	}
+	return stages, nil
+}
+
+// StageMetrics reads the final metrics of stage `stage` of the staged run in runDir and
+// returns them with the stage's run directory.
+func StageMetrics(runDir, stage string) (*metrics.Metrics, string, error) {
+	stages, err := ReadStages(runDir)
+	if err != nil {
+		return nil, "", err
 	}
 	var names []string
 	for _, s := range stages {
@@ -195,13 +212,11 @@ func StageMetrics(runDir, stage string) (*metrics.Metrics, string, error) {
 			names = append(names, s.Stage)
 			continue
 		}
-		// Stage directories sit inside the run directory: found there even if it moved.
-		dir := filepath.Join(runDir, filepath.Base(s.Dir))
-		m, err := metrics.ReadJSON(filepath.Join(dir, MetricsFile))
+		m, err := metrics.ReadJSON(filepath.Join(s.Dir, MetricsFile))
 		if err != nil {
-			return nil, dir, err
+			return nil, s.Dir, err
 		}
-		return &m, dir, nil
+		return &m, s.Dir, nil
 	}
 	return nil, "", fmt.Errorf("%s: no stage %q (stages: %v)", filepath.Join(runDir, StageFile), stage, names)
 }
