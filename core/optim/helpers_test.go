@@ -7,7 +7,6 @@ import (
 	"github.com/dast-uda/dast/internal/testutil"
 
 	"github.com/dast-uda/dast/bench/golden"
-	"github.com/dast-uda/dast/core/backend"
 	"github.com/gomlx/gomlx/backends"
 	"github.com/gomlx/gomlx/pkg/core/tensors"
 )
@@ -17,15 +16,8 @@ const fixture = "testdata/golden_optim.npz"
 // maxRelErr is the largest relative error (infinity norm) accepted against PyTorch.
 const maxRelErr = 1e-4
 
-func newBackend(t *testing.T) backends.Backend {
-	t.Helper()
-	b, err := backend.New("go")
-	if err != nil {
-		t.Fatalf("simplego backend: %v", err)
-	}
-	t.Cleanup(b.Finalize)
-	return b
-}
+// newBackend is the package tests' shared pure-Go backend.
+func newBackend(t *testing.T) backends.Backend { return testutil.Backend(t) }
 
 // withTimeout fails the test when fn panics or runs longer than d (guard against hangs).
 func withTimeout(t *testing.T, d time.Duration, fn func()) { testutil.WithTimeout(t, d, fn) }
