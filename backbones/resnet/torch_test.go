@@ -1,12 +1,10 @@
 package resnet
 
 import (
-	"os"
 	"path/filepath"
 	"testing"
 	"time"
 
-	"github.com/dast-uda/dast/core/checkpoint"
 	"github.com/dast-uda/dast/internal/testutil"
 	"github.com/gomlx/gomlx/pkg/core/graph"
 	"github.com/gomlx/gomlx/pkg/core/tensors"
@@ -18,22 +16,7 @@ import (
 // (94 MB), so the test runs only when DAST_TORCH_CHECK names the directory
 // "/usr/bin/python3 bench/params.py --export-check DIR" wrote.
 func TestTorchForward(t *testing.T) {
-	dir := os.Getenv("DAST_TORCH_CHECK")
-	if dir == "" {
-		t.Skip("set DAST_TORCH_CHECK to the directory of bench/params.py --export-check")
-	}
-	io, _, err := checkpoint.ReadFile(filepath.Join(dir, "io.safetensors"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	in, err := checkpoint.ToTensor(io["input"])
-	if err != nil {
-		t.Fatal(err)
-	}
-	want, err := checkpoint.ToTensor(io["feature"])
-	if err != nil {
-		t.Fatal(err)
-	}
+	dir, in, want := testutil.TorchCheck(t, "io.safetensors")
 	cfg := defaults(3, 4, 6, 3)
 	cfg.Pretrained = filepath.Join(dir, "weights.safetensors")
 	seg, err := cfg.NewSegmentor(19)

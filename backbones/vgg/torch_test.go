@@ -1,12 +1,10 @@
 package vgg
 
 import (
-	"os"
 	"path/filepath"
 	"testing"
 	"time"
 
-	"github.com/dast-uda/dast/core/checkpoint"
 	"github.com/dast-uda/dast/internal/testutil"
 	"github.com/gomlx/gomlx/pkg/core/graph"
 	"github.com/gomlx/gomlx/pkg/core/tensors"
@@ -18,22 +16,7 @@ import (
 // files are large (59 MB), so the test runs only when DAST_TORCH_CHECK names the directory
 // "/usr/bin/python3 bench/params.py --export-check DIR" wrote.
 func TestTorchForward(t *testing.T) {
-	dir := os.Getenv("DAST_TORCH_CHECK")
-	if dir == "" {
-		t.Skip("set DAST_TORCH_CHECK to the directory of bench/params.py --export-check")
-	}
-	io, _, err := checkpoint.ReadFile(filepath.Join(dir, "vgg_io.safetensors"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	in, err := checkpoint.ToTensor(io["input"])
-	if err != nil {
-		t.Fatal(err)
-	}
-	want, err := checkpoint.ToTensor(io["feature"])
-	if err != nil {
-		t.Fatal(err)
-	}
+	dir, in, want := testutil.TorchCheck(t, "vgg_io.safetensors")
 	cfg := defaults(t)
 	cfg.Pretrained = filepath.Join(dir, "vgg_weights.safetensors")
 	seg, err := cfg.NewSegmentor(19)

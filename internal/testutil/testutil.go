@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/dast-uda/dast/core/backend"
+	"github.com/dast-uda/dast/core/checkpoint"
 	"github.com/dast-uda/dast/core/config"
 	"github.com/dast-uda/dast/registry"
 	"github.com/gomlx/gomlx/backends"
@@ -87,4 +88,27 @@ func CloseTo(t testing.TB, what string, got, want *tensors.Tensor, tol float64) 
 	if rel > tol {
 		t.Errorf("%s: relative error %.3g > %g", what, rel, tol)
 	}
+}
+
+// TorchCheck loads a PyTorch forward check written by "bench/params.py --export-check DIR":
+// the input and the expected feature from DIR/ioFile. It skips the test unless
+// $DAST_TORCH_CHECK names DIR (the files are tens of MB, so they are not committed), and
+// returns DIR for the weights file beside it.
+func TorchCheck(t testing.TB, ioFile string) (dir string, in, want *tensors.Tensor) {
+	t.Helper()
+	dir = os.Getenv("DAST_TORCH_CHECK")
+	if dir == "" {
+		t.Skip("set DAST_TORCH_CHECK to the directory of bench/params.py --export-check")
+	}
+	io, _, err := checkpoint.ReadFile(filepath.Join(dir, ioFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if in, err = checkpoint.ToTensor(io["input"]); err != nil {
+		t.Fatal(err)
+	}
+	if want, err = checkpoint.ToTensor(io["feature"]); err != nil {
+		t.Fatal(err)
+	}
+	return dir, in, want
 }
