@@ -75,3 +75,10 @@ type Objective interface {
 type ObjectiveBuilder interface {
 	NewObjective() (Objective, error)
 }
+
+// Warner is optionally implemented by segmentors with something to say before training, such
+// as a paper-scale backbone without pretrained weights. The trainer logs each warning at the
+// start of a run that does not start from a checkpoint (init_from).
+type Warner interface {
+	Warnings() []string
+}

@@ -13,6 +13,7 @@ import (
 	"github.com/dast-uda/dast/core/backend"
 	"github.com/dast-uda/dast/core/checkpoint"
 	"github.com/dast-uda/dast/core/metrics"
+	"github.com/dast-uda/dast/core/model"
 	"github.com/dast-uda/dast/core/runinfo"
 	"github.com/dast-uda/dast/datasets"
 	"github.com/gomlx/gomlx/backends"
@@ -69,7 +70,7 @@ func Run(ctx stdctx.Context, setup *Setup, opts Options) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	if w, ok := setup.Seg.(interface{ Warnings() []string }); ok && root.InitFrom == "" {
+	if w, ok := setup.Seg.(model.Warner); ok && root.InitFrom == "" {
 		for _, msg := range w.Warnings() {
 			log.Warn(msg)
 		}
