@@ -97,8 +97,8 @@ func Collect(info Info) Record {
 	}
 }
 
-// Write creates dir if needed and writes run.json and, when info.Config is non-nil,
-// config.yaml, each atomically.
+// Write creates dir if needed and writes config.yaml (when info.Config is non-nil) and then
+// run.json, each atomically.
 func Write(dir string, info Info) error {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return fmt.Errorf("runinfo: %w", err)
@@ -107,13 +107,15 @@ func Write(dir string, info Info) error {
 	if err != nil {
 		return fmt.Errorf("runinfo: %w", err)
 	}
-	if err := WriteFileAtomic(filepath.Join(dir, RunFile), append(b, '\n')); err != nil {
-		return fmt.Errorf("runinfo: %w", err)
-	}
+	// config.yaml first: it marks a run that can be resumed, so a process killed between the
+	// two writes leaves either nothing but temporary files or a resumable run.
 	if info.Config != nil {
 		if err := WriteFileAtomic(filepath.Join(dir, ConfigFile), info.Config); err != nil {
 			return fmt.Errorf("runinfo: %w", err)
 		}
+	}
+	if err := WriteFileAtomic(filepath.Join(dir, RunFile), append(b, '\n')); err != nil {
+		return fmt.Errorf("runinfo: %w", err)
 	}
 	return nil
 }
