@@ -82,3 +82,25 @@ type ObjectiveBuilder interface {
 type Warner interface {
 	Warnings() []string
 }
+
+// DatasetFacts is what a dataset module declares from its options alone, without reading the
+// disk: what describe, dry runs and data checks need before (or instead of) opening the files.
+type DatasetFacts struct {
+	Kind       string   // dataset name ("gta5")
+	Classes    int      // classes of the label space served
+	ClassNames []string // names indexed by class id
+	// Width and Height are the size of the samples served (the resize option, else the
+	// release's native image size).
+	Width, Height int
+	// Images is the number of images the official release has for these options (after a
+	// holdout split); 0 when the options make it depend on the disk (a list file).
+	Images int
+	// Labelled reports whether the samples carry labels.
+	Labelled bool
+}
+
+// DatasetDeclarer is implemented by dataset modules that can state their facts without
+// touching the disk (the on-disk datasets; the in-memory synthetic one just opens).
+type DatasetDeclarer interface {
+	DeclaredFacts() (DatasetFacts, error)
+}

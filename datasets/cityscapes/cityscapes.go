@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/dast-uda/dast/core/model"
 	"github.com/dast-uda/dast/datasets"
 	"github.com/dast-uda/dast/datasets/classes"
 	"github.com/dast-uda/dast/datasets/loader"
@@ -67,6 +68,37 @@ func (m *Module) Validate() error {
 
 // OpenDataset implements model.DatasetOpener.
 func (m *Module) OpenDataset() (datasets.Dataset, error) { return Open(m) }
+
+// Facts of the Cityscapes release (Cordts et al. 2016), finely annotated splits.
+const (
+	TrainImages  = 2975
+	ValImages    = 500
+	NativeWidth  = 2048
+	NativeHeight = 1024
+)
+
+// DeclaredFacts implements model.DatasetDeclarer: the served size, class space and the split's
+// image count in the release, without reading the disk.
+func (m *Module) DeclaredFacts() (model.DatasetFacts, error) {
+	if err := m.Validate(); err != nil {
+		return model.DatasetFacts{}, err
+	}
+	f := model.DatasetFacts{Kind: "cityscapes", Classes: classes.NumCityscapes, ClassNames: classes.Names(),
+		Width: NativeWidth, Height: NativeHeight, Labelled: true}
+	if m.Classes == classes.NumSynthia16 {
+		f.Classes, f.ClassNames = classes.NumSynthia16, classes.Synthia16Names()
+	}
+	if size, _ := loader.ParseSize(m.Resize); size.W > 0 {
+		f.Width, f.Height = size.W, size.H
+	}
+	if m.List == "" {
+		f.Images = TrainImages
+		if m.Split == "val" {
+			f.Images = ValImages
+		}
+	}
+	return f, nil
+}
 
 // Dataset is an opened Cityscapes split.
 type Dataset struct {

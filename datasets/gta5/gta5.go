@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/dast-uda/dast/core/model"
 	"github.com/dast-uda/dast/datasets"
 	"github.com/dast-uda/dast/datasets/classes"
 	"github.com/dast-uda/dast/datasets/loader"
@@ -56,6 +57,34 @@ func (m *Module) Validate() error {
 
 // OpenDataset implements model.DatasetOpener.
 func (m *Module) OpenDataset() (datasets.Dataset, error) { return Open(m) }
+
+// Facts of the GTA5 release (Richter et al. 2016).
+const (
+	ReleaseImages = 24966 // image/label pairs
+	NativeWidth   = 1914  // most images; a few hundred differ slightly (checked by dast data check)
+	NativeHeight  = 1052
+)
+
+// DeclaredFacts implements model.DatasetDeclarer: the served size and the image count of the
+// full release for these options, without reading the disk.
+func (m *Module) DeclaredFacts() (model.DatasetFacts, error) {
+	if err := m.Validate(); err != nil {
+		return model.DatasetFacts{}, err
+	}
+	f := model.DatasetFacts{Kind: "gta5", Classes: classes.NumCityscapes, ClassNames: classes.Names(),
+		Width: NativeWidth, Height: NativeHeight, Labelled: true}
+	if size, _ := loader.ParseSize(m.Resize); size.W > 0 {
+		f.Width, f.Height = size.W, size.H
+	}
+	if m.List == "" {
+		n, err := loader.HoldoutCount(ReleaseImages, m.Holdout, m.Part)
+		if err != nil {
+			return model.DatasetFacts{}, fmt.Errorf("gta5: %w", err)
+		}
+		f.Images = n
+	}
+	return f, nil
+}
 
 // Dataset is an opened GTA5 dataset.
 type Dataset struct {

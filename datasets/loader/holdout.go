@@ -43,3 +43,18 @@ func SplitHoldout(names []string, n int, part string) ([]string, error) {
 	}
 	return out, nil
 }
+
+// HoldoutCount is the number of images SplitHoldout returns from total names for the holdout n
+// and part: the same rule, without the names (for declared dataset facts).
+func HoldoutCount(total, n int, part string) (int, error) {
+	if n == 0 {
+		return total, nil
+	}
+	if n >= total {
+		return 0, fmt.Errorf("holdout %d: only %d images, nothing would be left to train on", n, total)
+	}
+	if part == PartHoldout {
+		return n, nil
+	}
+	return total - n, nil
+}

@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/dast-uda/dast/core/model"
 	"github.com/dast-uda/dast/datasets"
 	"github.com/dast-uda/dast/datasets/classes"
 	"github.com/dast-uda/dast/datasets/loader"
@@ -63,6 +64,37 @@ func (m *Module) Validate() error {
 
 // OpenDataset implements model.DatasetOpener.
 func (m *Module) OpenDataset() (datasets.Dataset, error) { return Open(m) }
+
+// Facts of the SYNTHIA-RAND-CITYSCAPES release (Ros et al. 2016).
+const (
+	ReleaseImages = 9400
+	NativeWidth   = 1280
+	NativeHeight  = 760
+)
+
+// DeclaredFacts implements model.DatasetDeclarer: the served size, class space and the image
+// count of the full release for these options, without reading the disk.
+func (m *Module) DeclaredFacts() (model.DatasetFacts, error) {
+	if err := m.Validate(); err != nil {
+		return model.DatasetFacts{}, err
+	}
+	f := model.DatasetFacts{Kind: "synthia", Classes: m.Classes, ClassNames: classes.Names(),
+		Width: NativeWidth, Height: NativeHeight, Labelled: true}
+	if m.Classes == classes.NumSynthia16 {
+		f.ClassNames = classes.Synthia16Names()
+	}
+	if size, _ := loader.ParseSize(m.Resize); size.W > 0 {
+		f.Width, f.Height = size.W, size.H
+	}
+	if m.List == "" {
+		n, err := loader.HoldoutCount(ReleaseImages, m.Holdout, m.Part)
+		if err != nil {
+			return model.DatasetFacts{}, fmt.Errorf("synthia: %w", err)
+		}
+		f.Images = n
+	}
+	return f, nil
+}
 
 // Dataset is an opened SYNTHIA dataset.
 type Dataset struct {
