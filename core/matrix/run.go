@@ -48,6 +48,11 @@ func (r *Runner) Execute(ctx context.Context) (Results, error) {
 	if log == nil {
 		log = zap.NewNop()
 	}
+	lock, err := r.lockOut()
+	if err != nil {
+		return Results{}, err
+	}
+	defer lock.Release()
 	outcomes := make([]Outcome, len(r.Jobs))
 	var derived []Outcome
 	var mu sync.Mutex

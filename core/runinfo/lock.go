@@ -6,6 +6,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
 	"time"
@@ -112,11 +113,13 @@ func parseHolder(b []byte) *InUseError {
 	return e
 }
 
-// IsTempFile reports whether name is a temporary file of WriteFileAtomic (or
-// checkpoint.WriteFileAtomic): "."+base+".tmp-"+random.
-func IsTempFile(name string) bool {
-	return strings.HasPrefix(name, ".") && strings.Contains(name, ".tmp-")
-}
+// tempFile matches the names os.CreateTemp gives the temporary files of dast's atomic
+// writers: "."+base+".tmp-"+digits (WriteFileAtomic, checkpoint.WriteFileAtomic) and
+// base+".tmp"+digits (metrics.WriteJSON).
+var tempFile = regexp.MustCompile(`^(\..+\.tmp-|.+\.tmp)[0-9]+$`)
+
+// IsTempFile reports whether name is the temporary file of an atomic write.
+func IsTempFile(name string) bool { return tempFile.MatchString(name) }
 
 // RemoveTempFiles removes the temporary files that killed atomic writes left in dir and its
 // subdirectories, and returns their paths. Call it only while holding dir's lock: a live

@@ -158,7 +158,7 @@ func TestParseHolder(t *testing.T) {
 
 func TestRemoveTempFiles(t *testing.T) {
 	dir := t.TempDir()
-	for _, p := range []string{"run.json", ".config.yaml.tmp-123", "checkpoints/.ckpt-4.safetensors.tmp-9", "checkpoints/ckpt-2.safetensors", ".lock"} {
+	for _, p := range []string{"run.json", ".config.yaml.tmp-123", "checkpoints/.ckpt-4.safetensors.tmp-9", "metrics.json.tmp77", "checkpoints/ckpt-2.safetensors", ".lock", "a.tmp-x", "tmp1"} {
 		if err := os.MkdirAll(filepath.Dir(filepath.Join(dir, p)), 0o755); err != nil {
 			t.Fatal(err)
 		}
@@ -167,10 +167,10 @@ func TestRemoveTempFiles(t *testing.T) {
 		}
 	}
 	removed, err := RemoveTempFiles(dir)
-	if err != nil || len(removed) != 2 {
-		t.Fatalf("removed %v, %v; want the 2 temporary files", removed, err)
+	if err != nil || len(removed) != 3 {
+		t.Fatalf("removed %v, %v; want the 3 temporary files", removed, err)
 	}
-	for _, p := range []string{"run.json", "checkpoints/ckpt-2.safetensors", ".lock"} {
+	for _, p := range []string{"run.json", "checkpoints/ckpt-2.safetensors", ".lock", "a.tmp-x", "tmp1"} {
 		if _, err := os.Stat(filepath.Join(dir, p)); err != nil {
 			t.Errorf("%s removed: %v", p, err)
 		}
