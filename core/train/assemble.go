@@ -27,7 +27,17 @@ type Setup struct {
 }
 
 // Assemble validates tree and builds every component it names. Nothing is computed.
-func Assemble(tree *config.Tree) (*Setup, error) {
+func Assemble(tree *config.Tree) (*Setup, error) { return assemble(tree, openDataset) }
+
+// AssembleDeclared is Assemble without reading any dataset from disk: the datasets whose module
+// declares its facts (model.DatasetDeclarer) are Declared stand-ins, which know their size but
+// serve no samples. For describe and dry runs.
+func AssembleDeclared(tree *config.Tree) (*Setup, error) { return assemble(tree, openDeclared) }
+
+// opener opens the dataset of the config block at path.
+type opener func(tree *config.Tree, path string) (datasets.Dataset, error)
+
+func assemble(tree *config.Tree, openDataset opener) (*Setup, error) {
 	if err := tree.Validate(); err != nil {
 		return nil, err
 	}
@@ -53,7 +63,7 @@ func Assemble(tree *config.Tree) (*Setup, error) {
 		}
 	}
 	if root.Data.Select.Enabled() {
-		if s.Select, err = openSelect(tree, root); err != nil {
+		if s.Select, err = openSelect(tree, root, openDataset); err != nil {
 			return nil, err
 		}
 		for _, part := range s.Select {

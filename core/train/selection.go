@@ -48,7 +48,7 @@ type BetaScore struct {
 // openSelect builds data.select: the held-out source set restyled once per beta with the style
 // set's images (data.select.style, else data.target). The restyled images are computed once,
 // on first use, and kept in memory.
-func openSelect(tree *config.Tree, root *config.Root) ([]SelectSet, error) {
+func openSelect(tree *config.Tree, root *config.Root, openDataset opener) ([]SelectSet, error) {
 	sel := root.Data.Select
 	src, err := openDataset(tree, "data.select.source")
 	if err != nil {
