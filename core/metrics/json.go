@@ -33,6 +33,9 @@ type Metrics struct {
 	// Subsets holds mIoUs in percent over named class subsets (SYNTHIA's 13-class mIoU*,
 	// "mIoU*13"); nil when the benchmark defines none.
 	Subsets map[string]float64 `json:"subsets,omitempty"`
+	// DataIssues holds, per dataset role, what its loader skipped or repaired; written as
+	// "data_issues" only when some dataset has any.
+	DataIssues map[string]DataIssues `json:"data_issues,omitempty"`
 }
 
 // Metrics summarises the matrix with the given class names (index = class id; missing names
@@ -102,6 +105,12 @@ func (m Metrics) MarshalJSON() ([]byte, error) {
 		}
 		b.WriteByte('}')
 	}
+	if len(m.DataIssues) > 0 {
+		b.WriteString(`,"data_issues":`)
+		if err := put(m.DataIssues); err != nil { // a map: encoding/json sorts its keys
+			return nil, err
+		}
+	}
 	b.WriteByte('}')
 	return b.Bytes(), nil
 }
@@ -110,16 +119,17 @@ func (m Metrics) MarshalJSON() ([]byte, error) {
 // become NaN.
 func (m *Metrics) UnmarshalJSON(data []byte) error {
 	var raw struct {
-		MIoU       *float64            `json:"miou"`
-		PerClass   json.RawMessage     `json:"per_class"`
-		NumClasses int                 `json:"num_classes"`
-		Iteration  int                 `json:"iteration"`
-		Subsets    map[string]*float64 `json:"subsets"`
+		MIoU       *float64              `json:"miou"`
+		PerClass   json.RawMessage       `json:"per_class"`
+		NumClasses int                   `json:"num_classes"`
+		Iteration  int                   `json:"iteration"`
+		Subsets    map[string]*float64   `json:"subsets"`
+		DataIssues map[string]DataIssues `json:"data_issues"`
 	}
 	if err := json.Unmarshal(data, &raw); err != nil {
 		return err
 	}
-	*m = Metrics{MIoU: math.NaN(), NumClasses: raw.NumClasses, Iteration: raw.Iteration}
+	*m = Metrics{MIoU: math.NaN(), NumClasses: raw.NumClasses, Iteration: raw.Iteration, DataIssues: raw.DataIssues}
 	if raw.MIoU != nil {
 		m.MIoU = *raw.MIoU
 	}
