@@ -49,6 +49,10 @@ type Options struct {
 	NewProgress func(total int, what string) Progress
 	// Args is the command line recorded in run.json (default os.Args).
 	Args []string
+	// UntilStage, for a staged run (RunStages), stops after the stage of that name, leaving
+	// the later stages (and the run's stages.json and metrics.json) to a later call: dast
+	// matrix --executor slurm runs each stage as its own job.
+	UntilStage string
 }
 
 // Result is what a finished run produced.
@@ -363,7 +367,7 @@ func (t *trainer) loop(ctx stdctx.Context, start int) (*Result, error) {
 		return res, err
 	}
 	if m != nil {
-		if err := metrics.WriteJSON(filepath.Join(t.dir, MetricsFile), *m); err != nil {
+		if err := writeMetrics(filepath.Join(t.dir, MetricsFile), *m, res.Checkpoint, t.setup.Root.Backend); err != nil {
 			return res, err
 		}
 		res.Metrics = m

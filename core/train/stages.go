@@ -148,6 +148,9 @@ func RunStages(ctx context.Context, tree *config.Tree, st Staged, opts Options) 
 		}
 		results = append(results, r)
 		prevDir, prevSetup = stageDir, setup
+		if opts.UntilStage == stage.Name && i < len(stages)-1 {
+			return &Result{Dir: stageDir, Metrics: m}, nil
+		}
 	}
 	js, _ := json.MarshalIndent(results, "", "  ")
 	if err := runinfo.WriteFileAtomic(filepath.Join(dir, StageFile), append(js, '\n')); err != nil {
@@ -157,7 +160,7 @@ func RunStages(ctx context.Context, tree *config.Tree, st Staged, opts Options) 
 	if last != nil {
 		res.Iterations, res.Checkpoint, res.Metrics = last.Iterations, last.Checkpoint, last.Metrics
 		if last.Metrics != nil {
-			if err := metrics.WriteJSON(filepath.Join(dir, MetricsFile), *last.Metrics); err != nil {
+			if err := copyMetrics(filepath.Join(last.Dir, MetricsFile), filepath.Join(dir, MetricsFile)); err != nil {
 				return nil, err
 			}
 		}

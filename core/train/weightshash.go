@@ -1,0 +1,166 @@
+package train
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/binary"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"runtime"
+	"sort"
+	"strconv"
+
+	"github.com/dast-uda/dast/core/checkpoint"
+	"github.com/dast-uda/dast/core/metrics"
+	"github.com/dast-uda/dast/core/runinfo"
+)
+
+// WeightsKey is the metrics.json key that identifies a run's final weights (see Weights).
+const WeightsKey = "weights"
+
+// Weights identifies the final model weights of a run and the platform facts that decide
+// whether another machine can reproduce them bit for bit: two runs of one config and seed
+// whose SHA256 agree trained to identical weights.
+type Weights struct {
+	// SHA256 is the hex sha256 over the model variables of the final checkpoint (optimizer
+	// state and RNG state left out), in name order: for each, its name, dtype, shape and
+	// little-endian data (the encoding is spelled out in HashCheckpoint).
+	SHA256 string `json:"sha256"`
+	// Checkpoint is the checkpoint file the hash was taken of (its name in the run directory).
+	Checkpoint string   `json:"checkpoint"`
+	Platform   Platform `json:"platform"`
+}
+
+// Platform is what floating-point results depend on beyond the config and the seed.
+type Platform struct {
+	Backend string `json:"backend"` // the config's backend spec (go, xla, xla:cuda, ...)
+	GOOS    string `json:"goos"`
+	GOARCH  string `json:"goarch"`
+	// GEMM names the matrix-product kernel family. core/backend exports no kernel name, so it
+	// is the backend spec and GOARCH ("go/amd64"); with DAST_FAST_DOT=0 (GoMLX's own kernels
+	// instead of dast's) the suffix "+fast_dot=0" is added.
+	GEMM  string `json:"gemm"`
+	Go    string `json:"go"`
+	GoMLX string `json:"gomlx"`
+}
+
+// CurrentPlatform describes this process for a run on backend spec.
+func CurrentPlatform(spec string) Platform {
+	gemm := spec + "/" + runtime.GOARCH
+	if v, ok := os.LookupEnv("DAST_FAST_DOT"); ok && v == "0" {
+		gemm += "+fast_dot=0"
+	}
+	return Platform{Backend: spec, GOOS: runtime.GOOS, GOARCH: runtime.GOARCH, GEMM: gemm,
+		Go: runtime.Version(), GoMLX: runinfo.ModuleVersion("github.com/gomlx/gomlx")}
+}
+
+// HashCheckpoint returns the hex sha256 of the model variables (checkpoint.IsModelVariable) of
+// a checkpoint file. For each variable in byte order of the names it hashes: the name, a zero
+// byte, the safetensors dtype, a zero byte, the shape as decimal dimensions joined by ',', a
+// zero byte, the data length as a little-endian uint64, then the data.
+func HashCheckpoint(path string) (string, error) {
+	tensors, _, err := checkpoint.ReadFile(path)
+	if err != nil {
+		return "", fmt.Errorf("hash weights: %w", err)
+	}
+	names := make([]string, 0, len(tensors))
+	for name := range tensors {
+		if checkpoint.IsModelVariable(name) {
+			names = append(names, name)
+		}
+	}
+	if len(names) == 0 {
+		return "", fmt.Errorf("hash weights: %s holds no model variables", path)
+	}
+	sort.Strings(names)
+	h := sha256.New()
+	var n [8]byte
+	for _, name := range names {
+		t := tensors[name]
+		var shape []byte
+		for i, d := range t.Shape {
+			if i > 0 {
+				shape = append(shape, ',')
+			}
+			shape = strconv.AppendInt(shape, int64(d), 10)
+		}
+		h.Write([]byte(name))
+		h.Write([]byte{0})
+		h.Write([]byte(t.DType))
+		h.Write([]byte{0})
+		h.Write(shape)
+		h.Write([]byte{0})
+		binary.LittleEndian.PutUint64(n[:], uint64(len(t.Data)))
+		h.Write(n[:])
+		h.Write(t.Data)
+	}
+	return hex.EncodeToString(h.Sum(nil)), nil
+}
+
+// writeMetrics writes metrics.json with a "weights" block (Weights) for the final checkpoint
+// ckpt; without a checkpoint (a run of 0 iterations) it is the plain metrics.json.
+func writeMetrics(path string, m metrics.Metrics, ckpt, backendSpec string) error {
+	if ckpt == "" {
+		return metrics.WriteJSON(path, m)
+	}
+	sum, err := HashCheckpoint(ckpt)
+	if err != nil {
+		return fmt.Errorf("metrics %s: %w", path, err)
+	}
+	w := Weights{SHA256: sum, Checkpoint: filepath.Base(ckpt), Platform: CurrentPlatform(backendSpec)}
+	plain, err := json.Marshal(m)
+	if err != nil {
+		return fmt.Errorf("metrics %s: %w", path, err)
+	}
+	extra, err := json.Marshal(w)
+	if err != nil {
+		return fmt.Errorf("metrics %s: %w", path, err)
+	}
+	// metrics.Metrics marshals to one object: the weights block goes in before its last brace.
+	plain = bytes.TrimSpace(plain)
+	if len(plain) < 2 || plain[len(plain)-1] != '}' {
+		return fmt.Errorf("metrics %s: unexpected encoding %q", path, plain)
+	}
+	var compact bytes.Buffer
+	compact.Write(plain[:len(plain)-1])
+	fmt.Fprintf(&compact, ",%q:", WeightsKey)
+	compact.Write(extra)
+	compact.WriteByte('}')
+	var out bytes.Buffer
+	if err := json.Indent(&out, compact.Bytes(), "", "  "); err != nil {
+		return fmt.Errorf("metrics %s: %w", path, err)
+	}
+	out.WriteByte('\n')
+	if err := runinfo.WriteFileAtomic(path, out.Bytes()); err != nil {
+		return fmt.Errorf("metrics %s: %w", path, err)
+	}
+	return nil
+}
+
+// ReadWeights reads the weights block of a metrics.json file; nil when it has none.
+func ReadWeights(path string) (*Weights, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	var f struct {
+		Weights *Weights `json:"weights"`
+	}
+	if err := json.Unmarshal(b, &f); err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	return f.Weights, nil
+}
+
+// copyMetrics makes dst a copy of the metrics.json src (a staged run's metrics are its last
+// stage's, weights block included).
+func copyMetrics(src, dst string) error {
+	b, err := os.ReadFile(src)
+	if err != nil {
+		return err
+	}
+	return runinfo.WriteFileAtomic(dst, b)
+}
