@@ -17,7 +17,7 @@ import (
 func init() { commands = append(commands, newTrainCmd) }
 
 func newTrainCmd() *cobra.Command {
-	var cfg, out, resume string
+	var cfg, out, resume, untilStage string
 	var sets []string
 	var dryRun bool
 	cmd := &cobra.Command{
@@ -36,7 +36,7 @@ func newTrainCmd() *cobra.Command {
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			log := runlog.FromContext(cmd.Context())
-			opts := train.Options{RunDir: out, Log: log, NewProgress: progressFor(log)}
+			opts := train.Options{RunDir: out, Log: log, NewProgress: progressFor(log), UntilStage: untilStage}
 			if resume != "" {
 				if out != "" && out != resume {
 					return fmt.Errorf("--out %s and --resume %s name different run directories", out, resume)
@@ -92,6 +92,7 @@ func newTrainCmd() *cobra.Command {
 	f.StringArrayVar(&sets, "set", nil, "override a config key, e.g. --set train.iterations=100 (repeatable)")
 	f.StringVar(&out, "out", "", "run directory (default <out_dir>/<name>, numbered when taken)")
 	f.StringVar(&resume, "resume", "", "continue the run in this directory from its newest checkpoint")
+	f.StringVar(&untilStage, "until-stage", "", "a staged config (strategy dast): stop after this stage (da, round1, ...); rerun to go on")
 	f.BoolVar(&dryRun, "dry-run", false, "validate the config and print the assembled components, then exit")
 	return cmd
 }
