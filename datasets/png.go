@@ -188,3 +188,39 @@ func ReadLabel(path string) (ids []uint8, w, h int, err error) {
 	}
 	return ids, w, h, nil
 }
+
+// pngTrailer is the IEND chunk every complete PNG file ends with.
+var pngTrailer = []byte{0, 0, 0, 0, 'I', 'E', 'N', 'D', 0xAE, 0x42, 0x60, 0x82}
+
+// CheckPNG reads only the header and the last bytes of the PNG file at path and returns its
+// size: it fails on a file that is not a PNG, whose size is outside 1..MaxPixels pixels, or
+// that does not end with the IEND chunk (truncated), without decoding the pixels.
+func CheckPNG(path string) (w, h int, err error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return 0, 0, err
+	}
+	defer f.Close()
+	cfg, err := png.DecodeConfig(bufio.NewReader(f))
+	if err != nil {
+		return 0, 0, fmt.Errorf("%s: png header: %w", path, err)
+	}
+	if cfg.Width <= 0 || cfg.Height <= 0 || cfg.Width*cfg.Height > MaxPixels {
+		return 0, 0, fmt.Errorf("%s: image size %dx%d outside 1..%d pixels", path, cfg.Width, cfg.Height, MaxPixels)
+	}
+	st, err := f.Stat()
+	if err != nil {
+		return 0, 0, err
+	}
+	end := make([]byte, len(pngTrailer))
+	if st.Size() < int64(len(end)) {
+		return 0, 0, fmt.Errorf("%s: truncated png (%d bytes)", path, st.Size())
+	}
+	if _, err := f.ReadAt(end, st.Size()-int64(len(end))); err != nil {
+		return 0, 0, fmt.Errorf("%s: %w", path, err)
+	}
+	if !bytes.Equal(end, pngTrailer) {
+		return 0, 0, fmt.Errorf("%s: truncated png (no IEND chunk at the end of its %d bytes)", path, st.Size())
+	}
+	return cfg.Width, cfg.Height, nil
+}

@@ -1,10 +1,12 @@
 package loader
 
 import (
+	"errors"
 	"fmt"
 	"os"
 	"sync"
 
+	"github.com/dast-uda/dast/core/metrics"
 	"github.com/dast-uda/dast/datasets"
 )
 
@@ -41,8 +43,11 @@ type PairDataset struct {
 	pairs []Pair
 
 	mu       sync.Mutex
-	bad      map[int]bool // entries found undecodable by Get (with SkipBad)
+	bad      map[int]bool // entries found undecodable by Get or CheckHeaders (with SkipBad)
 	missing  int          // entries dropped at open (with SkipBad)
+	skipped  []metrics.SkippedFile
+	resized  map[int]bool // entries whose label size differs from the image's
+	resFiles []string
 	warnings []string
 	nWarn    int
 }
@@ -59,13 +64,14 @@ func NewPairDataset(cfg Config) (*PairDataset, error) {
 	if cfg.MaxWarnings <= 0 {
 		cfg.MaxWarnings = 100
 	}
-	d := &PairDataset{cfg: cfg, bad: make(map[int]bool)}
+	d := &PairDataset{cfg: cfg, bad: make(map[int]bool), resized: make(map[int]bool)}
 	for _, p := range cfg.Pairs {
-		if err := checkFiles(p); err != nil {
+		if file, err := checkFiles(p); err != nil {
 			if !cfg.SkipBad {
 				return nil, fmt.Errorf("%s: %w", cfg.Kind, err)
 			}
 			d.missing++
+			d.noteSkipped(file, err)
 			d.warn(fmt.Sprintf("skipped %s: %v", p.Name, err))
 			continue
 		}
@@ -77,20 +83,118 @@ func NewPairDataset(cfg Config) (*PairDataset, error) {
 	return d, nil
 }
 
-func checkFiles(p Pair) error {
+// checkFiles checks that p's files exist and are regular files; it returns the file at fault.
+func checkFiles(p Pair) (string, error) {
 	for _, f := range []string{p.Image, p.Label} {
 		if f == "" {
 			continue
 		}
 		st, err := os.Stat(f)
 		if err != nil {
-			return err
+			return f, err
 		}
 		if !st.Mode().IsRegular() {
-			return fmt.Errorf("%s is not a regular file", f)
+			return f, fmt.Errorf("%s is not a regular file", f)
 		}
 	}
+	return "", nil
+}
+
+// noteSkipped records a skipped entry's file and reason (the first MaxIssueFiles of them).
+func (d *PairDataset) noteSkipped(file string, err error) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if len(d.skipped) < metrics.MaxIssueFiles {
+		d.skipped = append(d.skipped, metrics.SkippedFile{File: file, Reason: err.Error()})
+	}
+}
+
+// noteResized records that entry i's label was resized to its image; it reports whether this
+// is the first time.
+func (d *PairDataset) noteResized(i int) bool {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if d.resized[i] {
+		return false
+	}
+	d.resized[i] = true
+	if len(d.resFiles) < metrics.MaxIssueFiles {
+		d.resFiles = append(d.resFiles, d.pairs[i].Label)
+	}
+	return true
+}
+
+// DataIssues returns what the dataset skipped (missing files at open, undecodable files met
+// by Get or CheckHeaders) and repaired (labels resized to their image) so far, each entry
+// counted once.
+func (d *PairDataset) DataIssues() metrics.DataIssues {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return metrics.DataIssues{
+		Skipped:       d.missing + len(d.bad),
+		SkippedFiles:  append([]metrics.SkippedFile(nil), d.skipped...),
+		ResizedLabels: len(d.resized),
+		ResizedFiles:  append([]string(nil), d.resFiles...),
+	}
+}
+
+// CheckHeaders reads the header and trailer of every image and label file (datasets.CheckPNG,
+// no pixel decoding), so a corrupt or truncated file is found before training rather than
+// when it is first read, and labels whose size differs from their image's are counted. A bad
+// file is an error naming it, or, with SkipBad, its entry is skipped from then on.
+func (d *PairDataset) CheckHeaders() error {
+	for i, p := range d.pairs {
+		d.mu.Lock()
+		known := d.bad[i]
+		d.mu.Unlock()
+		if known {
+			continue
+		}
+		w, h, err := datasets.CheckPNG(p.Image)
+		file := p.Image
+		lw, lh := w, h
+		if err == nil && p.Label != "" {
+			file = p.Label
+			lw, lh, err = datasets.CheckPNG(p.Label)
+		}
+		if err != nil {
+			if !d.cfg.SkipBad {
+				return fmt.Errorf("%s %s: %w", d.cfg.Kind, p.Name, err)
+			}
+			d.markBad(i, file, err)
+			continue
+		}
+		if (lw != w || lh != h) && d.noteResized(i) {
+			d.warn(fmt.Sprintf("%s: label %s is %dx%d, image %s is %dx%d: label resized (nearest)", p.Name, p.Label, lw, lh, p.Image, w, h))
+		}
+	}
+	d.mu.Lock()
+	allBad := len(d.bad) == len(d.pairs)
+	d.mu.Unlock()
+	if allBad {
+		return fmt.Errorf("%s: every entry is bad (%d skipped)", d.cfg.Kind, d.Skipped())
+	}
 	return nil
+}
+
+// markBad records entry i as undecodable (once).
+func (d *PairDataset) markBad(i int, file string, err error) {
+	d.mu.Lock()
+	first := !d.bad[i]
+	d.bad[i] = true
+	d.mu.Unlock()
+	if first {
+		d.noteSkipped(file, err)
+		d.warn(fmt.Sprintf("skipped %s: %v", d.pairs[i].Name, err))
+	}
+}
+
+// Substituted reports whether entry i is skipped, so Get(i) returns another entry (SkipBad):
+// a sequential pass (evaluation) leaves it out instead of counting that entry twice.
+func (d *PairDataset) Substituted(i int) bool {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return d.bad[i]
 }
 
 // Len returns the number of entries.
@@ -142,7 +246,8 @@ func (d *PairDataset) Get(i int) (datasets.Sample, error) {
 		return datasets.Sample{}, fmt.Errorf("%s: index %d outside 0..%d", d.cfg.Kind, i, n-1)
 	}
 	if !d.cfg.SkipBad {
-		return d.load(d.pairs[i])
+		s, _, err := d.load(i)
+		return s, err
 	}
 	for k := 0; k < n; k++ {
 		j := (i + k) % n
@@ -152,22 +257,33 @@ func (d *PairDataset) Get(i int) (datasets.Sample, error) {
 		if known {
 			continue
 		}
-		s, err := d.load(d.pairs[j])
+		s, file, err := d.load(j)
 		if err == nil {
 			return s, nil
 		}
-		d.mu.Lock()
-		first := !d.bad[j]
-		d.bad[j] = true
-		d.mu.Unlock()
-		if first {
-			d.warn(fmt.Sprintf("skipped %s: %v", d.pairs[j].Name, err))
-		}
+		d.markBad(j, file, err)
 	}
 	return datasets.Sample{}, fmt.Errorf("%s: every entry failed to decode (%d skipped)", d.cfg.Kind, d.Skipped())
 }
 
-func (d *PairDataset) load(p Pair) (datasets.Sample, error) {
+// load decodes entry i; on error it also returns the file at fault.
+func (d *PairDataset) load(i int) (datasets.Sample, string, error) {
+	p := d.pairs[i]
+	s, err := d.decode(i, p)
+	if err != nil {
+		file := p.Image
+		if errors.Is(err, errLabel) {
+			file = p.Label
+		}
+		return s, file, err
+	}
+	return s, "", nil
+}
+
+// errLabel marks decode errors of the label file.
+var errLabel = errors.New("label")
+
+func (d *PairDataset) decode(i int, p Pair) (datasets.Sample, error) {
 	rgb, w, h, err := datasets.ReadRGB(p.Image)
 	if err != nil {
 		return datasets.Sample{}, fmt.Errorf("%s %s: image: %w", d.cfg.Kind, p.Name, err)
@@ -185,13 +301,13 @@ func (d *PairDataset) load(p Pair) (datasets.Sample, error) {
 	}
 	ids, lw, lh, err := d.cfg.ReadLabel(p.Label)
 	if err != nil {
-		return datasets.Sample{}, fmt.Errorf("%s %s: label: %w", d.cfg.Kind, p.Name, err)
+		return datasets.Sample{}, fmt.Errorf("%s %s: %w: %w", d.cfg.Kind, p.Name, errLabel, err)
 	}
-	if lw != w || lh != h {
+	if (lw != w || lh != h) && d.noteResized(i) {
 		d.warn(fmt.Sprintf("%s: label %s is %dx%d, image %s is %dx%d: label resized (nearest)", p.Name, p.Label, lw, lh, p.Image, w, h))
 	}
 	if s.Label, err = ResizeLabel(ids, lw, lh, out.W, out.H); err != nil {
-		return datasets.Sample{}, fmt.Errorf("%s %s: %w", d.cfg.Kind, p.Label, err)
+		return datasets.Sample{}, fmt.Errorf("%s %s: %w: %w", d.cfg.Kind, p.Label, errLabel, err)
 	}
 	return s, nil
 }
