@@ -275,12 +275,13 @@ func TestEveryConfigDryRuns(t *testing.T) {
 			source, method, arch := p[1], p[2], p[3]
 			want := []string{
 				fmt.Sprintf("segmentor  %s, 19 classes", arch),
-				fmt.Sprintf("source     %s, %d images", source, tinyHoldout),
-				"val        cityscapes, 2 images",
+				// A dry run reads no dataset: the counts are the releases' (after the holdout).
+				fmt.Sprintf("source     %s, %d images at %s (declared", source, paperTrain[source], paperSize[source]),
+				"val        cityscapes, 500 images at 1024x512 (declared",
 				"150000 iterations, batch 1, lr 0.00025 (head x10), momentum 0.9, wd 0.0005, poly 0.9 over 250000",
 			}
 			if method != "source_only" {
-				want = append(want, "target     cityscapes, 2 images")
+				want = append(want, "target     cityscapes, 2975 images at 1024x512 (declared")
 			}
 			if method == "dast" {
 				want = append(want, "stage 4    round3: strategy self_training, 20000 iterations, lr 0.0002",
@@ -313,6 +314,13 @@ func TestEveryConfigDryRuns(t *testing.T) {
 
 // paperHoldout is the number of held-out source images the paper validates on.
 var paperHoldout = map[string]int{"gta5": 500, "synthia": 400}
+
+// paperTrain and paperSize are the source training images left beside them (24,966 and 9,400
+// in the releases) and the size the paper configs resize them to.
+var (
+	paperTrain = map[string]int{"gta5": 24466, "synthia": 9000}
+	paperSize  = map[string]string{"gta5": "1280x720", "synthia": "1280x760"}
+)
 
 // checkSelection assembles a DA config and checks its snapshot-selection set: the held-out
 // source images, once per FDA beta (0.5 and 0.9).

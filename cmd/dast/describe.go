@@ -1,10 +1,19 @@
 package main
 
 import (
+	"context"
+	"fmt"
+	"path"
+	"strings"
+	"testing/fstest"
+
 	"github.com/spf13/cobra"
+	yaml "go.yaml.in/yaml/v3"
 
 	"github.com/dast-uda/dast/core/backend"
+	"github.com/dast-uda/dast/core/config"
 	"github.com/dast-uda/dast/core/describe"
+	"github.com/dast-uda/dast/core/train"
 )
 
 func init() { commands = append(commands, newDescribeCmd) }
@@ -16,16 +25,20 @@ func newDescribeCmd() *cobra.Command {
 		Use:   "describe [--config FILE] [--set key=value]...",
 		Short: "Show each component's parameter count, output shapes and a training-memory estimate",
 		Long: "Assemble a config and build its segmentor (E and P), its discriminators and one training\n" +
-			"step on placeholder inputs of the datasets' image sizes, without computing anything.\n" +
+			"step on placeholder inputs of the datasets' image sizes, without computing anything and\n" +
+			"without reading any dataset: the GTA5, SYNTHIA and Cityscapes modules declare their class\n" +
+			"count and sample size from their options (check the files with 'dast data check').\n" +
+			"A staged strategy (dast) is described by its first stage, the DA stage.\n" +
 			"Prints parameter counts (PyTorch's parameters(): every variable but BN running\n" +
 			"statistics), output shapes, the step's variables by scope (optimizer slots included) and\n" +
 			"a memory estimate: variables + gradients + the outputs of every node of the training-step\n" +
 			"graph (an upper bound without buffer reuse), and the segmentor's forward activations.",
 		Example: "  dast describe --config configs/synthetic/da.yaml\n" +
+			"  dast describe --config configs/gta5_cityscapes/da_resnet101.yaml\n" +
 			"  dast describe --config configs/synthetic/da.yaml --set segmentor.name=resnet101",
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			setup, release, err := assemble(cmd.Context(), cfg, sets)
+			setup, release, err := assembleDeclared(cmd.Context(), cfg, sets)
 			if err != nil {
 				return err
 			}
@@ -46,4 +59,61 @@ func newDescribeCmd() *cobra.Command {
 	cmd.Flags().StringArrayVar(&sets, "set", nil, "override a config key, e.g. --set segmentor.name=resnet101 (repeatable)")
 	cmd.Flags().StringVar(&backendSpec, "backend", "go", "backend the graphs are built for (shapes only; go builds the pure-Go layer variants)")
 	return cmd
+}
+
+// assembleDeclared is assemble without reading datasets from disk (train.AssembleDeclared); a
+// staged strategy is assembled as its first stage.
+func assembleDeclared(ctx context.Context, cfg string, sets []string) (*train.Setup, func(), error) {
+	tree, release, err := loadTree(ctx, cfg, sets)
+	if err != nil {
+		return nil, release, err
+	}
+	fail := func(err error) (*train.Setup, func(), error) {
+		release()
+		return nil, func() {}, err
+	}
+	staged, err := stagedStrategy(tree)
+	if err != nil {
+		return fail(err)
+	}
+	if staged != nil {
+		if tree, err = firstStage(tree, staged); err != nil {
+			return fail(err)
+		}
+	}
+	setup, err := train.AssembleDeclared(tree)
+	if err != nil {
+		return fail(err)
+	}
+	return setup, release, nil
+}
+
+// firstStage returns the config tree of a staged strategy's first stage.
+func firstStage(tree *config.Tree, st train.Staged) (*config.Tree, error) {
+	y, err := tree.YAML()
+	if err != nil {
+		return nil, err
+	}
+	var resolved map[string]any
+	if err := yaml.Unmarshal(y, &resolved); err != nil {
+		return nil, err
+	}
+	root, err := tree.Root()
+	if err != nil {
+		return nil, err
+	}
+	resolved["name"] = root.Name // the default (the config's file name) is not in the tree
+	stages, err := st.Stages(resolved)
+	if err != nil {
+		return nil, fmt.Errorf("%s: strategy: %w", tree.Path(), err)
+	}
+	if len(stages) == 0 {
+		return nil, fmt.Errorf("%s: strategy: no stages", tree.Path())
+	}
+	b, err := yaml.Marshal(stages[0].Config)
+	if err != nil {
+		return nil, err
+	}
+	name := strings.TrimSuffix(path.Base(tree.Path()), ".yaml") + "-stage1-" + stages[0].Name + ".yaml"
+	return config.LoadFS(fstest.MapFS{name: {Data: b}}, name, nil)
 }

@@ -11,6 +11,7 @@ import (
 
 	"github.com/dast-uda/dast/core/runlog"
 	"github.com/dast-uda/dast/core/train"
+	"github.com/dast-uda/dast/datasets"
 	"github.com/spf13/cobra"
 )
 
@@ -67,12 +68,16 @@ func newTrainCmd() *cobra.Command {
 				}
 				res, err = train.RunStages(cmd.Context(), tree, staged, opts)
 			} else {
+				if dryRun { // from the config alone: datasets as their modules declare them
+					setup, err := train.AssembleDeclared(tree)
+					if err != nil {
+						return err
+					}
+					return describeSetup(cmd.OutOrStdout(), setup)
+				}
 				var setup *train.Setup
 				if setup, err = train.Assemble(tree); err != nil {
 					return err
-				}
-				if dryRun {
-					return describeSetup(cmd.OutOrStdout(), setup)
 				}
 				res, err = train.Run(cmd.Context(), setup, opts)
 			}
@@ -107,12 +112,12 @@ func describeSetup(w io.Writer, s *train.Setup) error {
 	for _, role := range sortedRoles(r.Discriminators) {
 		fmt.Fprintf(w, "disc       %s: %s\n", role, r.Discriminators[role].Name())
 	}
-	fmt.Fprintf(w, "source     %s, %d images\n", r.Data.Source.Name(), s.Source.Len())
+	fmt.Fprintf(w, "source     %s, %s\n", r.Data.Source.Name(), imageCount(s.Source))
 	if s.Target != nil {
-		fmt.Fprintf(w, "target     %s, %d images\n", r.Data.Target.Name(), s.Target.Len())
+		fmt.Fprintf(w, "target     %s, %s\n", r.Data.Target.Name(), imageCount(s.Target))
 	}
 	if s.Val != nil {
-		fmt.Fprintf(w, "val        %s, %d images\n", r.Data.Val.Name(), s.Val.Len())
+		fmt.Fprintf(w, "val        %s, %s\n", r.Data.Val.Name(), imageCount(s.Val))
 	}
 	t := r.Train
 	fmt.Fprintf(w, "train      %d iterations, batch %d, lr %g (head x%g), momentum %g, wd %g, poly %g over %d; disc Adam lr %g betas (%g, %g)\n",
@@ -160,4 +165,18 @@ func sortedRoles[V any](m map[string]V) []string {
 		}
 	}
 	return out
+}
+
+// imageCount says how many images a dataset has, and whether that count is declared (not
+// read from disk) and its sample size.
+func imageCount(ds datasets.Dataset) string {
+	d, ok := ds.(*train.Declared)
+	if !ok {
+		return fmt.Sprintf("%d images", ds.Len())
+	}
+	n := "a list file's images"
+	if d.Facts.Images > 0 {
+		n = fmt.Sprintf("%d images", d.Facts.Images)
+	}
+	return fmt.Sprintf("%s at %dx%d (declared by the module, not read from disk; dast data check reads them)", n, d.Facts.Width, d.Facts.Height)
 }

@@ -56,18 +56,19 @@ func Describe(b backends.Backend, setup *train.Setup) (*Report, error) {
 		bs = 1
 	}
 	r := &Report{Config: setup.Tree.Path(), Strategy: setup.StrategyName, Classes: setup.Classes, BatchSize: bs}
-	src, err := setup.Source.Get(0)
+	// Input sizes: the datasets' declared sizes (train.AssembleDeclared), else sample 0's.
+	h, w, err := train.SampleSize(setup.Source)
 	if err != nil {
-		return nil, fmt.Errorf("describe: data.source sample 0: %w", err)
+		return nil, fmt.Errorf("describe: data.source: %w", err)
 	}
-	r.Inputs = append(r.Inputs, []int{bs, src.H, src.W})
+	r.Inputs = append(r.Inputs, []int{bs, h, w})
 	r.InputNames = append(r.InputNames, "source")
 	if setup.Target != nil {
-		tgt, err := setup.Target.Get(0)
+		h, w, err := train.SampleSize(setup.Target)
 		if err != nil {
-			return nil, fmt.Errorf("describe: data.target sample 0: %w", err)
+			return nil, fmt.Errorf("describe: data.target: %w", err)
 		}
-		r.Inputs = append(r.Inputs, []int{bs, tgt.H, tgt.W})
+		r.Inputs = append(r.Inputs, []int{bs, h, w})
 		r.InputNames = append(r.InputNames, "target")
 	}
 	// Components are built with the native layer ops (one node per layer, as XLA and PyTorch
@@ -193,9 +194,12 @@ func (r *Report) WriteText(w io.Writer) error {
 	comps := []*Component{&r.Seg.E, &r.Seg.P}
 	comps = append(comps, r.Discriminators...)
 	var total int64
-	for _, c := range comps {
+	for i, c := range comps {
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%d\t%s\t\n", c.Name, Count(c.Params), Count(c.Trainable), Count(c.Stats), c.Variables, ShapeString(c.Outputs))
 		total += c.Params
+		if i == 1 && len(comps) > 2 {
+			fmt.Fprintf(tw, "segmentor E+P\t%s\t\t\t\t\t\n", Count(total))
+		}
 	}
 	fmt.Fprintf(tw, "total\t%s\t\t\t\t\t\n", Count(total))
 	fmt.Fprintln(tw, "\t\t\t\t\t\t")
