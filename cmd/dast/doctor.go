@@ -15,7 +15,12 @@ func newDoctorCmd() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "doctor [--try SPEC]",
 		Short: "Say which compute backends are usable here, and why not",
-		Args:  cobra.NoArgs,
+		Long: "Lists the pure-Go backend (with a test computation), the NVIDIA GPUs (nvidia-smi), XLA_FLAGS\n" +
+			"and the PJRT client options of the environment, and the PJRT CUDA plugin: where it was\n" +
+			"found, the CUDA data dir given to XLA and, where a GPU is present, the plugin's PJRT C API\n" +
+			"version against go-xla's header. --try SPEC also constructs that backend (e.g. xla:cuda)\n" +
+			"and computes on it; it exits non-zero when that fails.",
+		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			w := tabwriter.NewWriter(cmd.OutOrStdout(), 0, 4, 2, ' ', 0)
 			fmt.Fprintln(w, "BACKEND\tUSABLE\tDETAIL")
@@ -30,10 +35,11 @@ func newDoctorCmd() *cobra.Command {
 				return err
 			}
 			if try != "" {
-				if err := backend.Try(try); err != nil {
+				desc, err := backend.TryDescribe(try)
+				if err != nil {
 					return err
 				}
-				fmt.Fprintf(cmd.OutOrStdout(), "%s: constructed and ran a test computation\n", try)
+				fmt.Fprintf(cmd.OutOrStdout(), "%s: constructed and ran a test computation (%s)\n", try, desc)
 			}
 			return nil
 		},

@@ -12,11 +12,18 @@
 //
 // GoMLX's own default selection (backends.New) is never used: with no plugin installed it tries
 // to download one and panics when offline.
+//
+// A CUDA plugin (xla:cuda, or a path whose file name says cuda) is loaded only where an NVIDIA
+// GPU is visible (DetectGPU); elsewhere New returns an error that says so. Before loading it,
+// New checks XLA_FLAGS's form, adds --xla_gpu_cuda_data_dir (the CUDA compiler files beside
+// JAX's plugin) unless the user set one, and passes the PJRT client options of the
+// XLA_PYTHON_CLIENT_* variables (clientOptions). docs/GPU.md has the details.
 package backend
 
 import (
 	"errors"
 	"fmt"
+	"os"
 	"strings"
 
 	"github.com/dast-uda/dast/core/backend/fastgo"
@@ -86,14 +93,12 @@ func New(spec string) (backends.Backend, error) {
 		}
 		return b, nil
 	default:
-		plugin := s.Options
-		if plugin == "cuda" {
-			found, err := FindCUDAPlugin()
-			if err != nil {
-				return nil, fmt.Errorf("backend %q: %w", spec, err)
-			}
-			plugin = found.Path
-			setCUDADataDir(found)
+		if !XLAAvailable {
+			return nil, fmt.Errorf("backend %q: %w", spec, ErrNoXLA)
+		}
+		plugin, err := prepareXLA(s.Options)
+		if err != nil {
+			return nil, fmt.Errorf("backend %q: %w", spec, err)
 		}
 		b, err := newXLA(plugin)
 		if err != nil {
@@ -101,6 +106,41 @@ func New(spec string) (backends.Backend, error) {
 		}
 		return b, nil
 	}
+}
+
+// prepareXLA resolves the plugin of an xla spec's options ("", "cuda" or an absolute path)
+// and, for a CUDA plugin, checks that a GPU is present and readies the environment
+// (prepareCUDAEnv). It returns the plugin to load ("" lets go-xla search).
+func prepareXLA(opts string) (string, error) {
+	if opts == "" {
+		return "", nil
+	}
+	var p CUDAPlugin
+	if opts == "cuda" {
+		if g := DetectGPU(); !g.Present() {
+			return "", errNoGPU("xla:cuda", g)
+		}
+		found, err := FindCUDAPlugin()
+		if err != nil {
+			return "", err
+		}
+		p = found
+	} else {
+		if _, err := os.Stat(opts); err != nil {
+			return "", fmt.Errorf("PJRT plugin file: %w", err)
+		}
+		if !isCUDAPlugin(opts) {
+			return opts, nil
+		}
+		if g := DetectGPU(); !g.Present() {
+			return "", errNoGPU("the CUDA plugin "+opts, g)
+		}
+		p = cudaPluginAt(opts)
+	}
+	if _, err := prepareCUDAEnv(p); err != nil {
+		return "", err
+	}
+	return p.Path, nil
 }
 
 // IsPureGo reports whether b is GoMLX's pure-Go backend (layers then use dast's own

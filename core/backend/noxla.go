@@ -8,3 +8,12 @@ import "github.com/gomlx/gomlx/backends"
 const XLAAvailable = false
 
 func newXLA(string) (backends.Backend, error) { return nil, ErrNoXLA }
+
+// PluginInfo is what a PJRT plugin says about itself once loaded.
+type PluginInfo struct {
+	Version    PJRTVersion
+	Attributes []string
+}
+
+// LoadPluginInfo needs the XLA backend: it returns ErrNoXLA in this build.
+func LoadPluginInfo(string) (PluginInfo, error) { return PluginInfo{}, ErrNoXLA }
