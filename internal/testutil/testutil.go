@@ -21,16 +21,29 @@ import (
 var (
 	once    sync.Once
 	shared  backends.Backend
+	spec    string
 	initErr error
 )
 
-// Backend returns the test binary's shared pure-Go backend (backend.New("go")).
+// BackendEnv names the backend spec the shared test backend is built from ("go" when unset):
+// bench/gpu/run.sh runs the golden tests with DAST_TEST_BACKEND=xla:cuda.
+const BackendEnv = "DAST_TEST_BACKEND"
+
+// Backend returns the test binary's shared backend: backend.New($DAST_TEST_BACKEND), the
+// pure-Go backend when that is unset. It logs the spec, so a verbose run shows where it ran.
 func Backend(t testing.TB) backends.Backend {
 	t.Helper()
-	once.Do(func() { shared, initErr = backend.New("go") })
+	once.Do(func() {
+		spec = os.Getenv(BackendEnv)
+		if spec == "" {
+			spec = "go"
+		}
+		shared, initErr = backend.New(spec)
+	})
 	if initErr != nil {
-		t.Fatalf("backend.New(go): %v", initErr)
+		t.Fatalf("backend.New(%s): %v", spec, initErr)
 	}
+	t.Logf("testutil: backend %s", spec)
 	return shared
 }
 
