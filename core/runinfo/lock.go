@@ -122,7 +122,7 @@ var tempFile = regexp.MustCompile(`^(\..+\.tmp-|.+\.tmp)[0-9]+$`)
 func IsTempFile(name string) bool { return tempFile.MatchString(name) }
 
 // RemoveTempFiles removes the temporary files that killed atomic writes left in dir and its
-// subdirectories, and returns their paths. Call it only while holding dir's lock: a live
+// subdirectories (except those with a lock file of their own), and returns their paths. Call it only while holding dir's lock: a live
 // writer's temporary file would be removed too.
 func RemoveTempFiles(dir string) ([]string, error) {
 	var removed []string
@@ -132,6 +132,11 @@ func RemoveTempFiles(dir string) ([]string, error) {
 				return nil
 			}
 			return err
+		}
+		if d.IsDir() && path != dir {
+			if _, err := os.Stat(filepath.Join(path, LockFile)); err == nil {
+				return filepath.SkipDir // a directory locked on its own (a stage's run directory)
+			}
 		}
 		if d.Type().IsRegular() && IsTempFile(d.Name()) {
 			if err := os.Remove(path); err != nil && !errors.Is(err, fs.ErrNotExist) {

@@ -24,6 +24,9 @@ type Setup struct {
 	TargetLabels bool // the target set carries (pseudo) labels the strategy trains on
 	Classes      int
 	ClassNames   []string
+	// Datasets holds every dataset the config opened, by its block's key ("data.val"), as
+	// opened (before pseudo-label or FDA wrapping): for the preflight check and data_issues.
+	Datasets map[string]datasets.Dataset
 }
 
 // Assemble validates tree and builds every component it names. Nothing is computed.
@@ -45,7 +48,15 @@ func assemble(tree *config.Tree, openDataset opener) (*Setup, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &Setup{Tree: tree, Root: root}
+	s := &Setup{Tree: tree, Root: root, Datasets: map[string]datasets.Dataset{}}
+	open := openDataset
+	openDataset = func(tree *config.Tree, path string) (datasets.Dataset, error) {
+		ds, err := open(tree, path)
+		if err == nil {
+			s.Datasets[path] = ds
+		}
+		return ds, err
+	}
 	if root.Data.Source == nil {
 		return nil, fmt.Errorf("%s: data.source: a labelled training set is required", tree.Path())
 	}

@@ -158,14 +158,29 @@ type NativeLabeler interface {
 
 // Evaluate predicts every sample of ds in batches and returns the confusion matrix. Datasets
 // with native-resolution labels (NativeLabeler) are scored one image at a time at that
-// resolution.
+// resolution. Entries a dataset skipped (skip_bad) are left out, not scored as the entry
+// that stands in for them.
 func Evaluate(p *Predictor, ds datasets.Dataset, batchSize int, progress func(done int)) (*metrics.Confusion, error) {
 	conf := metrics.NewConfusion(ds.NumClasses())
+	sub, _ := ds.(substituter)
+	skipped := func(i int) bool { return sub != nil && sub.Substituted(i) }
 	if nl, ok := ds.(NativeLabeler); ok {
 		for i := 0; i < ds.Len(); i++ {
+			if skipped(i) {
+				if progress != nil {
+					progress(1)
+				}
+				continue
+			}
 			s, err := ds.Get(i)
 			if err != nil {
 				return nil, fmt.Errorf("evaluate: sample %d: %w", i, err)
+			}
+			if skipped(i) { // found bad by this Get: s stands in for another entry
+				if progress != nil {
+					progress(1)
+				}
+				continue
 			}
 			ids, w, h, err := nl.NativeLabel(i)
 			if err != nil {
@@ -199,10 +214,19 @@ func Evaluate(p *Predictor, ds datasets.Dataset, batchSize int, progress func(do
 			if err != nil {
 				return nil, fmt.Errorf("evaluate: sample %d: %w", i, err)
 			}
+			if skipped(i) { // a skipped entry (skip_bad): s is another entry, scored at its own index
+				continue
+			}
 			if s.Label == nil {
 				return nil, fmt.Errorf("evaluate: sample %d (%s) has no label", i, s.Name)
 			}
 			batch = append(batch, s)
+		}
+		if len(batch) == 0 {
+			if progress != nil {
+				progress(end - start)
+			}
+			continue
 		}
 		pred, err := p.Predict(batch)
 		if err != nil {

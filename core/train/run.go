@@ -70,10 +70,17 @@ func Run(ctx stdctx.Context, setup *Setup, opts Options) (*Result, error) {
 		log = zap.NewNop()
 	}
 	root := setup.Root
-	dir, err := prepareDir(setup, opts)
+	if root.Train.Iterations <= 0 {
+		return nil, fmt.Errorf("%s: train.iterations: %d: nothing to train (set train.iterations to the number of steps)", sourceOf(setup, "train.iterations"), root.Train.Iterations)
+	}
+	if err := preflight(setup, log); err != nil {
+		return nil, err
+	}
+	dir, lock, err := prepareDir(setup, opts, log)
 	if err != nil {
 		return nil, err
 	}
+	defer lock.Release()
 	if w, ok := setup.Seg.(model.Warner); ok && root.InitFrom == "" {
 		for _, msg := range w.Warnings() {
 			log.Warn(msg)
@@ -115,6 +122,11 @@ func Run(ctx stdctx.Context, setup *Setup, opts Options) (*Result, error) {
 			log.Info("resume: no checkpoint yet, starting from scratch", zap.String("dir", dir))
 		}
 	}
+	if opts.Resume {
+		if err := trimResumed(dir, start, root.Train.Iterations, log); err != nil {
+			return nil, err
+		}
+	}
 	var initSnap *checkpoint.Snapshot
 	if snap == nil {
 		if err := gctx.SetRNGStateFromSeed(root.Seed); err != nil {
@@ -147,42 +159,118 @@ func Run(ctx stdctx.Context, setup *Setup, opts Options) (*Result, error) {
 	return t.loop(ctx, start)
 }
 
-// prepareDir creates (or, resuming, checks) the run directory and writes the resolved config.
-func prepareDir(setup *Setup, opts Options) (string, error) {
+// sourceOf names where key's value came from (a file or --set), else the config file.
+func sourceOf(setup *Setup, key string) string {
+	if src := setup.Tree.Source(key); src != "" {
+		return src
+	}
+	return setup.Tree.Path()
+}
+
+// prepareDir takes the run directory's lock (held until the run returns, or dropped by the
+// kernel if the process dies), removes the temporary files of writes a killed run left, and
+// creates (or, resuming, checks) the directory and writes the resolved config. Taking the
+// lock before looking at the directory's contents makes the "not empty" and "not a run
+// directory" checks safe against a second process started at the same moment.
+func prepareDir(setup *Setup, opts Options, log *zap.Logger) (string, *runinfo.Lock, error) {
 	dir := opts.RunDir
 	if opts.Resume {
 		if dir == "" {
-			return "", errors.New("resume: no run directory given")
+			return "", nil, errors.New("resume: no run directory given")
 		}
-		if _, err := os.Stat(filepath.Join(dir, ConfigFile)); err != nil {
-			return "", fmt.Errorf("resume: %s is not a run directory: %w", dir, err)
+		if _, err := os.Stat(dir); err != nil {
+			return "", nil, fmt.Errorf("resume: %w", err)
 		}
-		return dir, nil
+	} else if dir == "" {
+		d, err := claimDir(filepath.Join(setup.Root.OutDir, setup.Root.Name))
+		if err != nil {
+			return "", nil, err
+		}
+		dir = d
 	}
-	if dir == "" {
-		base := filepath.Join(setup.Root.OutDir, setup.Root.Name)
-		dir = base
-		for i := 2; ; i++ {
-			if _, err := os.Stat(dir); errors.Is(err, os.ErrNotExist) {
-				break
-			}
-			dir = fmt.Sprintf("%s-%d", base, i)
-		}
-	} else if entries, err := os.ReadDir(dir); err == nil && len(entries) > 0 {
-		return "", fmt.Errorf("run directory %s exists and is not empty (use --resume to continue it)", dir)
+	lock, err := runinfo.LockDir(dir)
+	if err != nil {
+		return "", nil, err
 	}
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return "", err
+	fail := func(err error) (string, *runinfo.Lock, error) {
+		lock.Release()
+		return "", nil, err
+	}
+	removed, err := runinfo.RemoveTempFiles(dir)
+	if err != nil {
+		return fail(err)
+	}
+	if len(removed) > 0 {
+		log.Info("removed temporary files of interrupted writes", zap.Strings("files", removed))
+	}
+	_, cfgErr := os.Stat(filepath.Join(dir, ConfigFile))
+	empty, err := startedNothing(dir)
+	if err != nil {
+		return fail(err)
+	}
+	if opts.Resume {
+		if cfgErr == nil {
+			return dir, lock, nil
+		}
+		if empty {
+			return fail(fmt.Errorf("resume: %s has no %s: the run was stopped before it started; start it again without --resume", dir, ConfigFile))
+		}
+		return fail(fmt.Errorf("resume: %s is not a run directory: %w", dir, cfgErr))
+	}
+	if !empty {
+		if cfgErr == nil {
+			return fail(fmt.Errorf("run directory %s exists and is not empty (use --resume to continue it)", dir))
+		}
+		return fail(fmt.Errorf("run directory %s exists and is not empty (and is not a run directory)", dir))
 	}
 	y, err := setup.Tree.YAML()
 	if err != nil {
-		return "", err
+		return fail(err)
 	}
 	r := setup.Root
 	if err := runinfo.Write(dir, runinfo.Info{Name: r.Name, Seed: r.Seed, Backend: r.Backend, Config: y, Args: opts.Args}); err != nil {
+		return fail(err)
+	}
+	return dir, lock, nil
+}
+
+// claimDir creates base, or base-2, base-3, ... whichever does not exist yet; creating it is
+// the claim, so two runs started together never pick the same one.
+func claimDir(base string) (string, error) {
+	if err := os.MkdirAll(filepath.Dir(base), 0o755); err != nil {
 		return "", err
 	}
-	return dir, nil
+	dir := base
+	for i := 2; ; i++ {
+		err := os.Mkdir(dir, 0o755)
+		if err == nil {
+			return dir, nil
+		}
+		if !errors.Is(err, os.ErrExist) {
+			return "", err
+		}
+		dir = fmt.Sprintf("%s-%d", base, i)
+	}
+}
+
+// startedNothing reports whether dir holds nothing of a run: no entries besides the lock
+// file, and at most a run.json without a config (left by a run killed before writing its
+// config, by a version that wrote run.json first).
+func startedNothing(dir string) (bool, error) {
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return false, err
+	}
+	_, cfgErr := os.Stat(filepath.Join(dir, ConfigFile))
+	for _, e := range entries {
+		switch {
+		case e.Name() == runinfo.LockFile:
+		case e.Name() == runinfo.RunFile && cfgErr != nil:
+		default:
+			return false, nil
+		}
+	}
+	return true, nil
 }
 
 type trainer struct {
@@ -300,9 +388,10 @@ func (t *trainer) loop(ctx stdctx.Context, start int) (*Result, error) {
 		if err != nil {
 			return res, err
 		}
+		// Iterations are counted from 1 in messages, as in the log's "it" (the number done).
 		outs, err := t.step.Exec(args...)
 		if err != nil {
-			return res, fmt.Errorf("iteration %d: %w", it, err)
+			return res, fmt.Errorf("iteration %d: %w", it+1, err)
 		}
 		if t.verify != nil {
 			if err := t.verify.Verify(t.ctx); err != nil {
@@ -324,7 +413,7 @@ func (t *trainer) loop(ctx stdctx.Context, start int) (*Result, error) {
 				if e, ok, _ := checkpoint.Latest(filepath.Join(t.dir, CheckpointsDir)); ok {
 					last = e.Path
 				}
-				return res, fmt.Errorf("iteration %d: loss %s is %v; stopping (the update of this step is discarded); last good checkpoint: %s", it, t.lossNames[i], vals[i], last)
+				return res, fmt.Errorf("iteration %d: loss %s is %v; stopping (the update of this step is discarded, %d iterations done); last good checkpoint: %s", it+1, t.lossNames[i], vals[i], it, last)
 			}
 		}
 		done := it + 1
@@ -366,7 +455,10 @@ func (t *trainer) loop(ctx stdctx.Context, start int) (*Result, error) {
 	if err != nil {
 		return res, err
 	}
+	issues := dataIssues(t.setup)
+	warnDataIssues(t.log, issues)
 	if m != nil {
+		m.DataIssues = issues
 		if err := writeMetrics(filepath.Join(t.dir, MetricsFile), *m, res.Checkpoint, t.setup.Root.Backend); err != nil {
 			return res, err
 		}

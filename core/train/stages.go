@@ -75,6 +75,18 @@ func RunStages(ctx context.Context, tree *config.Tree, st Staged, opts Options) 
 	if err != nil {
 		return nil, fmt.Errorf("%s: strategy: %w", tree.Path(), err)
 	}
+	// The staged run's directory is locked for the whole pipeline; each stage's Run locks its
+	// own directory too.
+	lock, err := runinfo.LockDir(dir)
+	if err != nil {
+		return nil, err
+	}
+	defer lock.Release()
+	if removed, err := runinfo.RemoveTempFiles(dir); err != nil {
+		return nil, err
+	} else if len(removed) > 0 {
+		log.Info("removed temporary files of interrupted writes", zap.Strings("files", removed))
+	}
 	if err := runinfo.Write(dir, runinfo.Info{Name: root.Name, Seed: root.Seed, Backend: root.Backend, Config: y, Args: opts.Args}); err != nil {
 		return nil, err
 	}

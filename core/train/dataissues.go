@@ -1,0 +1,95 @@
+package train
+
+import (
+	"fmt"
+	"sort"
+	"time"
+
+	"github.com/dast-uda/dast/core/metrics"
+	"go.uber.org/zap"
+)
+
+// headerChecker is a dataset that can check its files' headers without decoding them
+// (loader.PairDataset).
+type headerChecker interface {
+	CheckHeaders() error
+}
+
+// issueReporter is a dataset that counts what it skipped or repaired (loader.PairDataset).
+type issueReporter interface {
+	DataIssues() metrics.DataIssues
+}
+
+// substituter is a dataset whose Get(i) may return another entry in place of a skipped one
+// (loader.PairDataset with skip_bad): a sequential pass leaves such an entry out.
+type substituter interface {
+	Substituted(i int) bool
+}
+
+// preflight checks every dataset's files (headers and trailers) before the first step, so a
+// corrupt file fails the run at once instead of after the training iterations (a val image
+// is first read at the first evaluation), and reports what skip_bad already dropped.
+func preflight(setup *Setup, log *zap.Logger) error {
+	began := time.Now()
+	checked := 0
+	for _, role := range sortedKeys(setup.Datasets) {
+		hc, ok := setup.Datasets[role].(headerChecker)
+		if !ok {
+			continue
+		}
+		if err := hc.CheckHeaders(); err != nil {
+			return fmt.Errorf("%s: %s: %w (checked before training; skip_bad: true skips and counts such files)", setup.Tree.Path(), role, err)
+		}
+		checked++
+	}
+	if checked > 0 {
+		log.Debug("dataset files checked", zap.Int("datasets", checked), zap.Duration("took", time.Since(began)))
+	}
+	return nil
+}
+
+// dataIssues collects what each dataset skipped or repaired; nil when nothing was.
+func dataIssues(setup *Setup) map[string]metrics.DataIssues {
+	var out map[string]metrics.DataIssues
+	for _, role := range sortedKeys(setup.Datasets) {
+		ir, ok := setup.Datasets[role].(issueReporter)
+		if !ok {
+			continue
+		}
+		if is := ir.DataIssues(); !is.Zero() {
+			if out == nil {
+				out = map[string]metrics.DataIssues{}
+			}
+			out[role] = is
+		}
+	}
+	return out
+}
+
+// warnDataIssues logs one warning per kind of issue and dataset.
+func warnDataIssues(log *zap.Logger, issues map[string]metrics.DataIssues) {
+	for _, role := range sortedKeys(issues) {
+		is := issues[role]
+		if is.Skipped > 0 {
+			files := make([]string, 0, min(len(is.SkippedFiles), 5))
+			for _, f := range is.SkippedFiles[:min(len(is.SkippedFiles), 5)] {
+				files = append(files, f.File+": "+f.Reason)
+			}
+			log.Warn("data: files skipped (skip_bad), the run used the others", zap.String("dataset", role),
+				zap.Int("skipped", is.Skipped), zap.Strings("first", files))
+		}
+		if is.ResizedLabels > 0 {
+			log.Warn("data: labels of another size than their image, resized to it (nearest)", zap.String("dataset", role),
+				zap.Int("labels", is.ResizedLabels), zap.Strings("first", is.ResizedFiles[:min(len(is.ResizedFiles), 5)]))
+		}
+	}
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}
