@@ -413,7 +413,7 @@ func (t *trainer) loop(ctx stdctx.Context, start int) (*Result, error) {
 				if e, ok, _ := checkpoint.Latest(filepath.Join(t.dir, CheckpointsDir)); ok {
 					last = e.Path
 				}
-				return res, fmt.Errorf("iteration %d: loss %s is %v; stopping (the update of this step is discarded, %d iterations done); last good checkpoint: %s", it+1, t.lossNames[i], vals[i], it, last)
+				return res, fmt.Errorf("iteration %d: loss %s is %v; stopping (the update of this step is discarded; iterations done: %d); last good checkpoint: %s", it+1, t.lossNames[i], vals[i], it, last)
 			}
 		}
 		done := it + 1
