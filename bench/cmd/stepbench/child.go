@@ -5,6 +5,7 @@ import (
 	"maps"
 	"math"
 	"os"
+	"runtime/pprof"
 	"slices"
 	"strconv"
 	"strings"
@@ -37,7 +38,7 @@ type goResult struct {
 // The step is the trainer's (core/train's compile): a context.Exec whose graph is the
 // strategy's Step on the iteration index, the source image and label and the target image,
 // with every variable (weights, optimizer state) updated in place between executions.
-func timeGo(b *bench, spec string, warmup, steps int, dump string) (*goResult, error) {
+func timeGo(b *bench, spec string, warmup, steps int, dump, profile string) (*goResult, error) {
 	root := b.setup.Root
 	be, err := backend.New(spec)
 	if err != nil {
@@ -87,6 +88,13 @@ func timeGo(b *bench, spec string, warmup, steps int, dump string) (*goResult, e
 	}
 
 	for it := range warmup + steps {
+		if it == warmup && profile != "" {
+			stop, err := startProfile(profile)
+			if err != nil {
+				return nil, err
+			}
+			defer stop()
+		}
 		t0, c0 := time.Now(), cpuSeconds()
 		outs, err := exec.Exec(tensors.FromScalar(float32(it)), src, lbl, tgt)
 		if err != nil {
@@ -120,6 +128,19 @@ func timeGo(b *bench, spec string, warmup, steps int, dump string) (*goResult, e
 	return res, nil
 }
 
+// startProfile starts a CPU profile written to path; stop ends it and closes the file.
+func startProfile(path string) (stop func(), err error) {
+	f, err := os.Create(path)
+	if err != nil {
+		return nil, fmt.Errorf("-cpuprofile: %w", err)
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		f.Close()
+		return nil, fmt.Errorf("-cpuprofile %s: %w", path, err)
+	}
+	return func() { pprof.StopCPUProfile(); f.Close() }, nil
+}
+
 // cpuSeconds is this process's user+system CPU time.
 func cpuSeconds() float64 {
 	var ru syscall.Rusage
@@ -149,8 +170,8 @@ func vmHWM() float64 {
 // runChild is the child process's job: time the Go step and print key-value lines for the
 // parent: times and cpus (comma-separated seconds of each timed step), compile_s, vmhwm_mb,
 // kernels, loss_<iteration> for every step run and params_<scope>.
-func runChild(b *bench, spec string, warmup, steps int, dump string) error {
-	r, err := timeGo(b, spec, warmup, steps, dump)
+func runChild(b *bench, spec string, warmup, steps int, dump, profile string) error {
+	r, err := timeGo(b, spec, warmup, steps, dump, profile)
 	if err != nil {
 		return err
 	}

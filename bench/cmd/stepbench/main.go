@@ -60,6 +60,7 @@ type options struct {
 	dump          string
 	timeout       time.Duration
 	torchThreads  int
+	cpuProfile    string
 }
 
 func main() {
@@ -77,6 +78,7 @@ func main() {
 	flag.DurationVar(&o.timeout, "timeout", 6*time.Minute, "limit of each measured process")
 	flag.BoolVar(&o.child, "child", false, "internal: time the Go step in this process and print key-value lines")
 	flag.StringVar(&o.dump, "dump", "", "internal, with -child: write the initial weights into this directory")
+	flag.StringVar(&o.cpuProfile, "cpuprofile", "", "write a CPU profile of the timed steps of the first run with dast's kernels to this file (go tool pprof)")
 	flag.Parse()
 	if err := run(o); err != nil {
 		fmt.Fprintln(os.Stderr, "stepbench:", err)
@@ -100,7 +102,7 @@ func run(o options) error {
 		return err
 	}
 	if o.child {
-		return runChild(b, o.backend, o.warmup, o.steps, o.dump)
+		return runChild(b, o.backend, o.warmup, o.steps, o.dump, o.cpuProfile)
 	}
 	return runParent(o, b)
 }
@@ -145,9 +147,13 @@ func runParent(o options, b *bench) error {
 		if r == 0 {
 			dump = dir
 		}
-		fast.add(runGoChild(o, "1", dump))
+		profile := ""
+		if r == 0 {
+			profile = o.cpuProfile
+		}
+		fast.add(runGoChild(o, "1", dump, profile))
 		if o.stock {
-			stock.add(runGoChild(o, "0", ""))
+			stock.add(runGoChild(o, "0", "", ""))
 		}
 		if o.torch {
 			weights := ""
@@ -242,7 +248,7 @@ func checkParams(sides []*side) {
 
 // runGoChild times the Go step in a child process with DAST_FAST_DOT set to fastDot, writing
 // the initial weights into dump when it is not empty.
-func runGoChild(o options, fastDot, dump string) (map[string]string, error) {
+func runGoChild(o options, fastDot, dump, profile string) (map[string]string, error) {
 	self, err := os.Executable()
 	if err != nil {
 		return nil, err
@@ -251,6 +257,13 @@ func runGoChild(o options, fastDot, dump string) (map[string]string, error) {
 		"-warmup", strconv.Itoa(o.warmup), "-steps", strconv.Itoa(o.steps), "-backend", o.backend}
 	if dump != "" {
 		args = append(args, "-dump", dump)
+	}
+	if profile != "" {
+		abs, err := filepath.Abs(profile)
+		if err != nil {
+			return nil, err
+		}
+		args = append(args, "-cpuprofile", abs)
 	}
 	kv, err := runKV(o.timeout, append(os.Environ(), "DAST_FAST_DOT="+fastDot), self, args...)
 	if err != nil {

@@ -38,6 +38,13 @@ func binaryExecutor(op backends.OpType, fn func(a, b float32) float32) executor 
 		lhs, ok1 := bufFlat(inputs[0]).([]float32)
 		rhs, ok2 := bufFlat(inputs[1]).([]float32)
 		ls, rs, out := bufShape(inputs[0]), bufShape(inputs[1]), nodeShape(node)
+		if ok1 && ok2 && ls.Equal(rs) && ls.Equal(out) && len(lhs) >= 2*grainFloats {
+			hits.binary.Add(1)
+			res := getBufferForShape(b, out)
+			dst := bufFlat(res).([]float32)
+			parallelFor(len(dst), grainFloats, func(lo, hi int) { rowOp(dst[lo:hi], lhs[lo:hi], rhs[lo:hi], op, fn) })
+			return res, nil
+		}
 		if !ok1 || !ok2 || len(lhs) <= 1 || len(rhs) <= 1 || ls.Equal(rs) || ls.Rank() != out.Rank() || rs.Rank() != out.Rank() {
 			return stock(b, node, inputs, owned)
 		}
@@ -72,53 +79,61 @@ func broadcastBinary(dst, lhs, rhs []float32, ls, rs, dims []int, op backends.Op
 	r := len(dims)
 	inner := dims[r-1]
 	li, ri := ls[r-1], rs[r-1]
-	idx := make([]int, r)
-	lo, ro := 0, 0
-	for o := 0; o < len(dst); o += inner {
-		row := dst[o : o+inner]
-		switch {
-		case li == 1 && ri == 1:
-			rowOp(row, lhs[lo:lo+inner], rhs[ro:ro+inner], op, fn)
-		case li == 1 && ri == 0:
-			c := rhs[ro]
-			a := lhs[lo : lo+inner]
-			switch op {
-			case backends.OpTypeAdd:
-				for j := range row {
-					row[j] = a[j] + c
+	rows := len(dst) / max(inner, 1)
+	parallelFor(rows, rowGrain(inner), func(first, last int) {
+		idx := make([]int, r)
+		rem := first
+		for a := r - 2; a >= 0; a-- {
+			idx[a] = rem % dims[a]
+			rem /= dims[a]
+		}
+		lo, ro := rowOffset(first, dims, ls), rowOffset(first, dims, rs)
+		for o := first * inner; o < last*inner; o += inner {
+			row := dst[o : o+inner]
+			switch {
+			case li == 1 && ri == 1:
+				rowOp(row, lhs[lo:lo+inner], rhs[ro:ro+inner], op, fn)
+			case li == 1 && ri == 0:
+				c := rhs[ro]
+				a := lhs[lo : lo+inner]
+				switch op {
+				case backends.OpTypeAdd:
+					for j := range row {
+						row[j] = a[j] + c
+					}
+				case backends.OpTypeMul:
+					for j := range row {
+						row[j] = a[j] * c
+					}
+				default:
+					for j := range row {
+						row[j] = fn(a[j], c)
+					}
 				}
-			case backends.OpTypeMul:
+			case li == 0 && ri == 1:
+				c := lhs[lo]
+				bv := rhs[ro : ro+inner]
 				for j := range row {
-					row[j] = a[j] * c
+					row[j] = fn(c, bv[j])
 				}
 			default:
 				for j := range row {
-					row[j] = fn(a[j], c)
+					row[j] = fn(lhs[lo+j*li], rhs[ro+j*ri])
 				}
 			}
-		case li == 0 && ri == 1:
-			c := lhs[lo]
-			bv := rhs[ro : ro+inner]
-			for j := range row {
-				row[j] = fn(c, bv[j])
-			}
-		default:
-			for j := range row {
-				row[j] = fn(lhs[lo+j*li], rhs[ro+j*ri])
+			for a := r - 2; a >= 0; a-- {
+				idx[a]++
+				lo += ls[a]
+				ro += rs[a]
+				if idx[a] < dims[a] {
+					break
+				}
+				lo -= ls[a] * dims[a]
+				ro -= rs[a] * dims[a]
+				idx[a] = 0
 			}
 		}
-		for a := r - 2; a >= 0; a-- {
-			idx[a]++
-			lo += ls[a]
-			ro += rs[a]
-			if idx[a] < dims[a] {
-				break
-			}
-			lo -= ls[a] * dims[a]
-			ro -= rs[a] * dims[a]
-			idx[a] = 0
-		}
-	}
+	})
 }
 
 func rowOp(row, a, b []float32, op backends.OpType, fn func(a, b float32) float32) {

@@ -97,6 +97,7 @@ func Install() (active bool, why string) {
 		nodeExecutors[backends.OpTypeGather] = execGather
 		nodeExecutors[backends.OpTypeScatterSum] = execScatterSum
 		installBinary()
+		installElementwise()
 		if err := installSlice(); err != nil {
 			status = "active (Slice kept stock: " + err.Error() + ")"
 			return
@@ -106,15 +107,21 @@ func Install() (active bool, why string) {
 	return strings.HasPrefix(status, "active"), status
 }
 
-// KernelActive reports whether the AVX2/FMA SGEMM kernel computes DotGenerals in this process.
-func KernelActive() bool { return haveKernel && strings.HasPrefix(status, "active") }
+// KernelActive reports whether one of dast's SIMD SGEMM kernels (AVX-512 or AVX2/FMA) computes
+// DotGenerals in this process.
+func KernelActive() bool { return active != nil && strings.HasPrefix(status, "active") }
 
 // Status says whether the kernel is installed, and why not.
 func Status() string {
-	if status == "" {
-		return "not installed"
+	s := status
+	if s == "" {
+		s = "not installed"
 	}
-	return status
+	s += "; sgemm " + KernelName()
+	if kernelNote != "" {
+		s += " (" + kernelNote + ")"
+	}
+	return s
 }
 
 func gomlxVersion() string {
@@ -385,23 +392,15 @@ func transpose(x []float32, dims, perm []int) []float32 {
 }
 
 // gemmBatched computes c[b] = op(a[b]) * op(bm[b]) for every batch b: c is [B, M, N], with the
-// AVX2/FMA micro-kernel (sgemm.go) when the CPU has it, else gonum's SGEMM.
+// process's micro-kernel (sgemm.go) when the CPU has one, else gonum's SGEMM.
 func gemmBatched(batch, m, n, k int, a []float32, transA bool, bm []float32, transB bool, c []float32) {
-	ta, tb := blas.NoTrans, blas.NoTrans
-	lda, ldb := k, n
-	if transA {
-		ta, lda = blas.Trans, m
-	}
-	if transB {
-		tb, ldb = blas.Trans, k
-	}
 	one := func(i int) {
 		ai, bi, ci := a[i*m*k:(i+1)*m*k], bm[i*k*n:(i+1)*k*n], c[i*m*n:(i+1)*m*n]
-		if haveKernel {
+		if active != nil {
 			sgemm(m, n, k, ai, transA, bi, transB, ci)
 			return
 		}
-		impl.Sgemm(ta, tb, m, n, k, 1, ai, lda, bi, ldb, 0, ci, n)
+		gonumSgemm(m, n, k, ai, transA, bi, transB, ci)
 	}
 	workers := runtime.GOMAXPROCS(0)
 	// gonum parallelises one large product itself; split the batch for many small ones.
@@ -427,6 +426,19 @@ func gemmBatched(batch, m, n, k int, a []float32, transA bool, bm []float32, tra
 		}()
 	}
 	wg.Wait()
+}
+
+// gonumSgemm is sgemm on gonum's pure-Go SGEMM.
+func gonumSgemm(m, n, k int, a []float32, transA bool, b []float32, transB bool, c []float32) {
+	ta, tb := blas.NoTrans, blas.NoTrans
+	lda, ldb := k, n
+	if transA {
+		ta, lda = blas.Trans, m
+	}
+	if transB {
+		tb, ldb = blas.Trans, k
+	}
+	impl.Sgemm(ta, tb, m, n, k, 1, a, lda, b, ldb, 0, c, n)
 }
 
 // sameArray reports whether x is y itself (not a transposed copy).

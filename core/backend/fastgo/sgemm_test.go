@@ -1,50 +1,95 @@
 package fastgo
 
 import (
+	"fmt"
 	"math"
 	"math/rand/v2"
+	"os"
+	"runtime"
+	"strconv"
+	"strings"
 	"testing"
+
+	"golang.org/x/sys/cpu"
 )
 
-func TestSgemmMatchesDefinition(t *testing.T) {
-	if !haveKernel {
-		t.Skip("no AVX2/FMA on this CPU")
+// gemmShapes covers full and partial register tiles of every kernel (12x32, 12x16, 6x16),
+// depths below, at and above one packed block (kc = 256), and the narrow/wide choice.
+var gemmShapes = [][3]int{
+	{1, 1, 1}, {4, 16, 1}, {5, 17, 3}, {12, 32, 5}, {12, 16, 7}, {13, 33, 9}, {24, 64, 256},
+	{37, 50, 300}, {64, 64, 513}, {130, 9, 40}, {3, 100, 7}, {25, 48, 19}, {561, 19, 70}, {7, 1, 600},
+}
+
+// reference is op(a)*op(b) in float64.
+func reference(m, n, k int, a []float32, ta bool, b []float32, tb bool) []float64 {
+	want := make([]float64, m*n)
+	for i := 0; i < m; i++ {
+		for j := 0; j < n; j++ {
+			var s float64
+			for p := 0; p < k; p++ {
+				av := a[i*k+p]
+				if ta {
+					av = a[p*m+i]
+				}
+				bv := b[p*n+j]
+				if tb {
+					bv = b[j*k+p]
+				}
+				s += float64(av) * float64(bv)
+			}
+			want[i*n+j] = s
+		}
 	}
+	return want
+}
+
+func randSlice(rng *rand.Rand, n int) []float32 {
+	x := make([]float32, n)
+	for i := range x {
+		x[i] = rng.Float32()*2 - 1
+	}
+	return x
+}
+
+// TestSgemmPathsMatchDefinition runs every SGEMM path this CPU supports (AVX-512, AVX2/FMA,
+// each with its narrow variant where it has one) on every transpose combination against the
+// float64 definition. Paths the CPU lacks are skipped by name, so the log says what ran.
+func TestSgemmPathsMatchDefinition(t *testing.T) {
+	for _, kern := range kernels {
+		variants := []*microKernel{kern}
+		if kern.narrow != nil {
+			variants = append(variants, kern.narrow)
+		}
+		for _, v := range variants {
+			t.Run(fmt.Sprintf("%s_%dx%d", v.name, v.mr, v.nr), func(t *testing.T) {
+				if !kern.supported {
+					t.Skipf("this CPU cannot run %s (%s)", kern.name, kern.desc)
+				}
+				// Force the variant: a kernel without a narrow one is used as it is.
+				forced := *v
+				forced.narrow = nil
+				checkSgemm(t, &forced)
+			})
+		}
+	}
+}
+
+func checkSgemm(t *testing.T, kern *microKernel) {
 	rng := rand.New(rand.NewPCG(7, 8))
-	for _, s := range [][3]int{{1, 1, 1}, {4, 16, 1}, {5, 17, 3}, {37, 50, 300}, {64, 64, 513}, {130, 9, 40}, {3, 100, 7}} {
+	for _, s := range gemmShapes {
 		m, n, k := s[0], s[1], s[2]
 		for _, ta := range []bool{false, true} {
 			for _, tb := range []bool{false, true} {
-				a := make([]float32, m*k)
-				b := make([]float32, k*n)
-				for i := range a {
-					a[i] = rng.Float32()*2 - 1
-				}
-				for i := range b {
-					b[i] = rng.Float32()*2 - 1
-				}
+				a, b := randSlice(rng, m*k), randSlice(rng, k*n)
 				c := make([]float32, m*n)
 				for i := range c {
 					c[i] = 99 // overwritten, not accumulated
 				}
-				sgemm(m, n, k, a, ta, b, tb, c)
-				for i := 0; i < m; i++ {
-					for j := 0; j < n; j++ {
-						var want float64
-						for p := 0; p < k; p++ {
-							av := a[i*k+p]
-							if ta {
-								av = a[p*m+i]
-							}
-							bv := b[p*n+j]
-							if tb {
-								bv = b[j*k+p]
-							}
-							want += float64(av) * float64(bv)
-						}
-						if d := math.Abs(float64(c[i*n+j]) - want); d > 1e-4*math.Max(1, math.Abs(want)) {
-							t.Fatalf("m%d n%d k%d ta %v tb %v: c[%d,%d] = %v, want %v", m, n, k, ta, tb, i, j, c[i*n+j], want)
-						}
+				sgemmWith(kern, m, n, k, a, ta, b, tb, c)
+				want := reference(m, n, k, a, ta, b, tb)
+				for i, w := range want {
+					if d := math.Abs(float64(c[i]) - w); d > 1e-5*math.Sqrt(float64(k))*math.Max(1, math.Abs(w)) {
+						t.Fatalf("m%d n%d k%d ta %v tb %v: c[%d,%d] = %v, want %v", m, n, k, ta, tb, i/n, i%n, c[i], w)
 					}
 				}
 			}
@@ -52,16 +97,143 @@ func TestSgemmMatchesDefinition(t *testing.T) {
 	}
 }
 
+// TestGemmBatchedPaths checks the batched entry point (the one DotGeneral calls) on the
+// gonum path and on this process's kernel: same results to float32 rounding.
+func TestGemmBatchedPaths(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 4))
+	batch, m, n, k := 3, 29, 21, 45
+	a, b := randSlice(rng, batch*m*k), randSlice(rng, batch*k*n)
+	c := make([]float32, batch*m*n)
+	gemmBatched(batch, m, n, k, a, false, b, false, c)
+	for i := 0; i < batch; i++ {
+		want := reference(m, n, k, a[i*m*k:(i+1)*m*k], false, b[i*k*n:(i+1)*k*n], false)
+		for j, w := range want {
+			if d := math.Abs(float64(c[i*m*n+j]) - w); d > 1e-4 {
+				t.Fatalf("batch %d, %d: %v, want %v (path %s)", i, j, c[i*m*n+j], w, KernelName())
+			}
+		}
+	}
+}
+
+func TestChooseKernel(t *testing.T) {
+	best := nameOf(kernels[0])
+	for _, k := range kernels {
+		if k.supported {
+			best = k.name
+			break
+		}
+	}
+	if len(kernels) == 0 || !KernelSupported(best) {
+		best = "gonum"
+	}
+	tests := []struct {
+		req, want string
+		note      bool
+	}{
+		{"", best, false}, {"auto", best, false}, {"gonum", "gonum", false}, {"GONUM", "gonum", false},
+		{"sse9", best, true},
+	}
+	for _, k := range kernels {
+		if k.supported {
+			tests = append(tests, struct {
+				req, want string
+				note      bool
+			}{k.name, k.name, false})
+		} else {
+			tests = append(tests, struct {
+				req, want string
+				note      bool
+			}{k.name, best, true})
+		}
+	}
+	for _, tc := range tests {
+		k, note := chooseKernel(tc.req)
+		if nameOf(k) != tc.want || (note != "") != tc.note {
+			t.Errorf("chooseKernel(%q) = %s, note %q; want %s, note %v", tc.req, nameOf(k), note, tc.want, tc.note)
+		}
+	}
+}
+
+// BenchmarkSgemm times every SGEMM path on the product shapes that dominate dast's training
+// steps (im2col convolutions: pixels x Cout x 9*Cin, and their gradients) and reports GFLOP/s
+// and, where the CPU's peak is known, the fraction of it:
+//
+//	go test -run - -bench Sgemm ./core/backend/fastgo
+//
+// Peak = cores x GHz x FMA units x lanes x 2: the clock is read from /proc/cpuinfo (the
+// nominal MHz the kernel reports, not the turbo clock) and two FMA units per core are assumed
+// (Intel's server cores since Skylake-SP and AVX2 desktop cores); set DAST_PEAK_GFLOPS to
+// override it.
 func BenchmarkSgemm(b *testing.B) {
-	if !haveKernel {
-		b.Skip("no AVX2/FMA")
+	shapes := []struct {
+		name    string
+		m, n, k int
+		ta, tb  bool
+	}{
+		{"conv_fwd_8192x16x304", 8192, 16, 304, false, false},
+		{"conv_fwd_561x64x576", 561, 64, 576, false, false},
+		{"conv_fwd_561x19x576", 561, 19, 576, false, false},
+		{"dgrad_561x576x64", 561, 576, 64, false, true},
+		{"wgrad_576x64x561", 576, 64, 561, true, false},
+		{"large_2048x256x2304", 2048, 256, 2304, false, false},
 	}
-	m, n, k := 32768, 64, 576
-	x := make([]float32, m*k)
-	y := make([]float32, k*n)
-	c := make([]float32, m*n)
-	b.SetBytes(int64(2 * m * n * k)) // "bytes" = flops, so MB/s reads as MFLOP/s
-	for i := 0; i < b.N; i++ {
-		sgemm(m, n, k, x, false, y, false, c)
+	paths := append([]string(nil), KernelNames()...)
+	for _, path := range paths {
+		kern, ok := kernelByName(path)
+		for _, s := range shapes {
+			b.Run(path+"/"+s.name, func(b *testing.B) {
+				if !ok {
+					b.Skipf("this CPU cannot run %s", path)
+				}
+				rng := rand.New(rand.NewPCG(1, 2))
+				x, y := randSlice(rng, s.m*s.k), randSlice(rng, s.k*s.n)
+				c := make([]float32, s.m*s.n)
+				flops := 2 * float64(s.m) * float64(s.n) * float64(s.k)
+				b.ResetTimer()
+				for i := 0; i < b.N; i++ {
+					if kern == nil {
+						gonumSgemm(s.m, s.n, s.k, x, s.ta, y, s.tb, c)
+					} else {
+						sgemmWith(kern, s.m, s.n, s.k, x, s.ta, y, s.tb, c)
+					}
+				}
+				gf := flops * float64(b.N) / b.Elapsed().Seconds() / 1e9
+				b.ReportMetric(gf, "GFLOP/s")
+				if peak := peakGFLOPS(path); peak > 0 {
+					b.ReportMetric(100*gf/peak, "%peak")
+				}
+			})
+		}
 	}
+}
+
+// peakGFLOPS is the machine's nominal float32 FMA peak for a path's vector width (see
+// BenchmarkSgemm), 0 when unknown.
+func peakGFLOPS(path string) float64 {
+	if v, err := strconv.ParseFloat(os.Getenv("DAST_PEAK_GFLOPS"), 64); err == nil && v > 0 {
+		return v * map[string]float64{"avx512": 1, "avx2": 0.5, "gonum": 0.5}[path]
+	}
+	lanes := map[string]float64{"avx512": 16, "avx2": 8, "gonum": 8}[path]
+	ghz := cpuGHz()
+	if lanes == 0 || ghz == 0 || !cpu.X86.HasFMA {
+		return 0
+	}
+	return float64(runtime.GOMAXPROCS(0)) * ghz * 2 * lanes * 2
+}
+
+// cpuGHz is the nominal clock: the first "cpu MHz" of /proc/cpuinfo.
+func cpuGHz() float64 {
+	data, err := os.ReadFile("/proc/cpuinfo")
+	if err != nil {
+		return 0
+	}
+	for _, line := range strings.Split(string(data), "\n") {
+		if name, val, ok := strings.Cut(line, ":"); ok && strings.TrimSpace(name) == "cpu MHz" {
+			mhz, err := strconv.ParseFloat(strings.TrimSpace(val), 64)
+			if err == nil {
+				return mhz / 1000
+			}
+		}
+	}
+	return 0
 }

@@ -12,7 +12,7 @@ import (
 )
 
 // hits counts the ops the fast paths computed (for tests).
-var hits struct{ dot, gather, scatter, binary, slice atomic.Int64 }
+var hits struct{ dot, gather, scatter, binary, slice, elementwise atomic.Int64 }
 
 var (
 	stockGather, stockScatter executor
@@ -111,28 +111,28 @@ func rowLayout(operand shapes.Shape, indices shapes.Shape, indexAxis int, mapped
 // rowOffsets turns the index vectors into block offsets, clamping each index to its axis (the
 // XLA semantics of out-of-range start indices).
 func rowOffsets(indices any, k int, strides, dims []int) ([]int, bool) {
-	var n int
-	get := func(i int) int { return 0 }
 	switch x := indices.(type) {
 	case []int32:
-		n = len(x)
-		get = func(i int) int { return int(x[i]) }
+		return rowOffsetsOf(x, k, strides, dims), true
 	case []int64:
-		n = len(x)
-		get = func(i int) int { return int(x[i]) }
-	default:
-		return nil, false
+		return rowOffsetsOf(x, k, strides, dims), true
 	}
-	out := make([]int, n/k)
-	for r := range out {
-		o := 0
-		for a := 0; a < k; a++ {
-			v := min(max(get(r*k+a), 0), dims[a]-1)
-			o += v * strides[a]
+	return nil, false
+}
+
+func rowOffsetsOf[T int32 | int64](x []T, k int, strides, dims []int) []int {
+	out := make([]int, len(x)/k)
+	parallelFor(len(out), grainFloats, func(lo, hi int) {
+		for r := lo; r < hi; r++ {
+			o := 0
+			for a := 0; a < k; a++ {
+				v := min(max(int(x[r*k+a]), 0), dims[a]-1)
+				o += v * strides[a]
+			}
+			out[r] = o
 		}
-		out[r] = o
-	}
-	return out, true
+	})
+	return out
 }
 
 func ints(p unsafe.Pointer, o uintptr) []int { return *(*[]int)(unsafe.Add(p, o)) }
@@ -167,9 +167,12 @@ func execGather(b *simplego.Backend, node *simplego.Node, inputs []*simplego.Buf
 	if len(dst) != len(offsets)*block {
 		return nil, fmt.Errorf("fastgo: gather output %s has %d values, want %d", out, len(dst), len(offsets)*block)
 	}
-	for r, o := range offsets {
-		copy(dst[r*block:(r+1)*block], operand[o*block:(o+1)*block])
-	}
+	parallelFor(len(offsets), rowGrain(block), func(lo, hi int) {
+		for r := lo; r < hi; r++ {
+			o := offsets[r]
+			copy(dst[r*block:(r+1)*block], operand[o*block:(o+1)*block])
+		}
+	})
 	return res, nil
 }
 
@@ -195,13 +198,20 @@ func execScatterSum(b *simplego.Backend, node *simplego.Node, inputs []*simplego
 	hits.scatter.Add(1)
 	res := getBufferForShape(b, nodeShape(node))
 	dst := bufFlat(res).([]float32)
-	copy(dst, operand)
-	for r, o := range offsets {
-		d := dst[o*block : (o+1)*block]
-		u := updates[r*block : (r+1)*block]
-		for t := range d {
-			d[t] += u[t]
+	// Each goroutine owns a range of destination rows and applies, in the updates' order, the
+	// updates that land there: the sums are the sequential ones, bit for bit, without locks.
+	parallelFor(len(dst)/max(block, 1), rowGrain(block), func(lo, hi int) {
+		copy(dst[lo*block:hi*block], operand[lo*block:hi*block])
+		for r, o := range offsets {
+			if o < lo || o >= hi {
+				continue
+			}
+			d := dst[o*block : (o+1)*block]
+			u := updates[r*block : (r+1)*block]
+			for t := range d {
+				d[t] += u[t]
+			}
 		}
-	}
+	})
 	return res, nil
 }

@@ -91,3 +91,52 @@ func TestGatherAndGradient(t *testing.T) {
 		}
 	}
 }
+
+// TestGatherScatterParallel runs the gather and its gradient at a size that is split across
+// goroutines: the gather equals the rows it names and the scatter equals the sequential sum in
+// the updates' order, bit for bit (each destination row is summed by one goroutine, in order).
+func TestGatherScatterParallel(t *testing.T) {
+	if active, why := Install(); !active {
+		t.Fatalf("not installed: %s", why)
+	}
+	b, err := simplego.New("ops_sequential")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.Finalize()
+	rng := rand.New(rand.NewPCG(9, 10))
+	const rowsIn, block, rows = 3000, 16, 40000
+	x := randSlice(rng, rowsIn*block)
+	w := randSlice(rng, rows*block)
+	idx := make([]int32, rows)
+	for i := range idx {
+		idx[i] = int32(rng.IntN(rowsIn))
+	}
+	e, err := graph.NewExec(b, func(xn, in, wn *graph.Node) []*graph.Node {
+		g := graph.Gather(xn, in)
+		loss := graph.ReduceAllSum(graph.Mul(g, wn))
+		return []*graph.Node{g, graph.Gradient(loss, xn)[0]}
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, err := e.Exec(tensors.FromFlatDataAndDimensions(x, rowsIn, block), tensors.FromFlatDataAndDimensions(idx, rows, 1), tensors.FromFlatDataAndDimensions(w, rows, block))
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, grad := tensors.MustCopyFlatData[float32](out[0]), tensors.MustCopyFlatData[float32](out[1])
+	want := make([]float32, rowsIn*block)
+	for r, o := range idx {
+		for j := 0; j < block; j++ {
+			if g := got[r*block+j]; g != x[int(o)*block+j] {
+				t.Fatalf("gather row %d value %d = %v, want %v", r, j, g, x[int(o)*block+j])
+			}
+			want[int(o)*block+j] += w[r*block+j]
+		}
+	}
+	for i := range want {
+		if grad[i] != want[i] {
+			t.Fatalf("gradient[%d] = %v, want %v (the sequential sum)", i, grad[i], want[i])
+		}
+	}
+}

@@ -1,0 +1,221 @@
+package fastgo
+
+import (
+	"math"
+	"slices"
+
+	"github.com/gomlx/gomlx/backends"
+	"github.com/gomlx/gomlx/backends/simplego"
+	"github.com/gomlx/gomlx/pkg/core/dtypes"
+	"github.com/gomlx/gomlx/pkg/core/shapes"
+)
+
+// Elementwise float32 ops, BroadcastInDim and axis reductions, split across the CPUs. simplego
+// runs them on one goroutine with per-element index iterators; at the sizes of a segmentation
+// loss (19 classes x 128 x 256 pixels) they are a quarter of a training step. Each computes
+// exactly what simplego computes, in the same order per output element (the reductions sum
+// along the reduced axes in increasing index order, as simplego's flat walk does), so results
+// are bit for bit the same; tests compare them with the stock executors.
+
+// unaryOps are the float32 unary ops computed here, with simplego's formulas (float64 math,
+// rounded to float32).
+var unaryOps = map[backends.OpType]func(x float32) float32{
+	backends.OpTypeExp:  func(x float32) float32 { return float32(math.Exp(float64(x))) },
+	backends.OpTypeLog:  func(x float32) float32 { return float32(math.Log(float64(x))) },
+	backends.OpTypeTanh: func(x float32) float32 { return float32(math.Tanh(float64(x))) },
+	backends.OpTypeSqrt: func(x float32) float32 { return float32(math.Sqrt(float64(x))) },
+	backends.OpTypeNeg:  func(x float32) float32 { return -x },
+}
+
+var stockOps = map[backends.OpType]executor{}
+
+// installElementwise replaces the executors of the ops above; ops simplego lacks keep none.
+func installElementwise() {
+	replace := func(op backends.OpType, make func(stock executor) executor) {
+		if stock := nodeExecutors[op]; stock != nil {
+			stockOps[op] = stock
+			nodeExecutors[op] = make(stock)
+		}
+	}
+	for op, fn := range unaryOps {
+		replace(op, func(stock executor) executor { return unaryExecutor(stock, fn) })
+	}
+	replace(backends.OpTypeBroadcastInDim, func(stock executor) executor { return broadcastInDimExecutor(stock) })
+	replace(backends.OpTypeReduceSum, func(stock executor) executor {
+		return reduceExecutor(stock, 0, func(acc, x float32) float32 { return acc + x })
+	})
+	lowest, _ := dtypes.Float32.LowestValue().(float32)
+	replace(backends.OpTypeReduceMax, func(stock executor) executor {
+		return reduceExecutor(stock, lowest, func(acc, x float32) float32 { return max(acc, x) })
+	})
+	replace(backends.OpTypeWhere, func(stock executor) executor { return whereExecutor(stock) })
+}
+
+func unaryExecutor(stock executor, fn func(float32) float32) executor {
+	return func(b *simplego.Backend, node *simplego.Node, inputs []*simplego.Buffer, owned []bool) (*simplego.Buffer, error) {
+		x, ok := bufFlat(inputs[0]).([]float32)
+		if !ok || len(x) < 2*grainFloats {
+			return stock(b, node, inputs, owned)
+		}
+		hits.elementwise.Add(1)
+		res := getBufferForShape(b, nodeShape(node))
+		dst := bufFlat(res).([]float32)
+		parallelFor(len(dst), grainFloats, func(lo, hi int) {
+			for i, v := range x[lo:hi] {
+				dst[lo+i] = fn(v)
+			}
+		})
+		return res, nil
+	}
+}
+
+// broadcastInDimExecutor copies or fills rows: the operand's strides on the output's axes
+// are 0 where an axis is broadcast.
+func broadcastInDimExecutor(stock executor) executor {
+	return func(b *simplego.Backend, node *simplego.Node, inputs []*simplego.Buffer, owned []bool) (*simplego.Buffer, error) {
+		x, ok1 := bufFlat(inputs[0]).([]float32)
+		axes, ok2 := nodeData(node).([]int)
+		out := nodeShape(node)
+		in := bufShape(inputs[0])
+		if !ok1 || !ok2 || len(axes) != in.Rank() || out.Rank() == 0 || out.Size() < 2*grainFloats || len(x) < 2 {
+			return stock(b, node, inputs, owned)
+		}
+		// The operand as the output's rank, 1 on the axes it lacks.
+		dims := make([]int, out.Rank())
+		for a := range dims {
+			dims[a] = 1
+		}
+		for i, a := range axes {
+			if a < 0 || a >= out.Rank() {
+				return stock(b, node, inputs, owned)
+			}
+			dims[a] = in.Dimensions[i]
+		}
+		strides := broadcastStrides(shapes.Make(dtypes.Float32, dims...), out)
+		hits.elementwise.Add(1)
+		res := getBufferForShape(b, out)
+		dst := bufFlat(res).([]float32)
+		r := out.Rank()
+		inner := out.Dimensions[r-1]
+		parallelFor(len(dst)/inner, rowGrain(inner), func(first, last int) {
+			for row := first; row < last; row++ {
+				o := rowOffset(row, out.Dimensions, strides)
+				d := dst[row*inner : (row+1)*inner]
+				if strides[r-1] == 0 {
+					v := x[o]
+					for j := range d {
+						d[j] = v
+					}
+				} else {
+					copy(d, x[o:o+inner])
+				}
+			}
+		})
+		return res, nil
+	}
+}
+
+// reduceExecutor reduces contiguous axes: the operand seen as [outer, reduced, inner], each
+// output element (o, i) folds x[o, r, i] for r = 0, 1, ... from init, as simplego does.
+func reduceExecutor(stock executor, init float32, fold func(acc, x float32) float32) executor {
+	return func(b *simplego.Backend, node *simplego.Node, inputs []*simplego.Buffer, owned []bool) (*simplego.Buffer, error) {
+		x, ok1 := bufFlat(inputs[0]).([]float32)
+		axes, ok2 := nodeData(node).([]int)
+		in := bufShape(inputs[0])
+		if !ok1 || !ok2 || len(axes) == 0 || len(x) < 2*grainFloats {
+			return stock(b, node, inputs, owned)
+		}
+		sorted := slices.Sorted(slices.Values(axes))
+		first, last := sorted[0], sorted[len(sorted)-1]
+		if first < 0 || last >= in.Rank() || last-first+1 != len(sorted) || len(slices.Compact(slices.Clone(sorted))) != len(sorted) {
+			return stock(b, node, inputs, owned)
+		}
+		outer, red, inner := 1, 1, 1
+		for a, d := range in.Dimensions {
+			switch {
+			case a < first:
+				outer *= d
+			case a <= last:
+				red *= d
+			default:
+				inner *= d
+			}
+		}
+		out := nodeShape(node)
+		if out.Size() != outer*inner {
+			return stock(b, node, inputs, owned)
+		}
+		hits.elementwise.Add(1)
+		res := getBufferForShape(b, out)
+		dst := bufFlat(res).([]float32)
+		reduceRows := func(o int, ilo, ihi int) {
+			d := dst[o*inner+ilo : o*inner+ihi]
+			for j := range d {
+				d[j] = init
+			}
+			base := o * red * inner
+			for r := 0; r < red; r++ {
+				src := x[base+r*inner+ilo : base+r*inner+ihi]
+				for j, v := range src {
+					d[j] = fold(d[j], v)
+				}
+			}
+		}
+		switch {
+		case inner == 1: // e.g. over the class axis: one sequential fold per output
+			parallelFor(outer, rowGrain(red), func(lo, hi int) {
+				for o := lo; o < hi; o++ {
+					acc := init
+					for _, v := range x[o*red : (o+1)*red] {
+						acc = fold(acc, v)
+					}
+					dst[o] = acc
+				}
+			})
+		case outer > 1:
+			parallelFor(outer, rowGrain(red*inner), func(lo, hi int) {
+				for o := lo; o < hi; o++ {
+					reduceRows(o, 0, inner)
+				}
+			})
+		default: // one output row: split its columns
+			parallelFor(inner, max(16, rowGrain(red)), func(lo, hi int) { reduceRows(0, lo, hi) })
+		}
+		return res, nil
+	}
+}
+
+// whereExecutor selects between float32 operands of the output's shape (or scalars) by a
+// condition of the output's size.
+func whereExecutor(stock executor) executor {
+	return func(b *simplego.Backend, node *simplego.Node, inputs []*simplego.Buffer, owned []bool) (*simplego.Buffer, error) {
+		cond, ok1 := bufFlat(inputs[0]).([]bool)
+		t, ok2 := bufFlat(inputs[1]).([]float32)
+		f, ok3 := bufFlat(inputs[2]).([]float32)
+		out := nodeShape(node)
+		n := out.Size()
+		if !ok1 || !ok2 || !ok3 || len(cond) != n || n < 2*grainFloats || (len(t) != n && len(t) != 1) || (len(f) != n && len(f) != 1) {
+			return stock(b, node, inputs, owned)
+		}
+		hits.elementwise.Add(1)
+		res := getBufferForShape(b, out)
+		dst := bufFlat(res).([]float32)
+		parallelFor(n, grainFloats, func(lo, hi int) {
+			for i := lo; i < hi; i++ {
+				ti, fi := i, i
+				if len(t) == 1 {
+					ti = 0
+				}
+				if len(f) == 1 {
+					fi = 0
+				}
+				if cond[i] {
+					dst[i] = t[ti]
+				} else {
+					dst[i] = f[fi]
+				}
+			}
+		})
+		return res, nil
+	}
+}
