@@ -164,12 +164,24 @@ func Evaluate(p *Predictor, ds datasets.Dataset, batchSize int, progress func(do
 	conf := metrics.NewConfusion(ds.NumClasses())
 	sub, _ := ds.(substituter)
 	skipped := func(i int) bool { return sub != nil && sub.Substituted(i) }
+	// Skipped entries are reported with the next scored ones: callers may expect a call of
+	// progress to follow a prediction (EvaluateCheckpoint verifies the checkpoint then).
+	pending := 0
+	report := func(n int) {
+		if progress != nil {
+			progress(n + pending)
+			pending = 0
+		}
+	}
+	defer func() {
+		if pending > 0 && progress != nil {
+			progress(pending)
+		}
+	}()
 	if nl, ok := ds.(NativeLabeler); ok {
 		for i := 0; i < ds.Len(); i++ {
 			if skipped(i) {
-				if progress != nil {
-					progress(1)
-				}
+				pending++
 				continue
 			}
 			s, err := ds.Get(i)
@@ -177,9 +189,7 @@ func Evaluate(p *Predictor, ds datasets.Dataset, batchSize int, progress func(do
 				return nil, fmt.Errorf("evaluate: sample %d: %w", i, err)
 			}
 			if skipped(i) { // found bad by this Get: s stands in for another entry
-				if progress != nil {
-					progress(1)
-				}
+				pending++
 				continue
 			}
 			ids, w, h, err := nl.NativeLabel(i)
@@ -200,9 +210,7 @@ func Evaluate(p *Predictor, ds datasets.Dataset, batchSize int, progress func(do
 			if err := conf.Add(pred, gt); err != nil {
 				return nil, fmt.Errorf("evaluate %s: %w", s.Name, err)
 			}
-			if progress != nil {
-				progress(1)
-			}
+			report(1)
 		}
 		return conf, nil
 	}
@@ -215,6 +223,7 @@ func Evaluate(p *Predictor, ds datasets.Dataset, batchSize int, progress func(do
 				return nil, fmt.Errorf("evaluate: sample %d: %w", i, err)
 			}
 			if skipped(i) { // a skipped entry (skip_bad): s is another entry, scored at its own index
+				pending++
 				continue
 			}
 			if s.Label == nil {
@@ -223,9 +232,6 @@ func Evaluate(p *Predictor, ds datasets.Dataset, batchSize int, progress func(do
 			batch = append(batch, s)
 		}
 		if len(batch) == 0 {
-			if progress != nil {
-				progress(end - start)
-			}
 			continue
 		}
 		pred, err := p.Predict(batch)
@@ -235,9 +241,7 @@ func Evaluate(p *Predictor, ds datasets.Dataset, batchSize int, progress func(do
 		if err := conf.Add(pred, datasets.Labels(batch...)); err != nil {
 			return nil, fmt.Errorf("evaluate: %w", err)
 		}
-		if progress != nil {
-			progress(end - start)
-		}
+		report(len(batch))
 	}
 	return conf, nil
 }

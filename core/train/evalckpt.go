@@ -82,6 +82,9 @@ func EvaluateCheckpoint(setup *Setup, ckpt string, progress func(total int) Prog
 	}
 	m := conf.Metrics(setup.ClassNames, it)
 	m.Subsets = subsetMIoUs(setup, conf)
+	if is, ok := dataIssues(setup)["data.val"]; ok {
+		m.DataIssues = map[string]metrics.DataIssues{"data.val": is}
+	}
 	return m, nil
 }
 
