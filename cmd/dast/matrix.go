@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"math"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -21,19 +22,33 @@ import (
 func init() { commands = append(commands, newMatrixCmd) }
 
 func newMatrixCmd() *cobra.Command {
-	var cfg, out string
+	var cfg, out, executor, baseline string
 	var sets []string
 	var jobs int
+	var tolerance float64
+	var sl slurmFlags
 	cmd := &cobra.Command{
-		Use:   "matrix --config MATRIX.yaml [--set key=value]... [--jobs N] [--out DIR]",
+		Use:   "matrix --config MATRIX.yaml [--set key=value]... [--jobs N] [--out DIR] [--executor local|slurm] [--baseline results.json]",
 		Short: "Run an experiment matrix (rows x seeds) and tabulate it like the paper",
 		Long: "Run every row of a matrix file (a config, or a config plus overrides) with every seed,\n" +
 			"each in its own run directory under DIR/<row>/seed<S>. Finished runs are skipped and\n" +
 			"interrupted ones resumed, so the same command continues after a crash. Writes\n" +
 			"DIR/results.json, results.csv and results.md (per-class IoU, mIoU mean ± std over seeds).\n" +
-			"--set applies to every row (e.g. --set train.iterations=2 for a smoke test).",
+			"--set applies to every row (e.g. --set train.iterations=2 for a smoke test).\n\n" +
+			"--executor slurm submits every run as a Slurm batch job (a staged run such as DAST as\n" +
+			"one job per stage, chained with --dependency=afterok) and returns; rerunning the same\n" +
+			"command submits only runs neither finished nor queued, and once all finished writes the\n" +
+			"results. `dast matrix status DIR` shows where each run stands, `dast matrix cancel DIR`\n" +
+			"cancels what was submitted. Resources come from the matrix file's slurm: block.\n\n" +
+			"--baseline FILE compares the finished results with a stored results.json and fails when\n" +
+			"a row's mean mIoU drops by more than --tolerance (default: the half-width of the paired\n" +
+			"95% interval of the per-seed differences), printing what moved and which runs are\n" +
+			"bit-exact (the same final-weights sha256).",
 		Example: "  dast matrix --config configs/synthetic/table3.yaml\n" +
-			"  dast matrix --config configs/synthetic/table3.yaml --set train.iterations=2 --out /tmp/smoke",
+			"  dast matrix --config configs/synthetic/table3.yaml --set train.iterations=2 --out /tmp/smoke\n" +
+			"  dast matrix --config configs/synthetic/table3.yaml --executor slurm --out /scratch/table3\n" +
+			"  dast matrix status /scratch/table3\n" +
+			"  dast matrix --config configs/synthetic/table3_ci.yaml --baseline configs/synthetic/table3_ci.baseline.json",
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if cfg == "" {
@@ -49,20 +64,64 @@ func newMatrixCmd() *cobra.Command {
 			if out == "" {
 				out = filepath.Join("runs", m.Name)
 			}
-			res, err := runMatrix(cmd.Context(), m, out, sets, jobs)
+			if executor == "" {
+				executor = m.Executor
+			}
+			if err := matrix.CheckExecutor(executor); err != nil {
+				return fmt.Errorf("--executor: %w", err)
+			}
+			var base *matrix.Results
+			if baseline != "" {
+				b, err := matrix.ReadResults(baseline)
+				if err != nil {
+					return err
+				}
+				base = &b
+			}
+			var res matrix.Results
+			if executor == "slurm" {
+				var finished bool
+				if res, finished, err = runMatrixSlurm(cmd.Context(), cmd.OutOrStdout(), m, out, sets, sl); !finished {
+					if base != nil && err == nil {
+						fmt.Fprintf(cmd.OutOrStdout(), "baseline: not compared yet, the matrix is not finished; rerun this command when it is\n")
+					}
+					return err
+				}
+			} else {
+				res, err = runMatrix(cmd.Context(), m, out, sets, jobs)
+			}
 			if err != nil && len(res.Rows) == 0 {
 				return err
 			}
 			fmt.Fprint(cmd.OutOrStdout(), res.Markdown())
 			fmt.Fprintf(cmd.OutOrStdout(), "results: %s\n", filepath.Join(out, matrix.ResultsMarkdown))
-			return err
+			if err != nil || base == nil {
+				return err
+			}
+			tol := -1.0
+			if cmd.Flags().Changed("tolerance") {
+				if tolerance < 0 || math.IsNaN(tolerance) || math.IsInf(tolerance, 0) {
+					return fmt.Errorf("--tolerance %v: want a finite number of mIoU points >= 0", tolerance)
+				}
+				tol = tolerance
+			}
+			c := matrix.Compare(*base, res, tol)
+			c.Baseline = baseline
+			fmt.Fprint(cmd.OutOrStdout(), "\n"+c.Markdown())
+			return c.Err()
 		},
 	}
+	cmd.AddCommand(newMatrixStatusCmd(), newMatrixCancelCmd())
 	f := cmd.Flags()
 	f.StringVar(&cfg, "config", "", "matrix file (YAML with a matrix: block)")
 	f.StringArrayVar(&sets, "set", nil, "override a key in every row's config (repeatable)")
 	f.IntVar(&jobs, "jobs", 0, "runs at once, each in its own process when > 1 (default: the matrix's jobs, else 1)")
 	f.StringVar(&out, "out", "", "output directory (default runs/<matrix name>)")
+	f.StringVar(&executor, "executor", "", "where runs go: local (child processes here) or slurm (batch jobs); default: the matrix file's executor, else local")
+	f.StringVar(&baseline, "baseline", "", "results.json to compare with: exit non-zero when a row's mean mIoU drops by more than --tolerance")
+	f.Float64Var(&tolerance, "tolerance", 0, "largest drop of a row's mean mIoU (points) that passes --baseline (default: the paired 95% interval's half-width)")
+	f.BoolVar(&sl.wait, "wait", false, "slurm: wait for the jobs to end, then write the results (default: submit and return)")
+	f.DurationVar(&sl.poll, "poll", 10*time.Second, "slurm: with --wait, how often to ask Slurm where the jobs stand")
 	return cmd
 }
 
@@ -74,19 +133,8 @@ func runMatrix(ctx context.Context, m *matrix.Matrix, out string, sets []string,
 		return matrix.Results{}, err
 	}
 	js := m.Jobs(out, sets)
-	// Validate every row's config before running anything.
-	for _, j := range js {
-		tree, release, err := loadTree(ctx, j.Config, j.Sets)
-		if err == nil {
-			var staged train.Staged
-			if staged, err = stagedStrategy(tree); err == nil && staged == nil {
-				_, err = train.Assemble(tree)
-			}
-			release()
-		}
-		if err != nil {
-			return matrix.Results{}, fmt.Errorf("row %s (%s): %w", j.Row.Name, j.Config, err)
-		}
+	if err := validateJobs(ctx, js); err != nil {
+		return matrix.Results{}, err
 	}
 	if jobs == 0 {
 		jobs = max(m.Parallel, 1)
@@ -116,6 +164,24 @@ func runMatrix(ctx context.Context, m *matrix.Matrix, out string, sets []string,
 		MetricsFile: train.MetricsFile, ConfigFile: train.ConfigFile, StageMetrics: train.StageMetrics,
 		OnDone: func(done, total int) { log.Info("matrix progress", zap.Int("done", done), zap.Int("of", total)) }}
 	return r.Execute(ctx)
+}
+
+// validateJobs checks every job's config before anything runs.
+func validateJobs(ctx context.Context, js []matrix.Job) error {
+	for _, j := range js {
+		tree, release, err := loadTree(ctx, j.Config, j.Sets)
+		if err == nil {
+			var staged train.Staged
+			if staged, err = stagedStrategy(tree); err == nil && staged == nil {
+				_, err = train.Assemble(tree)
+			}
+			release()
+		}
+		if err != nil {
+			return fmt.Errorf("row %s (%s): %w", j.Row.Name, j.Config, err)
+		}
+	}
+	return nil
 }
 
 // runInProcess trains a job in this process.

@@ -29,6 +29,9 @@ type Row struct {
 	// Priority orders the runs: rows with a higher priority start first (long runs first keeps
 	// parallel processes busy to the end); the table keeps the file's row order.
 	Priority int `yaml:"priority"`
+	// Slurm overrides the matrix's Slurm resources for this row's jobs (fields it sets; its
+	// extra options are added to the matrix's).
+	Slurm *SlurmResources `yaml:"slurm"`
 }
 
 // Derived reports whether the row reads a stage of another row's runs instead of training.
@@ -44,6 +47,11 @@ type Matrix struct {
 	Rows     []Row `yaml:"rows"`
 	// Report configures the report `dast reproduce` writes (optional).
 	Report *Report `yaml:"report"`
+	// Executor runs the jobs: "local" (default: processes on this machine) or "slurm" (one
+	// Slurm batch job per run, per stage for staged runs); the command line's --executor wins.
+	Executor string `yaml:"executor"`
+	// Slurm is the resources of every job under the slurm executor (rows may override them).
+	Slurm *SlurmResources `yaml:"slurm"`
 
 	path string // the matrix file, for messages and relative configs
 }
@@ -104,6 +112,12 @@ func Parse(path string, b []byte) (*Matrix, error) {
 	if len(m.Seeds) == 0 {
 		m.Seeds = []int64{1}
 	}
+	if err := CheckExecutor(m.Executor); err != nil {
+		return nil, fmt.Errorf("%s: matrix.executor: %w", path, err)
+	}
+	if err := m.Slurm.validate(); err != nil {
+		return nil, fmt.Errorf("%s: matrix.slurm.%w", path, err)
+	}
 	seen := map[int64]bool{}
 	for _, s := range m.Seeds {
 		if seen[s] {
@@ -127,6 +141,9 @@ func Parse(path string, b []byte) (*Matrix, error) {
 		names[r.Name] = true
 		if r.Label == "" {
 			r.Label = r.Name
+		}
+		if err := r.Slurm.validate(); err != nil {
+			return nil, fmt.Errorf("%s: %s.slurm.%w", path, key, err)
 		}
 		if r.Derived() || r.Stage != "" {
 			if r.Of == "" || r.Stage == "" {

@@ -6,6 +6,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"math"
+	"os"
+	"path/filepath"
 	"sort"
 	"strconv"
 	"strings"
@@ -20,6 +22,9 @@ type SeedResult struct {
 	MIoU     *float64            `json:"miou"`
 	PerClass map[string]*float64 `json:"per_class,omitempty"`
 	Error    string              `json:"error,omitempty"`
+	// Weights is the run's final-weights identity from its metrics.json (sha256 and the
+	// platform facts), verbatim; absent when the run wrote none.
+	Weights json.RawMessage `json:"weights,omitempty"`
 }
 
 // RowResult aggregates a row over its seeds (mean and sample standard deviation over the seeds
@@ -46,6 +51,8 @@ type Outcome struct {
 	Job     Job
 	Metrics *metrics.Metrics
 	Err     error
+	// Weights is the "weights" block of the run's metrics.json (nil when it has none).
+	Weights json.RawMessage
 }
 
 // Aggregate builds the results of a matrix from its jobs' outcomes, in row order.
@@ -64,6 +71,7 @@ func Aggregate(m *Matrix, outcomes []Outcome) Results {
 			if o.Err != nil {
 				sr.Error = o.Err.Error()
 			} else if o.Metrics != nil {
+				sr.Weights = o.Weights
 				sr.PerClass = map[string]*float64{}
 				if !math.IsNaN(o.Metrics.MIoU) {
 					v := o.Metrics.MIoU
@@ -205,4 +213,28 @@ func (r Results) Markdown() string {
 	}
 	b.WriteString("\nIoU per class and mIoU in %, mean over seeds; ± is the sample standard deviation over seeds.\n")
 	return b.String()
+}
+
+// WeightsOf reads the "weights" block of the metrics.json at path (nil when it has none or
+// the file cannot be read: the block is informative, the metrics decide).
+func WeightsOf(path string) json.RawMessage {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil
+	}
+	var f struct {
+		Weights json.RawMessage `json:"weights"`
+	}
+	if json.Unmarshal(b, &f) != nil || len(f.Weights) == 0 || string(f.Weights) == "null" {
+		return nil
+	}
+	return f.Weights
+}
+
+// withWeights fills o.Weights from its run directory's metrics file.
+func (r *Runner) withWeights(o Outcome) Outcome {
+	if o.Metrics != nil && o.Weights == nil && r.MetricsFile != "" {
+		o.Weights = WeightsOf(filepath.Join(o.Job.Dir, r.MetricsFile))
+	}
+	return o
 }

@@ -60,6 +60,7 @@ func (r *Runner) Execute(ctx context.Context) (Results, error) {
 	finish := func(i int, o Outcome) error {
 		mu.Lock()
 		defer mu.Unlock()
+		o = r.withWeights(o)
 		outcomes[i] = o
 		derived = append(derived, r.derive(o)...)
 		done++
@@ -157,7 +158,7 @@ func (r *Runner) derive(o Outcome) []Outcome {
 		default:
 			d.Metrics, d.Job.Dir, d.Err = r.StageMetrics(o.Job.Dir, row.Stage)
 		}
-		out = append(out, d)
+		out = append(out, r.withWeights(d))
 	}
 	return out
 }

@@ -1,0 +1,258 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/dast-uda/dast/core/matrix"
+	"github.com/dast-uda/dast/core/metrics"
+	"github.com/dast-uda/dast/core/runlog"
+	"github.com/dast-uda/dast/core/train"
+	"github.com/spf13/cobra"
+	"go.uber.org/zap"
+	yaml "go.yaml.in/yaml/v3"
+)
+
+// slurmFlags are dast matrix's options for the slurm executor.
+type slurmFlags struct {
+	wait bool
+	poll time.Duration
+}
+
+// runMatrixSlurm submits the matrix's unfinished runs to Slurm. Once every run finished (at
+// once, or after --wait) it writes the results as the local executor does and returns them
+// with finished true; otherwise it prints where the matrix stands and returns finished false.
+func runMatrixSlurm(ctx context.Context, w io.Writer, m *matrix.Matrix, out string, sets []string, fl slurmFlags) (matrix.Results, bool, error) {
+	log := runlog.FromContext(ctx)
+	if err := m.CheckSets(sets); err != nil {
+		return matrix.Results{}, false, err
+	}
+	client := matrix.Slurm{}
+	if err := client.Available(ctx); err != nil {
+		return matrix.Results{}, false, err
+	}
+	js := m.Jobs(out, sets)
+	if err := validateJobs(ctx, js); err != nil {
+		return matrix.Results{}, false, err
+	}
+	self, err := os.Executable()
+	if err != nil {
+		return matrix.Results{}, false, fmt.Errorf("slurm: the dast executable: %w", err)
+	}
+	if self, err = filepath.Abs(self); err != nil {
+		return matrix.Results{}, false, err
+	}
+	wd, err := os.Getwd()
+	if err != nil {
+		return matrix.Results{}, false, err
+	}
+	ex := &matrix.SlurmExecutor{Matrix: m, Jobs: js, OutDir: out, Dast: self, Workdir: wd,
+		Env: []string{childEnv + "=1"}, Client: client, Stages: stagesOf(ctx),
+		MetricsFile: train.MetricsFile, ConfigFile: train.ConfigFile, Log: log}
+	sum, err := ex.Submit(ctx)
+	if err != nil {
+		return matrix.Results{}, false, err
+	}
+	fmt.Fprintf(w, "slurm: %d runs: %d done, %d queued or running, %d submitted now (jobs %s)\n",
+		sum.Runs, sum.Done, sum.Queued, sum.Submitted, strings.Join(sum.JobIDs, " "))
+	r := &matrix.Runner{Matrix: m, Jobs: js, OutDir: out, Log: log, MetricsFile: train.MetricsFile,
+		ConfigFile: train.ConfigFile, StageMetrics: train.StageMetrics}
+	if sum.Done < sum.Runs {
+		if !fl.wait {
+			fmt.Fprintf(w, "slurm: see `dast matrix status %s`; rerun this command to resubmit failed runs, and to write the results once all finished\n", out)
+			return matrix.Results{}, false, nil
+		}
+		if err := waitSlurm(ctx, log, client, out, fl.poll); err != nil {
+			return matrix.Results{}, false, err
+		}
+	}
+	st, err := matrix.SlurmStatus(ctx, client, out, train.MetricsFile)
+	if err != nil {
+		return matrix.Results{}, false, err
+	}
+	res, err := r.Collect(func(j matrix.Job) error {
+		for _, s := range st {
+			if s.Row == j.Row.Name && s.Seed == j.Seed && s.State == "failed" {
+				return fmt.Errorf("slurm job %s (%s) ended without finishing the run: %s", s.JobID, orText(s.Slurm.State, "forgotten by Slurm"), s.Error)
+			}
+		}
+		return errors.New("not finished")
+	})
+	return res, true, err
+}
+
+func orText(s, alt string) string {
+	if s == "" {
+		return alt
+	}
+	return s
+}
+
+// waitSlurm polls the jobs of out until none is queued or running, logging a status line
+// whenever it changes.
+func waitSlurm(ctx context.Context, log *zap.Logger, client matrix.Slurm, out string, poll time.Duration) error {
+	poll = max(poll, 100*time.Millisecond)
+	last := ""
+	for {
+		st, err := matrix.SlurmStatus(ctx, client, out, train.MetricsFile)
+		if err != nil {
+			return err
+		}
+		counts := map[string]int{}
+		var running []string
+		for _, s := range st {
+			counts[s.State]++
+			if s.State == "running" {
+				running = append(running, fmt.Sprintf("%s/seed%d %s %s", s.Row, s.Seed, s.Stage, s.Progress))
+			}
+		}
+		line := fmt.Sprintf("%d done, %d running, %d pending, %d failed", counts["done"], counts["running"], counts["pending"], counts["failed"])
+		if len(running) > 0 {
+			line += ": " + strings.Join(running, "; ")
+		}
+		if line != last {
+			log.Info("matrix status: " + line)
+			last = line
+		}
+		if counts["running"] == 0 && counts["pending"] == 0 {
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("stopped waiting (the jobs go on; `dast matrix status %s`): %w", out, ctx.Err())
+		case <-time.After(poll):
+		}
+	}
+}
+
+// stagesOf lists a job's stages (the directories train.RunStages gives them: NN-<stage>).
+func stagesOf(ctx context.Context) func(matrix.Job) ([]matrix.StageRef, error) {
+	return func(j matrix.Job) ([]matrix.StageRef, error) {
+		tree, release, err := loadTree(ctx, j.Config, j.Sets)
+		if err != nil {
+			return nil, err
+		}
+		defer release()
+		staged, err := stagedStrategy(tree)
+		if err != nil || staged == nil {
+			return nil, err
+		}
+		y, err := tree.YAML()
+		if err != nil {
+			return nil, err
+		}
+		var resolved map[string]any
+		if err := yaml.Unmarshal(y, &resolved); err != nil {
+			return nil, err
+		}
+		root, err := tree.Root()
+		if err != nil {
+			return nil, err
+		}
+		resolved["name"] = root.Name
+		stages, err := staged.Stages(resolved)
+		if err != nil {
+			return nil, fmt.Errorf("%s: strategy: %w", j.Config, err)
+		}
+		refs := make([]matrix.StageRef, len(stages))
+		for i, s := range stages {
+			refs[i] = matrix.StageRef{Name: s.Name, Dir: fmt.Sprintf("%02d-%s", i+1, s.Name)}
+		}
+		return refs, nil
+	}
+}
+
+func newMatrixStatusCmd() *cobra.Command {
+	return &cobra.Command{
+		Use:   "status DIR",
+		Short: "Show where each run of a matrix stands (done, running with stage and eta, pending, failed)",
+		Long: "Show each run of the matrix in DIR: done (with its mIoU), running (the stage and its\n" +
+			"last progress line with eta), pending (Slurm's reason), failed (the last error line of its\n" +
+			"job's log) or not submitted. A matrix submitted with --executor slurm is read from its job\n" +
+			"record (DIR/slurm/jobs.json) and squeue; a local one from its run directories.",
+		Example: "  dast matrix status runs/table3",
+		Args:    cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			st, err := matrix.SlurmStatus(cmd.Context(), matrix.Slurm{}, args[0], train.MetricsFile)
+			if err != nil {
+				if _, rerr := matrix.ReadSlurmRecord(args[0]); rerr == nil {
+					return err
+				}
+				return localStatus(cmd.OutOrStdout(), args[0])
+			}
+			tw := tabwriter.NewWriter(cmd.OutOrStdout(), 0, 4, 2, ' ', 0)
+			fmt.Fprintln(tw, "run\tstate\tstage\tjob\tdetail")
+			for _, s := range st {
+				detail := ""
+				switch s.State {
+				case "done":
+					if s.MIoU != nil {
+						detail = fmt.Sprintf("mIoU %.2f", *s.MIoU)
+					}
+				case "running":
+					detail = s.Progress
+				case "pending":
+					detail = s.Slurm.Reason
+				case "failed":
+					detail = orText(s.Slurm.State, "ended") + ": " + s.Error
+				}
+				fmt.Fprintf(tw, "%s/seed%d\t%s\t%s\t%s\t%s\n", s.Row, s.Seed, s.State, orText(s.Stage, "-"), orText(s.JobID, "-"), detail)
+			}
+			return tw.Flush()
+		},
+	}
+}
+
+// localStatus reports the runs of a local matrix directory from their run directories.
+func localStatus(w io.Writer, dir string) error {
+	seeds, err := filepath.Glob(filepath.Join(dir, "*", "seed*"))
+	if err != nil {
+		return err
+	}
+	if len(seeds) == 0 {
+		return fmt.Errorf("%s: no runs (no %s and no <row>/seed<N> run directories)", dir, filepath.Join(matrix.SlurmDir, matrix.SlurmRecord))
+	}
+	sort.Strings(seeds)
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "run\tstate\tdetail")
+	for _, s := range seeds {
+		name, _ := filepath.Rel(dir, s)
+		state, detail := "not started", ""
+		if m, err := metrics.ReadJSON(filepath.Join(s, train.MetricsFile)); err == nil {
+			state, detail = "done", fmt.Sprintf("mIoU %.2f", m.MIoU)
+		} else if _, err := os.Stat(filepath.Join(s, train.ConfigFile)); err == nil {
+			state, detail = "started", "no metrics yet (local executor: running, or interrupted and resumed by a rerun)"
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\n", name, state, detail)
+	}
+	return tw.Flush()
+}
+
+func newMatrixCancelCmd() *cobra.Command {
+	return &cobra.Command{
+		Use:     "cancel DIR",
+		Short:   "Cancel the queued and running Slurm jobs of a matrix submitted into DIR",
+		Example: "  dast matrix cancel runs/table3",
+		Args:    cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			ids, err := matrix.SlurmCancel(cmd.Context(), matrix.Slurm{}, args[0])
+			if err != nil {
+				return err
+			}
+			if len(ids) == 0 {
+				fmt.Fprintln(cmd.OutOrStdout(), "no queued or running jobs")
+				return nil
+			}
+			fmt.Fprintf(cmd.OutOrStdout(), "cancelled %d jobs: %s\n", len(ids), strings.Join(ids, " "))
+			return nil
+		},
+	}
+}
