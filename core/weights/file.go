@@ -15,8 +15,9 @@ import (
 	"github.com/gomlx/gomlx/pkg/core/tensors/numpy"
 )
 
-// readFile reads every float tensor of a .safetensors or .npz file as float32.
-func readFile(path string) (map[string]Tensor, error) {
+// readFile reads every float tensor of a .pth/.pt (PyTorch), .safetensors or .npz file as float32.
+// For .pth files, keys for which keep is false (nil: keep all) are read as shapes only.
+func readFile(path string, keep func(key string) bool) (map[string]Tensor, error) {
 	switch strings.ToLower(filepath.Ext(path)) {
 	case ".safetensors":
 		raw, _, err := checkpoint.ReadFile(path)
@@ -46,8 +47,14 @@ func readFile(path string) (map[string]Tensor, error) {
 			out[k] = v
 		}
 		return out, nil
+	case ".pth", ".pt":
+		out, err := readPyTorch(path, keep)
+		if err != nil {
+			return nil, fmt.Errorf("pretrained: %w", err)
+		}
+		return out, nil
 	}
-	return nil, fmt.Errorf("pretrained %s: unknown format (want .safetensors or .npz)", path)
+	return nil, fmt.Errorf("pretrained %s: unknown format (want .pth/.pt, .safetensors or .npz)", path)
 }
 
 // fromSafetensors converts an F32 or F64 safetensors entry; integer entries (num_batches_tracked)

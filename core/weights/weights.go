@@ -1,6 +1,8 @@
 // Package weights imports pretrained backbone weights (ImageNet ResNets and VGG-16) from local
-// .safetensors or .npz files with PyTorch key names onto dast's variable names, converting
-// convolution kernels from PyTorch's OIHW to dast's HWIO layout.
+// files with PyTorch key names onto dast's variable names, converting convolution kernels from
+// PyTorch's OIHW to dast's HWIO layout. Formats: PyTorch checkpoints as users download them
+// (.pth/.pt: torch.save's zip format and the legacy pickle format, read with gopickle),
+// .safetensors and .npz.
 //
 // Accepted key namings:
 //
@@ -75,9 +77,9 @@ type Set struct {
 	checked bool // Use has checked the set against the model
 }
 
-// Load reads path (.safetensors or .npz) and maps its keys for arch.
+// Load reads path (.pth/.pt, .safetensors or .npz) and maps its keys for arch.
 func Load(path string, arch Arch) (*Set, error) {
-	raw, err := readFile(path)
+	raw, err := readFile(path, func(key string) bool { _, skip, _ := MapKey(key, arch); return !skip })
 	if err != nil {
 		return nil, err
 	}
@@ -206,7 +208,7 @@ func Pretrained(id, path, env string, arch Arch, allowPartial bool) (set *Set, r
 			where = fmt.Sprintf("segmentor.pretrained and $%s are empty", env)
 		}
 		return nil, "", fmt.Sprintf("%s: NO PRETRAINED WEIGHTS (%s): the backbone trains from random initialisation; "+
-			"the paper's results need ImageNet weights (a torchvision .safetensors/.npz file)", id, where), nil
+			"the paper's results need ImageNet weights (a torchvision or DeepLab-init .pth, or .safetensors/.npz)", id, where), nil
 	}
 	set, err = LoadStrict(path, arch, allowPartial)
 	return set, path, "", err

@@ -172,7 +172,8 @@ func TestLoadErrors(t *testing.T) {
 	tests := []struct {
 		name, path, want string
 	}{
-		{"format", filepath.Join(dir, "w.pth"), "unknown format"},
+		{"format", filepath.Join(dir, "w.bin"), "unknown format"},
+		{"missing pth", filepath.Join(dir, "none.pth"), "none.pth"},
 		{"missing", filepath.Join(dir, "none.safetensors"), "none.safetensors"},
 		{"nothing maps", write("a.safetensors", map[string]checkpoint.Tensor{"x.weight": {DType: "F32", Shape: []int{1}, Data: f32bytes([]float32{1})}}), "no key maps"},
 		{"kernel rank", write("b.safetensors", map[string]checkpoint.Tensor{"conv1.weight": {DType: "F32", Shape: []int{4}, Data: f32bytes(make([]float32, 4))}}), "4-D"},
