@@ -22,6 +22,8 @@ type SeedResult struct {
 	MIoU     *float64            `json:"miou"`
 	PerClass map[string]*float64 `json:"per_class,omitempty"`
 	Error    string              `json:"error,omitempty"`
+	// DataIssues is what the run's datasets skipped or repaired (metrics.json's data_issues).
+	DataIssues map[string]metrics.DataIssues `json:"data_issues,omitempty"`
 	// Weights is the run's final-weights identity from its metrics.json (sha256 and the
 	// platform facts), verbatim; absent when the run wrote none.
 	Weights json.RawMessage `json:"weights,omitempty"`
@@ -71,6 +73,7 @@ func Aggregate(m *Matrix, outcomes []Outcome) Results {
 			if o.Err != nil {
 				sr.Error = o.Err.Error()
 			} else if o.Metrics != nil {
+				sr.DataIssues = o.Metrics.DataIssues
 				sr.Weights = o.Weights
 				sr.PerClass = map[string]*float64{}
 				if !math.IsNaN(o.Metrics.MIoU) {
@@ -212,6 +215,7 @@ func (r Results) Markdown() string {
 		}
 	}
 	b.WriteString("\nIoU per class and mIoU in %, mean over seeds; ± is the sample standard deviation over seeds.\n")
+	b.WriteString(r.dataIssuesMarkdown())
 	return b.String()
 }
 
