@@ -212,7 +212,8 @@ func prepareDir(setup *Setup, opts Options, log *zap.Logger) (string, *runinfo.L
 		if cfgErr == nil {
 			return dir, lock, nil
 		}
-		if empty {
+		_, runErr := os.Stat(filepath.Join(dir, runinfo.RunFile))
+		if empty && (runErr == nil || len(removed) > 0) {
 			return fail(fmt.Errorf("resume: %s has no %s: the run was stopped before it started; start it again without --resume", dir, ConfigFile))
 		}
 		return fail(fmt.Errorf("resume: %s is not a run directory: %w", dir, cfgErr))
