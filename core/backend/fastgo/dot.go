@@ -98,6 +98,7 @@ func Install() (active bool, why string) {
 		nodeExecutors[backends.OpTypeScatterSum] = execScatterSum
 		installBinary()
 		installElementwise()
+		findNodeOffsets()
 		if err := installSlice(); err != nil {
 			status = "active (Slice kept stock: " + err.Error() + ")"
 			return

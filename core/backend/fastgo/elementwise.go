@@ -201,18 +201,42 @@ func whereExecutor(stock executor) executor {
 		res := getBufferForShape(b, out)
 		dst := bufFlat(res).([]float32)
 		parallelFor(n, grainFloats, func(lo, hi int) {
-			for i := lo; i < hi; i++ {
-				ti, fi := i, i
-				if len(t) == 1 {
-					ti = 0
+			c, d := cond[lo:hi], dst[lo:hi]
+			switch {
+			case len(t) == n && len(f) == n:
+				tt, ff := t[lo:hi], f[lo:hi]
+				for i, ok := range c {
+					if ok {
+						d[i] = tt[i]
+					} else {
+						d[i] = ff[i]
+					}
 				}
-				if len(f) == 1 {
-					fi = 0
+			case len(t) == n:
+				tt, fv := t[lo:hi], f[0]
+				for i, ok := range c {
+					if ok {
+						d[i] = tt[i]
+					} else {
+						d[i] = fv
+					}
 				}
-				if cond[i] {
-					dst[i] = t[ti]
-				} else {
-					dst[i] = f[fi]
+			case len(f) == n:
+				tv, ff := t[0], f[lo:hi]
+				for i, ok := range c {
+					if ok {
+						d[i] = tv
+					} else {
+						d[i] = ff[i]
+					}
+				}
+			default:
+				for i, ok := range c {
+					if ok {
+						d[i] = t[0]
+					} else {
+						d[i] = f[0]
+					}
 				}
 			}
 		})

@@ -157,7 +157,7 @@ func execGather(b *simplego.Backend, node *simplego.Node, inputs []*simplego.Buf
 			return stockGather(b, node, inputs, owned)
 		}
 	}
-	offsets, ok := rowOffsets(bufFlat(inputs[1]), k, strides, os.Dimensions)
+	offsets, ok := cachedRowOffsets(node, 1, bufFlat(inputs[1]), k, strides, os.Dimensions)
 	if !ok {
 		return stockGather(b, node, inputs, owned)
 	}
@@ -191,7 +191,7 @@ func execScatterSum(b *simplego.Backend, node *simplego.Node, inputs []*simplego
 	if !ok || !isRange(ints(p, sparseOff.sUpdateWindow), us.Rank()-(os.Rank()-k), os.Rank()-k) {
 		return stockScatter(b, node, inputs, owned)
 	}
-	offsets, ok := rowOffsets(bufFlat(inputs[1]), k, strides, os.Dimensions)
+	offsets, ok := cachedRowOffsets(node, 1, bufFlat(inputs[1]), k, strides, os.Dimensions)
 	if !ok || len(updates) != len(offsets)*block {
 		return stockScatter(b, node, inputs, owned)
 	}

@@ -140,3 +140,47 @@ func TestGatherScatterParallel(t *testing.T) {
 		}
 	}
 }
+
+// TestConstantIndexOffsetsCached gathers with a constant index tensor (as im2col does) twice:
+// the second execution reads the cached row offsets and gives the same rows.
+func TestConstantIndexOffsetsCached(t *testing.T) {
+	if active, why := Install(); !active {
+		t.Fatalf("not installed: %s", why)
+	}
+	if !nodeOff.ok {
+		t.Fatal("simplego.Node fields for the offset cache not found")
+	}
+	b, err := simplego.New("ops_sequential")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.Finalize()
+	rng := rand.New(rand.NewPCG(13, 14))
+	idx := make([][]int32, 500)
+	for i := range idx {
+		idx[i] = []int32{int32(rng.IntN(40))}
+	}
+	e, err := graph.NewExec(b, func(xn *graph.Node) *graph.Node { return graph.Gather(xn, graph.Const(xn.Graph(), idx)) })
+	if err != nil {
+		t.Fatal(err)
+	}
+	count := func() (n int) {
+		offsetCache.Range(func(_, _ any) bool { n++; return true })
+		return n
+	}
+	before := count()
+	for run := 0; run < 2; run++ {
+		x := randSlice(rng, 40*8)
+		got := tensors.MustCopyFlatData[float32](e.MustExec1(tensors.FromFlatDataAndDimensions(x, 40, 8)))
+		for r, row := range idx {
+			for j := 0; j < 8; j++ {
+				if got[r*8+j] != x[int(row[0])*8+j] {
+					t.Fatalf("run %d: row %d value %d = %v, want %v", run, r, j, got[r*8+j], x[int(row[0])*8+j])
+				}
+			}
+		}
+	}
+	if count() != before+1 {
+		t.Errorf("offset cache holds %d entries, want %d (one for the gather node)", count(), before+1)
+	}
+}
