@@ -181,7 +181,7 @@ func Inspect(ctx context.Context, path, sum string, timeout time.Duration, log *
 	if err != nil {
 		return nil, err
 	}
-	p.kill()
+	p.kill(true)
 	return pl, nil
 }
 
@@ -193,7 +193,7 @@ func open(ctx context.Context, ref config.PluginRef, cfg Config, log *zap.Logger
 	}
 	pl, err := describe(p, cfg.ProbeSize)
 	if err != nil {
-		p.kill()
+		p.kill(false)
 		return nil, nil, err
 	}
 	return pl, p, nil
@@ -288,7 +288,7 @@ func (h *Host) Close() error {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			p.kill()
+			p.kill(true)
 		}()
 	}
 	wg.Wait()

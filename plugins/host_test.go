@@ -66,7 +66,7 @@ func TestLoadFailures(t *testing.T) {
 				}
 			}
 			// Bound: the timeout, go-plugin's graceful-exit wait and slack for a busy machine.
-			if limit := timeout + killGrace + 3*time.Second; elapsed > limit {
+			if limit := timeout + gracefulExit + 3*time.Second; elapsed > limit {
 				t.Errorf("Load took %v, want < %v", elapsed, limit)
 			}
 			if pids := readPIDs(t, pidFile); tt.started != (len(pids) > 0) {

@@ -35,6 +35,7 @@ type proc struct {
 	client *plugin.Client // nil once killed
 	rpc    pluginpb.DiscriminatorsClient
 	pid    int
+	group  *group // the plugin's process group, killed as a whole
 	stderr *tail
 }
 
@@ -118,7 +119,7 @@ func start(ctx context.Context, path, sum string, timeout time.Duration, log *za
 	}
 	p := &proc{name: name, path: path, timeout: timeout, log: log, stderr: newTail(4096)}
 	fail := func(what string, err error) (*proc, error) {
-		p.kill()
+		p.kill(false)
 		return nil, p.errorf("%s: %w%s", what, err, p.stderrNote())
 	}
 	if p.sum, err = checkExecutable(path, sum); err != nil {
@@ -127,8 +128,15 @@ func start(ctx context.Context, path, sum string, timeout time.Duration, log *za
 	if err := ctx.Err(); err != nil {
 		return nil, p.errorf("%w", err)
 	}
+	var want []byte
+	if sum != "" {
+		if want, err = hex.DecodeString(sum); err != nil {
+			return nil, p.errorf("sha256 %q: %w", sum, err)
+		}
+	}
 	cmd := exec.Command(path)
-	setParentDeathSignal(cmd)
+	p.group = newGroup() // from here on, p.kill stops every process started
+	p.group.prepare(cmd)
 	cfg := &plugin.ClientConfig{
 		HandshakeConfig:  sdk.Handshake,
 		Plugins:          plugin.PluginSet{sdk.PluginKey: &sdk.GRPCPlugin{}},
@@ -140,20 +148,17 @@ func start(ctx context.Context, path, sum string, timeout time.Duration, log *za
 		Logger:           hclogger(log, name),
 		AutoMTLS:         true,
 	}
-	if sum != "" {
-		want, err := hex.DecodeString(sum)
-		if err != nil {
-			return nil, p.errorf("sha256 %q: %w", sum, err)
-		}
+	if want != nil {
 		cfg.SecureConfig = &plugin.SecureConfig{Checksum: want, Hash: sha256.New()}
 	}
 	p.client = plugin.NewClient(cfg)
 	rpcClient, err := p.client.Client()
+	if cmd.Process != nil { // started, even when the handshake failed
+		p.pid = cmd.Process.Pid
+		p.group.started(p.pid)
+	}
 	if err != nil {
 		return fail("start", explainStart(err, p.stderr.String()))
-	}
-	if cmd.Process != nil {
-		p.pid = cmd.Process.Pid
 	}
 	raw, err := rpcClient.Dispense(sdk.PluginKey)
 	if err != nil {
@@ -229,10 +234,10 @@ func (p *proc) call(what string, f func(ctx context.Context, rpc pluginpb.Discri
 	}
 	switch status.Code(err) {
 	case codes.DeadlineExceeded:
-		p.kill()
+		p.kill(false)
 		return p.errorf("%s: no answer within %v (plugin killed)%s", what, p.timeout, p.stderrNote())
 	case codes.Unavailable, codes.Canceled:
-		p.kill()
+		p.kill(false)
 		return p.errorf("%s: connection lost, the plugin crashed or exited (plugin killed): %s%s", what, status.Convert(err).Message(), p.stderrNote())
 	}
 	return p.errorf("%s: %s", what, status.Convert(err).Message())
@@ -265,32 +270,41 @@ func (p *proc) build(name string, opts map[string]*pluginpb.Value, inChannels in
 	return layers, nil
 }
 
-// killGrace bounds go-plugin's Kill (which waits up to 2 s for a graceful exit) before the
-// process is killed directly.
-const killGrace = 4 * time.Second
+// gracefulExit bounds the wait for a plugin to exit on its own once dast closes the connection
+// (go-plugin waits 2 s, then kills the plugin process). After it the plugin's whole process
+// group is killed: a process the plugin started that keeps its stdout or stderr open would
+// otherwise hold go-plugin's Kill until it exits.
+const gracefulExit = 2500 * time.Millisecond
 
-// kill stops the plugin process and waits for it to exit. It is safe to call more than once.
-func (p *proc) kill() {
+// kill stops the plugin: graceful lets a healthy plugin exit on its own first (Close); without
+// it (timeout, crash, failed start) the process group is killed at once. Either way every
+// process of the group is killed and the plugin process and the group's sentinel are reaped
+// before kill returns. It is safe to call more than once.
+func (p *proc) kill(graceful bool) {
 	p.mu.Lock()
-	c, pid := p.client, p.pid
-	p.client, p.rpc = nil, nil
+	c, pid, g := p.client, p.pid, p.group
+	p.client, p.rpc, p.group = nil, nil, nil
 	p.mu.Unlock()
-	if c == nil {
+	if g == nil {
 		return
 	}
-	done := make(chan struct{})
-	go func() {
-		c.Kill()
-		close(done)
-	}()
-	select {
-	case <-done:
-	case <-time.After(killGrace):
-		if pid > 0 {
-			killPID(pid)
-		}
-		<-done
+	if !graceful {
+		g.kill()
 	}
+	if c != nil {
+		done := make(chan struct{})
+		go func() {
+			c.Kill()
+			close(done)
+		}()
+		select {
+		case <-done:
+		case <-time.After(gracefulExit):
+			g.kill()
+			<-done
+		}
+	}
+	g.reap() // processes that had left the plugin's pipes too
 	p.log.Debug("plugin stopped", zap.String("plugin", p.name), zap.Int("pid", pid))
 }
 
