@@ -3,6 +3,7 @@ package train
 import (
 	"fmt"
 	"sort"
+	"strings"
 	"time"
 
 	"github.com/dast-uda/dast/core/metrics"
@@ -73,7 +74,11 @@ func warnDataIssues(log *zap.Logger, issues map[string]metrics.DataIssues) {
 		if is.Skipped > 0 {
 			files := make([]string, 0, min(len(is.SkippedFiles), 5))
 			for _, f := range is.SkippedFiles[:min(len(is.SkippedFiles), 5)] {
-				files = append(files, f.File+": "+f.Reason)
+				if strings.Contains(f.Reason, f.File) { // the reason names the file already
+					files = append(files, f.Reason)
+				} else {
+					files = append(files, f.File+": "+f.Reason)
+				}
 			}
 			log.Warn("data: files skipped (skip_bad), the run used the others", zap.String("dataset", role),
 				zap.Int("skipped", is.Skipped), zap.Strings("first", files))
