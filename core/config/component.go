@@ -41,7 +41,7 @@ func (t *Tree) Has(path string) bool {
 func (t *Tree) Component(path, kind string) (registry.Module, error) {
 	v, ok := t.get(path)
 	if !ok || v == nil {
-		return nil, &Error{Key: path, Msg: fmt.Sprintf("missing %s block", kind)}
+		return nil, &Error{Source: t.sourceOrFile(path), Key: path, Msg: fmt.Sprintf("missing %s block", kind)}
 	}
 	return t.build(path, kind, v)
 }
@@ -52,9 +52,18 @@ func (t *Tree) Component(path, kind string) (registry.Module, error) {
 // its source.
 func (t *Tree) ComponentOf(path, kind string, b Block) (registry.Module, error) {
 	if b == nil {
-		return nil, &Error{Source: t.Source(path), Key: path, Msg: fmt.Sprintf("missing %s block", kind)}
+		return nil, &Error{Source: t.sourceOrFile(path), Key: path, Msg: fmt.Sprintf("missing %s block", kind)}
 	}
 	return t.build(path, kind, map[string]any(b))
+}
+
+// sourceOrFile is Source(key), or the file given to Load when no source knows the key (it is
+// absent from every file): the configuration the user pointed at is the one lacking it.
+func (t *Tree) sourceOrFile(key string) string {
+	if src := t.Source(key); src != "" {
+		return src
+	}
+	return t.path
 }
 
 // build resolves block value v found at path as a module of kind.

@@ -304,7 +304,7 @@ func TestComponent(t *testing.T) {
 			wantErr: "configs/x.yaml: segmentor: segmentor.fake: widths must not be empty"},
 		{file: "segmentor: {widths: [1]}\n", path: "segmentor", kind: "segmentor",
 			wantErr: "configs/x.yaml: segmentor.name: missing module name (available: fake)"},
-		{file: "seed: 1\n", path: "segmentor", kind: "segmentor", wantErr: "segmentor: missing segmentor block"},
+		{file: "seed: 1\n", path: "segmentor", kind: "segmentor", wantErr: "configs/x.yaml: segmentor: missing segmentor block"},
 		{file: "data: {source: {name: dast}}\n", path: "data.source", kind: "dataset",
 			wantErr: `configs/x.yaml: data.source.name: unknown module "dataset.dast": no dataset is registered`},
 	}

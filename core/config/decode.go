@@ -149,6 +149,9 @@ func (d decoder) decode(key string, in any, out reflect.Value) error {
 		if !ok || out.OverflowFloat(f) {
 			return d.errorf(key, "expected float, got %s", describe(in))
 		}
+		if math.IsNaN(f) || math.IsInf(f, 0) {
+			return d.errorf(key, "expected a finite float, got %v", f)
+		}
 		out.SetFloat(f)
 	default:
 		return d.errorf(key, "unsupported field type %s", t)
@@ -165,11 +168,23 @@ func (d decoder) decodeStruct(key string, m map[string]any, out reflect.Value) e
 		if !ok {
 			return d.errorf(join(key, k), "unknown key%s", knownKeys(fields))
 		}
+		if m[k] == nil && f.Kind() == reflect.Struct && !optional(f.Type()) {
+			// decode leaves a nulled value at its default, which for a group of options (train,
+			// eval) means every one of them: a silent reset, not what anyone writes null for.
+			return d.errorf(join(key, k), "null would reset every option of %s to its default; remove the key to keep the inherited options, or set the ones you mean", join(key, k))
+		}
 		if err := d.decode(join(key, k), m[k], f); err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+// optional reports whether struct type t is an optional block (it has an Enabled method, as
+// data.select): null then means "off", which its default is.
+func optional(t reflect.Type) bool {
+	_, ok := t.MethodByName("Enabled")
+	return ok
 }
 
 // knownKeys renders " (known: a, b)" for short key lists.

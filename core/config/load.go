@@ -59,6 +59,13 @@ func load(path string, sets []string, read func(string) ([]byte, error)) (*Tree,
 	if err != nil {
 		return nil, err
 	}
+	empty := len(sets) == 0
+	for _, l := range layers {
+		empty = empty && len(l.values) == 0
+	}
+	if empty {
+		return nil, &Error{Source: path, Msg: "the configuration is empty (no keys in the file or its bases)"}
+	}
 	t := &Tree{path: path, prov: make(map[string]string), text: make(map[string]string)}
 	k := koanf.New(".")
 	for _, l := range layers {
@@ -113,6 +120,9 @@ func readChain(path string, read func(string) ([]byte, error)) ([]layer, error) 
 		seen[id] = len(chain)
 		b, err := read(cur)
 		if err != nil {
+			if len(chain) > 0 { // a base: name the file that refers to it
+				return nil, &Error{Source: chain[len(chain)-1].path, Key: baseKey, Msg: err.Error()}
+			}
 			return nil, fmt.Errorf("config: %w", err)
 		}
 		values, err := parseYAML(b)
@@ -276,6 +286,10 @@ func parseSet(s string) (key string, val any, text string, err error) {
 	}
 	if key == baseKey {
 		return "", nil, "", fmt.Errorf("--set %s: %q can only be set in a file", s, baseKey)
+	}
+	if strings.TrimSpace(text) == "" {
+		// YAML reads an empty value as null, which would silently reset the key to its default.
+		return "", nil, "", fmt.Errorf("--set %s: empty value (write %s=null to remove the key)", s, key)
 	}
 	v, err := parseValue(text)
 	if err != nil {
