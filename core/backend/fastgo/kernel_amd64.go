@@ -8,22 +8,22 @@ import "golang.org/x/sys/cpu"
 // internal/kernelgen, which documents their layout).
 
 //go:noescape
-func kern12x16rows(k int, a *float32, lda int, b, c *float32, ldc int)
+func kern12x16rows(k int, a *float32, lda int, b, c *float32, ldc int, acc bool)
 
 //go:noescape
-func kern12x32rows(k int, a *float32, lda int, b, c *float32, ldc int)
+func kern12x32rows(k int, a *float32, lda int, b, c *float32, ldc int, acc bool)
 
 //go:noescape
-func kern12x16cols(k int, a *float32, lda int, b, c *float32, ldc int)
+func kern12x16cols(k int, a *float32, lda int, b, c *float32, ldc int, acc bool)
 
 //go:noescape
-func kern12x32cols(k int, a *float32, lda int, b, c *float32, ldc int)
+func kern12x32cols(k int, a *float32, lda int, b, c *float32, ldc int, acc bool)
 
 //go:noescape
-func kern6x16rows(k int, a *float32, lda int, b, c *float32, ldc int)
+func kern6x16rows(k int, a *float32, lda int, b, c *float32, ldc int, acc bool)
 
 //go:noescape
-func kern6x16cols(k int, a *float32, lda int, b, c *float32, ldc int)
+func kern6x16cols(k int, a *float32, lda int, b, c *float32, ldc int, acc bool)
 
 // kernels lists this architecture's SGEMM paths, fastest first. The pure-Go path (gonum's
 // SGEMM) is always available after them.

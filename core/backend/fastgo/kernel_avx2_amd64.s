@@ -4,8 +4,8 @@
 
 // AVX2/FMA SGEMM micro-kernels, 6 rows; see internal/kernelgen for the layout.
 
-// func kern6x16rows(k int, a *float32, lda int, b *float32, c *float32, ldc int)
-TEXT ·kern6x16rows(SB), NOSPLIT, $0-48
+// func kern6x16rows(k int, a *float32, lda int, b *float32, c *float32, ldc int, acc bool)
+TEXT ·kern6x16rows(SB), NOSPLIT, $0-49
 	MOVQ k+0(FP), CX
 	MOVQ a+8(FP), SI
 	MOVQ lda+16(FP), R8
@@ -59,6 +59,9 @@ kern6x16rows_loop:
 	JNE kern6x16rows_loop
 
 kern6x16rows_store:
+	MOVBQZX acc+48(FP), R13
+	TESTQ R13, R13
+	JE kern6x16rows_overwrite
 	VADDPS (DX), Y0, Y0
 	VMOVUPS Y0, (DX)
 	VADDPS 32(DX), Y1, Y1
@@ -91,8 +94,29 @@ kern6x16rows_store:
 	VZEROUPPER
 	RET
 
-// func kern6x16cols(k int, a *float32, lda int, b *float32, c *float32, ldc int)
-TEXT ·kern6x16cols(SB), NOSPLIT, $0-48
+kern6x16rows_overwrite:
+	VMOVUPS Y0, (DX)
+	VMOVUPS Y1, 32(DX)
+	ADDQ R9, DX
+	VMOVUPS Y2, (DX)
+	VMOVUPS Y3, 32(DX)
+	ADDQ R9, DX
+	VMOVUPS Y4, (DX)
+	VMOVUPS Y5, 32(DX)
+	ADDQ R9, DX
+	VMOVUPS Y6, (DX)
+	VMOVUPS Y7, 32(DX)
+	ADDQ R9, DX
+	VMOVUPS Y8, (DX)
+	VMOVUPS Y9, 32(DX)
+	ADDQ R9, DX
+	VMOVUPS Y10, (DX)
+	VMOVUPS Y11, 32(DX)
+	VZEROUPPER
+	RET
+
+// func kern6x16cols(k int, a *float32, lda int, b *float32, c *float32, ldc int, acc bool)
+TEXT ·kern6x16cols(SB), NOSPLIT, $0-49
 	MOVQ k+0(FP), CX
 	MOVQ a+8(FP), SI
 	MOVQ lda+16(FP), R8
@@ -143,6 +167,9 @@ kern6x16cols_loop:
 	JNE kern6x16cols_loop
 
 kern6x16cols_store:
+	MOVBQZX acc+48(FP), R13
+	TESTQ R13, R13
+	JE kern6x16cols_overwrite
 	VADDPS (DX), Y0, Y0
 	VMOVUPS Y0, (DX)
 	VADDPS 32(DX), Y1, Y1
@@ -171,6 +198,27 @@ kern6x16cols_store:
 	VADDPS (DX), Y10, Y10
 	VMOVUPS Y10, (DX)
 	VADDPS 32(DX), Y11, Y11
+	VMOVUPS Y11, 32(DX)
+	VZEROUPPER
+	RET
+
+kern6x16cols_overwrite:
+	VMOVUPS Y0, (DX)
+	VMOVUPS Y1, 32(DX)
+	ADDQ R9, DX
+	VMOVUPS Y2, (DX)
+	VMOVUPS Y3, 32(DX)
+	ADDQ R9, DX
+	VMOVUPS Y4, (DX)
+	VMOVUPS Y5, 32(DX)
+	ADDQ R9, DX
+	VMOVUPS Y6, (DX)
+	VMOVUPS Y7, 32(DX)
+	ADDQ R9, DX
+	VMOVUPS Y8, (DX)
+	VMOVUPS Y9, 32(DX)
+	ADDQ R9, DX
+	VMOVUPS Y10, (DX)
 	VMOVUPS Y11, 32(DX)
 	VZEROUPPER
 	RET

@@ -4,8 +4,8 @@
 
 // AVX-512F SGEMM micro-kernels, 12 rows; see internal/kernelgen for the layout.
 
-// func kern12x16rows(k int, a *float32, lda int, b *float32, c *float32, ldc int)
-TEXT ·kern12x16rows(SB), NOSPLIT, $0-48
+// func kern12x16rows(k int, a *float32, lda int, b *float32, c *float32, ldc int, acc bool)
+TEXT ·kern12x16rows(SB), NOSPLIT, $0-49
 	MOVQ k+0(FP), CX
 	MOVQ a+8(FP), SI
 	MOVQ lda+16(FP), R8
@@ -66,6 +66,9 @@ kern12x16rows_loop:
 	JNE kern12x16rows_loop
 
 kern12x16rows_store:
+	MOVBQZX acc+48(FP), R13
+	TESTQ R13, R13
+	JE kern12x16rows_overwrite
 	VADDPS (DX), Z0, Z0
 	VMOVUPS Z0, (DX)
 	ADDQ R9, DX
@@ -104,8 +107,35 @@ kern12x16rows_store:
 	VZEROUPPER
 	RET
 
-// func kern12x32rows(k int, a *float32, lda int, b *float32, c *float32, ldc int)
-TEXT ·kern12x32rows(SB), NOSPLIT, $0-48
+kern12x16rows_overwrite:
+	VMOVUPS Z0, (DX)
+	ADDQ R9, DX
+	VMOVUPS Z1, (DX)
+	ADDQ R9, DX
+	VMOVUPS Z2, (DX)
+	ADDQ R9, DX
+	VMOVUPS Z3, (DX)
+	ADDQ R9, DX
+	VMOVUPS Z4, (DX)
+	ADDQ R9, DX
+	VMOVUPS Z5, (DX)
+	ADDQ R9, DX
+	VMOVUPS Z6, (DX)
+	ADDQ R9, DX
+	VMOVUPS Z7, (DX)
+	ADDQ R9, DX
+	VMOVUPS Z8, (DX)
+	ADDQ R9, DX
+	VMOVUPS Z9, (DX)
+	ADDQ R9, DX
+	VMOVUPS Z10, (DX)
+	ADDQ R9, DX
+	VMOVUPS Z11, (DX)
+	VZEROUPPER
+	RET
+
+// func kern12x32rows(k int, a *float32, lda int, b *float32, c *float32, ldc int, acc bool)
+TEXT ·kern12x32rows(SB), NOSPLIT, $0-49
 	MOVQ k+0(FP), CX
 	MOVQ a+8(FP), SI
 	MOVQ lda+16(FP), R8
@@ -191,6 +221,9 @@ kern12x32rows_loop:
 	JNE kern12x32rows_loop
 
 kern12x32rows_store:
+	MOVBQZX acc+48(FP), R13
+	TESTQ R13, R13
+	JE kern12x32rows_overwrite
 	VADDPS (DX), Z0, Z0
 	VMOVUPS Z0, (DX)
 	VADDPS 64(DX), Z1, Z1
@@ -253,8 +286,47 @@ kern12x32rows_store:
 	VZEROUPPER
 	RET
 
-// func kern12x16cols(k int, a *float32, lda int, b *float32, c *float32, ldc int)
-TEXT ·kern12x16cols(SB), NOSPLIT, $0-48
+kern12x32rows_overwrite:
+	VMOVUPS Z0, (DX)
+	VMOVUPS Z1, 64(DX)
+	ADDQ R9, DX
+	VMOVUPS Z2, (DX)
+	VMOVUPS Z3, 64(DX)
+	ADDQ R9, DX
+	VMOVUPS Z4, (DX)
+	VMOVUPS Z5, 64(DX)
+	ADDQ R9, DX
+	VMOVUPS Z6, (DX)
+	VMOVUPS Z7, 64(DX)
+	ADDQ R9, DX
+	VMOVUPS Z8, (DX)
+	VMOVUPS Z9, 64(DX)
+	ADDQ R9, DX
+	VMOVUPS Z10, (DX)
+	VMOVUPS Z11, 64(DX)
+	ADDQ R9, DX
+	VMOVUPS Z12, (DX)
+	VMOVUPS Z13, 64(DX)
+	ADDQ R9, DX
+	VMOVUPS Z14, (DX)
+	VMOVUPS Z15, 64(DX)
+	ADDQ R9, DX
+	VMOVUPS Z16, (DX)
+	VMOVUPS Z17, 64(DX)
+	ADDQ R9, DX
+	VMOVUPS Z18, (DX)
+	VMOVUPS Z19, 64(DX)
+	ADDQ R9, DX
+	VMOVUPS Z20, (DX)
+	VMOVUPS Z21, 64(DX)
+	ADDQ R9, DX
+	VMOVUPS Z22, (DX)
+	VMOVUPS Z23, 64(DX)
+	VZEROUPPER
+	RET
+
+// func kern12x16cols(k int, a *float32, lda int, b *float32, c *float32, ldc int, acc bool)
+TEXT ·kern12x16cols(SB), NOSPLIT, $0-49
 	MOVQ k+0(FP), CX
 	MOVQ a+8(FP), SI
 	MOVQ lda+16(FP), R8
@@ -310,6 +382,9 @@ kern12x16cols_loop:
 	JNE kern12x16cols_loop
 
 kern12x16cols_store:
+	MOVBQZX acc+48(FP), R13
+	TESTQ R13, R13
+	JE kern12x16cols_overwrite
 	VADDPS (DX), Z0, Z0
 	VMOVUPS Z0, (DX)
 	ADDQ R9, DX
@@ -348,8 +423,35 @@ kern12x16cols_store:
 	VZEROUPPER
 	RET
 
-// func kern12x32cols(k int, a *float32, lda int, b *float32, c *float32, ldc int)
-TEXT ·kern12x32cols(SB), NOSPLIT, $0-48
+kern12x16cols_overwrite:
+	VMOVUPS Z0, (DX)
+	ADDQ R9, DX
+	VMOVUPS Z1, (DX)
+	ADDQ R9, DX
+	VMOVUPS Z2, (DX)
+	ADDQ R9, DX
+	VMOVUPS Z3, (DX)
+	ADDQ R9, DX
+	VMOVUPS Z4, (DX)
+	ADDQ R9, DX
+	VMOVUPS Z5, (DX)
+	ADDQ R9, DX
+	VMOVUPS Z6, (DX)
+	ADDQ R9, DX
+	VMOVUPS Z7, (DX)
+	ADDQ R9, DX
+	VMOVUPS Z8, (DX)
+	ADDQ R9, DX
+	VMOVUPS Z9, (DX)
+	ADDQ R9, DX
+	VMOVUPS Z10, (DX)
+	ADDQ R9, DX
+	VMOVUPS Z11, (DX)
+	VZEROUPPER
+	RET
+
+// func kern12x32cols(k int, a *float32, lda int, b *float32, c *float32, ldc int, acc bool)
+TEXT ·kern12x32cols(SB), NOSPLIT, $0-49
 	MOVQ k+0(FP), CX
 	MOVQ a+8(FP), SI
 	MOVQ lda+16(FP), R8
@@ -430,6 +532,9 @@ kern12x32cols_loop:
 	JNE kern12x32cols_loop
 
 kern12x32cols_store:
+	MOVBQZX acc+48(FP), R13
+	TESTQ R13, R13
+	JE kern12x32cols_overwrite
 	VADDPS (DX), Z0, Z0
 	VMOVUPS Z0, (DX)
 	VADDPS 64(DX), Z1, Z1
@@ -488,6 +593,45 @@ kern12x32cols_store:
 	VADDPS (DX), Z22, Z22
 	VMOVUPS Z22, (DX)
 	VADDPS 64(DX), Z23, Z23
+	VMOVUPS Z23, 64(DX)
+	VZEROUPPER
+	RET
+
+kern12x32cols_overwrite:
+	VMOVUPS Z0, (DX)
+	VMOVUPS Z1, 64(DX)
+	ADDQ R9, DX
+	VMOVUPS Z2, (DX)
+	VMOVUPS Z3, 64(DX)
+	ADDQ R9, DX
+	VMOVUPS Z4, (DX)
+	VMOVUPS Z5, 64(DX)
+	ADDQ R9, DX
+	VMOVUPS Z6, (DX)
+	VMOVUPS Z7, 64(DX)
+	ADDQ R9, DX
+	VMOVUPS Z8, (DX)
+	VMOVUPS Z9, 64(DX)
+	ADDQ R9, DX
+	VMOVUPS Z10, (DX)
+	VMOVUPS Z11, 64(DX)
+	ADDQ R9, DX
+	VMOVUPS Z12, (DX)
+	VMOVUPS Z13, 64(DX)
+	ADDQ R9, DX
+	VMOVUPS Z14, (DX)
+	VMOVUPS Z15, 64(DX)
+	ADDQ R9, DX
+	VMOVUPS Z16, (DX)
+	VMOVUPS Z17, 64(DX)
+	ADDQ R9, DX
+	VMOVUPS Z18, (DX)
+	VMOVUPS Z19, 64(DX)
+	ADDQ R9, DX
+	VMOVUPS Z20, (DX)
+	VMOVUPS Z21, 64(DX)
+	ADDQ R9, DX
+	VMOVUPS Z22, (DX)
 	VMOVUPS Z23, 64(DX)
 	VZEROUPPER
 	RET

@@ -22,15 +22,15 @@ func blockDepth(k, nr int) int {
 	return (k + blocks - 1) / blocks
 }
 
-// A microKernel computes C[mr x nr] += A[mr x k] * B[k x nr] with B packed k-major
-// (nr values per depth) and C row-major with a stride of ldc floats. rows reads row i of A at
+// A microKernel computes C[mr x nr] = A[mr x k] * B[k x nr] (or C += with acc) with B packed
+// k-major (nr values per depth) and C row-major with a stride of ldc floats. rows reads row i of A at
 // a + i*lda (its k values contiguous), cols reads column p of A at a + p*lda (its mr values
 // contiguous); see internal/kernelgen, which writes them.
 type microKernel struct {
 	name, desc string
 	supported  bool
 	mr, nr     int
-	rows, cols func(k int, a *float32, lda int, b, c *float32, ldc int)
+	rows, cols func(k int, a *float32, lda int, b, c *float32, ldc int, acc bool)
 	// narrow, if set, is the same kernel with fewer columns, for products with few of them.
 	narrow *microKernel
 }
@@ -142,8 +142,8 @@ func sgemm(m, n, k int, a []float32, transA bool, b []float32, transB bool, c []
 // runs the micro-kernel over mr-row panels of a, read in place where the kernel can (full
 // panels) and packed otherwise, splitting the row panels across the CPUs.
 func sgemmWith(kern *microKernel, m, n, k int, a []float32, transA bool, b []float32, transB bool, c []float32) {
-	clear(c[:m*n])
 	if m == 0 || n == 0 || k == 0 {
+		clear(c[:m*n])
 		return
 	}
 	kern = kern.forProduct(n)
@@ -159,6 +159,7 @@ func sgemmWith(kern *microKernel, m, n, k int, a []float32, transA bool, b []flo
 	}
 	for k0 := 0; k0 < k; k0 += kc {
 		kb := min(kc, k-k0)
+		acc := k0 > 0 // the first depth block overwrites c, the others add to it
 		packB(packedB, b, transB, k, n, k0, kb, nPanels, nr)
 		panels := func(w int) {
 			var packedA []float32
@@ -187,14 +188,17 @@ func sgemmWith(kern *microKernel, m, n, k int, a []float32, transA bool, b []flo
 					cols := min(nr, n-j0)
 					bp := &packedB[jp*nr*kb]
 					if rows == mr && cols == nr {
-						f(kb, ap, lda, bp, &c[i0*n+j0], n)
+						f(kb, ap, lda, bp, &c[i0*n+j0], n, acc)
 						continue
 					}
 					t := tile[:mr*nr]
-					clear(t)
-					f(kb, ap, lda, bp, &t[0], nr)
+					f(kb, ap, lda, bp, &t[0], nr, false)
 					for i := 0; i < rows; i++ {
 						row := c[(i0+i)*n+j0 : (i0+i)*n+j0+cols]
+						if !acc {
+							copy(row, t[i*nr:i*nr+cols])
+							continue
+						}
 						for j := range row {
 							row[j] += t[i*nr+j]
 						}

@@ -175,6 +175,8 @@ func BenchmarkSgemm(b *testing.B) {
 		{"conv_fwd_561x19x576", 561, 19, 576, false, false},
 		{"dgrad_561x576x64", 561, 576, 64, false, true},
 		{"wgrad_576x64x561", 576, 64, 561, true, false},
+		{"wgrad_304x16x8192", 304, 16, 8192, true, false},
+		{"dgrad_8192x304x16", 8192, 304, 16, false, true},
 		{"large_2048x256x2304", 2048, 256, 2304, false, false},
 	}
 	paths := append([]string(nil), KernelNames()...)

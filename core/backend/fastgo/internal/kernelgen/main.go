@@ -11,7 +11,9 @@
 //   - cols: column p of A starts at a + p*lda and holds its mr values contiguously (a packed
 //     panel with lda = mr, or a transposed A read in place with lda = m).
 //
-// The signature is func(k int, a *float32, lda int, b, c *float32, ldc int).
+// The signature is func(k int, a *float32, lda int, b, c *float32, ldc int, acc bool): with acc
+// false the kernel overwrites C (C = A*B, the first depth block of a product, so C is never
+// cleared or read first); with acc true it adds to it.
 package main
 
 import (
@@ -70,8 +72,8 @@ func kernel(w *strings.Builder, s isa, nv int, form string) {
 	name := fmt.Sprintf("kern%dx%d%s", s.mr, nv*lanes, form)
 	r := func(n int) string { return fmt.Sprintf("%s%d", s.reg, n) }
 	p := func(format string, args ...any) { fmt.Fprintf(w, "\t"+format+"\n", args...) }
-	fmt.Fprintf(w, "// func %s(k int, a *float32, lda int, b *float32, c *float32, ldc int)\n", name)
-	fmt.Fprintf(w, "TEXT ·%s(SB), NOSPLIT, $0-48\n", name)
+	fmt.Fprintf(w, "// func %s(k int, a *float32, lda int, b *float32, c *float32, ldc int, acc bool)\n", name)
+	fmt.Fprintf(w, "TEXT ·%s(SB), NOSPLIT, $0-49\n", name)
 	p("MOVQ k+0(FP), CX")
 	p("MOVQ a+8(FP), SI")
 	p("MOVQ lda+16(FP), R8")
@@ -128,21 +130,31 @@ func kernel(w *strings.Builder, s isa, nv int, form string) {
 	p("DECQ CX")
 	p("JNE %s_loop", name)
 	fmt.Fprintf(w, "\n%s_store:\n", name)
-	for i := 0; i < s.mr; i++ {
-		for v := 0; v < nv; v++ {
-			addr := "(DX)"
-			if v > 0 {
-				addr = fmt.Sprintf("%d(DX)", v*s.bytes)
+	p("MOVBQZX acc+48(FP), R13")
+	p("TESTQ R13, R13")
+	p("JE %s_overwrite", name)
+	store := func(add bool) {
+		for i := 0; i < s.mr; i++ {
+			for v := 0; v < nv; v++ {
+				addr := "(DX)"
+				if v > 0 {
+					addr = fmt.Sprintf("%d(DX)", v*s.bytes)
+				}
+				if add {
+					p("VADDPS %s, %s, %s", addr, r(i*nv+v), r(i*nv+v))
+				}
+				p("VMOVUPS %s, %s", r(i*nv+v), addr)
 			}
-			p("VADDPS %s, %s, %s", addr, r(i*nv+v), r(i*nv+v))
-			p("VMOVUPS %s, %s", r(i*nv+v), addr)
+			if i < s.mr-1 {
+				p("ADDQ R9, DX")
+			}
 		}
-		if i < s.mr-1 {
-			p("ADDQ R9, DX")
-		}
+		p("VZEROUPPER")
+		p("RET")
 	}
-	p("VZEROUPPER")
-	p("RET")
+	store(true)
+	fmt.Fprintf(w, "\n%s_overwrite:\n", name)
+	store(false)
 	w.WriteString("\n")
 }
 
