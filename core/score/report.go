@@ -7,6 +7,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"strings"
 
 	"github.com/dast-uda/dast/core/metrics"
 )
@@ -29,7 +30,11 @@ func (r *Result) Table() string {
 	if r.OtherPixels > 0 {
 		fmt.Fprintf(&b, ", %d labelled pixels predicted outside the model's %d classes", r.OtherPixels, r.ModelClasses)
 	}
-	b.WriteString("\n\n")
+	b.WriteString("\n")
+	if n := len(r.Unmatched); n > 0 {
+		fmt.Fprintf(&b, "not scored: %d prediction(s) without ground truth (%s)\n", n, firstFew(r.Unmatched, 3))
+	}
+	b.WriteString("\n")
 	b.WriteString(r.Metrics().Table())
 	if !math.IsNaN(r.MIoU13) {
 		fmt.Fprintf(&b, "mIoU* (13 classes): %.1f\n", r.MIoU13)
@@ -39,7 +44,7 @@ func (r *Result) Table() string {
 
 // MarshalJSON writes the metrics.json object of core/metrics (so metrics.ReadJSON reads it)
 // with the scoring details added: classes, model_classes, convention, pred_format, images,
-// other_pixels and, for 16 classes, miou13.
+// other_pixels, unmatched_predictions (when there are any) and, for 16 classes, miou13.
 func (r *Result) MarshalJSON() ([]byte, error) {
 	base, err := json.Marshal(r.Metrics())
 	if err != nil {
@@ -52,8 +57,9 @@ func (r *Result) MarshalJSON() ([]byte, error) {
 		PredFormat   string   `json:"pred_format"`
 		Images       int      `json:"images"`
 		OtherPixels  int64    `json:"other_pixels"`
+		Unmatched    []string `json:"unmatched_predictions,omitempty"`
 		MIoU13       *float64 `json:"miou13,omitempty"`
-	}{r.Classes, r.ModelClasses, r.Convention, r.PredFormat, r.Images, r.OtherPixels, nil}
+	}{r.Classes, r.ModelClasses, r.Convention, r.PredFormat, r.Images, r.OtherPixels, r.Unmatched, nil}
 	if !math.IsNaN(r.MIoU13) {
 		v := r.MIoU13
 		extra.MIoU13 = &v
@@ -90,4 +96,12 @@ func WriteJSON(path string, r *Result) error {
 		return fmt.Errorf("score json %s: %w", path, werr)
 	}
 	return nil
+}
+
+// firstFew renders the first n names, with "and K more" for the rest.
+func firstFew(names []string, n int) string {
+	if len(names) <= n {
+		return strings.Join(names, ", ")
+	}
+	return fmt.Sprintf("%s and %d more", strings.Join(names[:n], ", "), len(names)-n)
 }

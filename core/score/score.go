@@ -25,7 +25,6 @@ import (
 	"sort"
 
 	"github.com/dast-uda/dast/core/metrics"
-	"github.com/dast-uda/dast/datasets"
 	"github.com/dast-uda/dast/datasets/cityscapes"
 	"github.com/dast-uda/dast/datasets/classes"
 	"github.com/dast-uda/dast/datasets/loader"
@@ -71,6 +70,9 @@ type Result struct {
 	// OtherPixels counts scored ground-truth pixels whose prediction lies outside the model's
 	// classes (each is a false negative).
 	OtherPixels int64
+	// Unmatched lists the prediction files without ground truth (relative to PredDir, sorted):
+	// not scored, and reported so that a wrong --gt folder does not go unnoticed.
+	Unmatched []string
 	// Confusion is over the model's classes plus one last "other" prediction column.
 	Confusion *metrics.Confusion
 }
@@ -186,24 +188,25 @@ func convention(o Options) string {
 // Match pairs every ground-truth file under gtDir with its prediction under predDir by the
 // Cityscapes stem: a prediction may be named <stem>.png, <stem>_leftImg8bit.png or like the
 // ground truth, at any depth. A ground truth without prediction, or two predictions of one
-// stem, is an error; predictions without ground truth are counted in extra.
-func Match(predDir, gtDir string) (pairs [][2]string, extra int, err error) {
+// stem, is an error; predictions without ground truth are returned in extra (paths relative
+// to predDir, sorted).
+func Match(predDir, gtDir string) (pairs [][2]string, extra []string, err error) {
 	gts, err := loader.ScanDir(gtDir, cityscapes.LabelSuffix, true)
 	if err != nil {
-		return nil, 0, fmt.Errorf("ground truth: %w", err)
+		return nil, nil, fmt.Errorf("ground truth: %w", err)
 	}
 	if len(gts) == 0 {
-		return nil, 0, fmt.Errorf("ground truth: no *%s under %s", cityscapes.LabelSuffix, gtDir)
+		return nil, nil, fmt.Errorf("ground truth: no *%s under %s", cityscapes.LabelSuffix, gtDir)
 	}
 	preds, err := loader.ScanDir(predDir, ".png", true)
 	if err != nil {
-		return nil, 0, fmt.Errorf("predictions: %w", err)
+		return nil, nil, fmt.Errorf("predictions: %w", err)
 	}
 	byStem := make(map[string]string, len(preds))
 	for _, p := range preds {
 		st := cityscapes.Stem(p)
 		if q, dup := byStem[st]; dup {
-			return nil, 0, fmt.Errorf("predictions: %s and %s are both for %s", q, p, st)
+			return nil, nil, fmt.Errorf("predictions: %s and %s are both for %s", q, p, st)
 		}
 		byStem[st] = p
 	}
@@ -220,9 +223,13 @@ func Match(predDir, gtDir string) (pairs [][2]string, extra int, err error) {
 	}
 	if len(missing) > 0 {
 		sort.Strings(missing)
-		return nil, 0, fmt.Errorf("predictions: %d of %d ground-truth images have no prediction in %s (first: %s)", len(missing), len(gts), predDir, missing[0])
+		return nil, nil, fmt.Errorf("predictions: %d of %d ground-truth images have no prediction in %s (first: %s)", len(missing), len(gts), predDir, missing[0])
 	}
-	return pairs, len(byStem), nil
+	for _, p := range byStem {
+		extra = append(extra, p)
+	}
+	sort.Strings(extra)
+	return pairs, extra, nil
 }
 
 // Score scores the predictions under o.PredDir against the ground truth under o.GTDir.
@@ -231,7 +238,7 @@ func Score(ctx context.Context, o Options) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	pairs, _, err := Match(o.PredDir, o.GTDir)
+	pairs, extra, err := Match(o.PredDir, o.GTDir)
 	if err != nil {
 		return nil, fmt.Errorf("score: %w", err)
 	}
@@ -293,16 +300,18 @@ feed:
 	if err := ctx.Err(); err != nil {
 		return nil, fmt.Errorf("score: %w", context.Cause(ctx))
 	}
-	return s.result(o, conf, len(pairs), other), nil
+	r := s.result(o, conf, len(pairs), other)
+	r.Unmatched = extra
+	return r, nil
 }
 
 // add counts one image and returns its number of "other" predictions on scored pixels.
 func (s *setup) add(conf *metrics.Confusion, gtPath, predPath string) (int64, error) {
-	gt, gw, gh, err := datasets.ReadLabel(gtPath)
+	gt, gw, gh, err := readClassMap(gtPath, "ground truth")
 	if err != nil {
 		return 0, err
 	}
-	pred, pw, ph, err := datasets.ReadLabel(predPath)
+	pred, pw, ph, err := readClassMap(predPath, "prediction")
 	if err != nil {
 		return 0, err
 	}
