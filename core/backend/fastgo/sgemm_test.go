@@ -239,3 +239,21 @@ func cpuGHz() float64 {
 	}
 	return 0
 }
+
+// TestEnvironmentForcesPath: with DAST_SGEMM naming a path this CPU runs (as .ci/run sets it
+// to cover every path), that path is the one in use.
+func TestEnvironmentForcesPath(t *testing.T) {
+	req := strings.ToLower(os.Getenv("DAST_SGEMM"))
+	if req == "" || req == "auto" {
+		t.Skip("DAST_SGEMM not set: the fastest path is in use (" + KernelName() + ")")
+	}
+	if req == "go" {
+		req = "gonum"
+	}
+	if !KernelSupported(req) {
+		t.Skipf("this CPU cannot run %s (%s)", req, kernelNote)
+	}
+	if KernelName() != req {
+		t.Fatalf("DAST_SGEMM=%s but the path in use is %s", req, KernelName())
+	}
+}
