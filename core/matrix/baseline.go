@@ -141,6 +141,9 @@ func compareRow(br, nr RowResult, tolerance float64) RowChange {
 	}
 	// A drop within rounding of the tolerance (float noise in the means) is no regression.
 	ch.Regressed = -ch.Delta > ch.Tolerance+1e-9
+	if ch.Hashed == ch.Paired && ch.Exact == ch.Paired && math.Abs(ch.Delta) > 1e-9 {
+		ch.Note = "same weights, different mIoU: the evaluation or the baseline file changed"
+	}
 	return ch
 }
 
