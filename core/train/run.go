@@ -254,9 +254,13 @@ func claimDir(base string) (string, error) {
 	}
 }
 
+// ChildLogFile is the log a matrix writes into a run directory when its child process ends
+// (dast matrix --jobs N); one left by a child that failed before training is no run.
+const ChildLogFile = "train.log"
+
 // startedNothing reports whether dir holds nothing of a run: no entries besides the lock
-// file, and at most a run.json without a config (left by a run killed before writing its
-// config, by a version that wrote run.json first).
+// file and a child's log, and at most a run.json without a config (left by a run killed
+// before writing its config, by a version that wrote run.json first).
 func startedNothing(dir string) (bool, error) {
 	entries, err := os.ReadDir(dir)
 	if err != nil {
@@ -265,7 +269,7 @@ func startedNothing(dir string) (bool, error) {
 	_, cfgErr := os.Stat(filepath.Join(dir, ConfigFile))
 	for _, e := range entries {
 		switch {
-		case e.Name() == runinfo.LockFile:
+		case e.Name() == runinfo.LockFile, e.Name() == ChildLogFile:
 		case e.Name() == runinfo.RunFile && cfgErr != nil:
 		default:
 			return false, nil
