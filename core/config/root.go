@@ -96,6 +96,8 @@ type Train struct {
 	KeepCheckpoints int `koanf:"keep_checkpoints" doc:"checkpoints kept on disk"`
 	LogEvery        int `koanf:"log_every" doc:"log interval in iterations"`
 	EvalEvery       int `koanf:"eval_every" doc:"validation interval in iterations (0 = only at the end)"`
+	// TensorBoard writes event files under <run>/tensorboard (core/train's tbRecorder).
+	TensorBoard bool `koanf:"tensorboard" doc:"write TensorBoard event files to <run>/tensorboard: losses, learning rates, val mIoU and per-class IoU, selection score, val predictions and attention maps"`
 }
 
 // Horizon returns the poly schedule's length: PolyHorizon, or Iterations when it is 0.

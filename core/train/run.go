@@ -153,6 +153,10 @@ func Run(ctx stdctx.Context, setup *Setup, opts Options) (*Result, error) {
 	if err := t.compile(); err != nil {
 		return nil, err
 	}
+	if t.tb, err = openTensorBoard(t); err != nil {
+		return nil, err
+	}
+	defer t.tb.close()
 	// GoMLX builds the graph (creating or loading every variable) at the first execution; a
 	// resumed run checks the checkpoint matched the model right after it, before anything is saved.
 	t.verify, t.verifyInit = snap, initSnap
@@ -293,6 +297,7 @@ type trainer struct {
 	verify         *checkpoint.Snapshot // checked against the model after the first step
 	verifyInit     *checkpoint.Snapshot // init_from, likewise
 	bestSelect     *Selection           // best snapshot-selection score so far (nil: not read yet)
+	tb             *tbRecorder          // TensorBoard events (train.tensorboard), nil when off
 }
 
 // compile prepares the step executor; the graph is built at its first execution.
@@ -434,6 +439,7 @@ func (t *trainer) loop(ctx stdctx.Context, start int) (*Result, error) {
 			el := time.Since(began).Seconds()
 			fields = append(fields, zap.Float64("it_per_s", float64(done-start)/el))
 			t.log.Info("train", fields...)
+			t.tb.losses(done, t.lossNames, vals)
 		}
 		if tr.CheckpointEvery > 0 && done%tr.CheckpointEvery == 0 {
 			if _, err := t.save(done); err != nil {
@@ -529,6 +535,7 @@ func (t *trainer) evaluate(iteration int) (*metrics.Metrics, error) {
 			return nil, err
 		}
 		t.log.Info("val", zap.Int("it", iteration), zap.Float64("miou", m.MIoU))
+		t.tb.val(m)
 		out = &m
 	}
 	if t.setup.Select != nil {
@@ -537,6 +544,7 @@ func (t *trainer) evaluate(iteration int) (*metrics.Metrics, error) {
 			return nil, err
 		}
 		t.log.Info("select", zap.Int("it", iteration), zap.Float64("miou", sel.MIoU))
+		t.tb.selection(sel)
 	}
 	return out, nil
 }
