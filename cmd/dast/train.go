@@ -20,7 +20,7 @@ func init() { commands = append(commands, newTrainCmd) }
 func newTrainCmd() *cobra.Command {
 	var cfg, out, resume, untilStage string
 	var sets []string
-	var dryRun bool
+	var dryRun, tensorBoard bool
 	cmd := &cobra.Command{
 		Use:   "train [--config FILE] [--set key=value]... [--out DIR] [--resume RUN_DIR]",
 		Short: "Train a model from a config, checkpointing as it goes, and evaluate it",
@@ -51,6 +51,9 @@ func newTrainCmd() *cobra.Command {
 				}
 				cfg = stored
 				opts.RunDir, opts.Resume = resume, true
+			}
+			if tensorBoard {
+				sets = append(sets, "train.tensorboard=true")
 			}
 			tree, release, err := loadTree(cmd.Context(), cfg, sets)
 			if err != nil {
@@ -99,6 +102,7 @@ func newTrainCmd() *cobra.Command {
 	f.StringVar(&resume, "resume", "", "continue the run in this directory from its newest checkpoint")
 	f.StringVar(&untilStage, "until-stage", "", "a staged config (strategy dast): stop after this stage (da, round1, ...); rerun to go on")
 	f.BoolVar(&dryRun, "dry-run", false, "validate the config and print the assembled components, then exit")
+	f.BoolVar(&tensorBoard, "tensorboard", false, "write TensorBoard event files to RUN_DIR/tensorboard (same as --set train.tensorboard=true)")
 	return cmd
 }
 
