@@ -103,6 +103,7 @@ func run(steps, warmup int, mode, impl string, compare, runTorch, quiet bool) er
 	}
 	flops := flopsPerStep()
 	if !quiet {
+		fmt.Printf("machine: %s\n", peer.Machine(fastgo.KernelName()))
 		fmt.Printf("network: 4 x conv3x3 %v ReLU, dilation %v, batch %d, %dx%d, fwd+bwd %.1f GFLOP/step; GOMAXPROCS=%d\n",
 			channels, dilations, batch, size, size, flops/1e9, runtime.GOMAXPROCS(0))
 	}

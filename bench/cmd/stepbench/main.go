@@ -34,6 +34,7 @@ import (
 
 	_ "github.com/dast-uda/dast/backbones/small"
 	"github.com/dast-uda/dast/bench/internal/peer"
+	"github.com/dast-uda/dast/core/backend/fastgo"
 	_ "github.com/dast-uda/dast/datasets/synthetic"
 	_ "github.com/dast-uda/dast/discriminators/corrector"
 	_ "github.com/dast-uda/dast/discriminators/discoverer"
@@ -114,6 +115,7 @@ func runParent(o options, b *bench) error {
 	}
 	macs, _ := b.nets.StepMACs(b.h, b.w)
 	n := b.nets
+	fmt.Printf("cpu    %s\n", peer.Machine(fastgo.KernelName()))
 	fmt.Printf("step   strategy.da of %s with %s: one %dx%d source and target image, segmentor SGD + discoverer and corrector Adam updates\n",
 		b.config, strings.Join(b.sets, " "), b.h, b.w)
 	fmt.Printf("nets   segmentor.small widths %v ASPP %v, %d classes; discoverer %v+1 (3x3); corrector %v+1 (4x4/2); LeakyReLU %g\n",

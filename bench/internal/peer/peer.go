@@ -1,6 +1,6 @@
 // Package peer holds what dast's benchmarks need to run their PyTorch peer scripts: Debian's
 // python3-torch installed on demand, the peers' "key value" output, the scripts found from the
-// working directory, and the machine's load.
+// working directory, the machine's load and its CPU.
 package peer
 
 import (
@@ -10,7 +10,10 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"strings"
+
+	"golang.org/x/sys/cpu"
 )
 
 // Python is the interpreter python3-torch belongs to (the python3 first on PATH may be another
@@ -74,4 +77,32 @@ func LoadAvg() string {
 		return "unknown"
 	}
 	return strings.Join(f[:3], " ")
+}
+
+// Machine describes the CPU for a benchmark header: its model name (from /proc/cpuinfo), the
+// vector extensions that decide which kernels run (AVX-512F, AVX2, FMA), the cores Go sees and
+// dast's SGEMM path in this process.
+func Machine(sgemmPath string) string {
+	model := "unknown CPU"
+	if data, err := os.ReadFile("/proc/cpuinfo"); err == nil {
+		for _, line := range strings.Split(string(data), "\n") {
+			if name, val, ok := strings.Cut(line, ":"); ok && strings.TrimSpace(name) == "model name" {
+				model = strings.TrimSpace(val)
+				break
+			}
+		}
+	}
+	var isa []string
+	for _, f := range []struct {
+		name string
+		has  bool
+	}{{"avx512f", cpu.X86.HasAVX512F}, {"avx2", cpu.X86.HasAVX2}, {"fma", cpu.X86.HasFMA}} {
+		if f.has {
+			isa = append(isa, f.name)
+		}
+	}
+	if len(isa) == 0 {
+		isa = append(isa, "no avx2/avx512")
+	}
+	return fmt.Sprintf("%s, %s/%s, ISA %s, %d CPUs; dast sgemm: %s", model, runtime.GOOS, runtime.GOARCH, strings.Join(isa, "+"), runtime.NumCPU(), sgemmPath)
 }

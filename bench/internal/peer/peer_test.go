@@ -48,3 +48,10 @@ func TestFindUp(t *testing.T) {
 		t.Errorf("FindUp of a missing file: %v", err)
 	}
 }
+
+func TestMachineNamesTheSGEMMPath(t *testing.T) {
+	m := Machine("avx512")
+	if !strings.Contains(m, "dast sgemm: avx512") || !strings.Contains(m, "ISA ") {
+		t.Fatalf("Machine = %q", m)
+	}
+}
