@@ -13,6 +13,8 @@ import (
 	"sort"
 	"strconv"
 
+	"github.com/dast-uda/dast/core/backend"
+	"github.com/dast-uda/dast/core/backend/fastgo"
 	"github.com/dast-uda/dast/core/checkpoint"
 	"github.com/dast-uda/dast/core/metrics"
 	"github.com/dast-uda/dast/core/runinfo"
@@ -39,9 +41,9 @@ type Platform struct {
 	Backend string `json:"backend"` // the config's backend spec (go, xla, xla:cuda, ...)
 	GOOS    string `json:"goos"`
 	GOARCH  string `json:"goarch"`
-	// GEMM names the matrix-product kernel family. core/backend exports no kernel name, so it
-	// is the backend spec and GOARCH ("go/amd64"); with DAST_FAST_DOT=0 (GoMLX's own kernels
-	// instead of dast's) the suffix "+fast_dot=0" is added.
+	// GEMM names the matrix-product kernel: on the pure-Go backend "fastgo/<sgemm path>"
+	// (avx512, avx2 or gonum, as core/backend/fastgo chose it from the CPU and DAST_SGEMM) or
+	// "simplego" (GoMLX's own kernels: fastgo off or not installable); "xla" on XLA.
 	GEMM  string `json:"gemm"`
 	Go    string `json:"go"`
 	GoMLX string `json:"gomlx"`
@@ -49,12 +51,24 @@ type Platform struct {
 
 // CurrentPlatform describes this process for a run on backend spec.
 func CurrentPlatform(spec string) Platform {
-	gemm := spec + "/" + runtime.GOARCH
-	if v, ok := os.LookupEnv("DAST_FAST_DOT"); ok && v == "0" {
-		gemm += "+fast_dot=0"
-	}
-	return Platform{Backend: spec, GOOS: runtime.GOOS, GOARCH: runtime.GOARCH, GEMM: gemm,
+	return Platform{Backend: spec, GOOS: runtime.GOOS, GOARCH: runtime.GOARCH, GEMM: gemmKernel(spec),
 		Go: runtime.Version(), GoMLX: runinfo.ModuleVersion("github.com/gomlx/gomlx")}
+}
+
+// gemmKernel names the matrix-product kernel a backend spec computes with in this process.
+func gemmKernel(spec string) string {
+	s, err := backend.Parse(spec)
+	switch {
+	case err != nil:
+		return "unknown"
+	case s.Kind != "go":
+		return s.Kind
+	}
+	// backend.New installed fastgo already for a pure-Go run; Install only reports then.
+	if on, _ := fastgo.Install(); on {
+		return "fastgo/" + fastgo.KernelName()
+	}
+	return "simplego"
 }
 
 // HashCheckpoint returns the hex sha256 of the model variables (checkpoint.IsModelVariable) of
