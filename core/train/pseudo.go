@@ -47,8 +47,13 @@ func PseudoLabel(setup *Setup, ckpt string, ds datasets.Dataset, dir string, o P
 	}
 	classes := ds.NumClasses()
 	bs := max(setup.Root.Eval.BatchSize, 1)
-	// pass predicts every image (or those `want` selects) in order and hands each to `each`.
-	pass := func(what string, each func(s datasets.Sample, prob []float32) error, want func(i int) bool) error {
+	// Entries a dataset skipped (skip_bad) get no pseudo label: Get returns another entry for
+	// them, which would be counted twice in the thresholds.
+	sub, _ := ds.(substituter)
+	skipped := func(i int) bool { return sub != nil && sub.Substituted(i) }
+	// pass predicts every image (or those `want` selects) in order and hands each, with its
+	// index, to `each`.
+	pass := func(what string, each func(i int, s datasets.Sample, prob []float32) error, want func(i int) bool) error {
 		n := ds.Len()
 		if want != nil {
 			n = 0
@@ -69,6 +74,7 @@ func PseudoLabel(setup *Setup, ckpt string, ds datasets.Dataset, dir string, o P
 		verified := false
 		// Batches of eval.batch_size same-sized images, in dataset order.
 		var batch []datasets.Sample
+		var index []int
 		flush := func() error {
 			if len(batch) == 0 {
 				return nil
@@ -84,14 +90,14 @@ func PseudoLabel(setup *Setup, ckpt string, ds datasets.Dataset, dir string, o P
 				verified = true
 			}
 			for k, s := range batch {
-				if err := each(s, probs[k]); err != nil {
+				if err := each(index[k], s, probs[k]); err != nil {
 					return fmt.Errorf("pseudo labels: %s: %w", s.Name, err)
 				}
 			}
 			if prog != nil {
 				prog.Add(len(batch))
 			}
-			batch = batch[:0]
+			batch, index = batch[:0], index[:0]
 			return nil
 		}
 		for i := 0; i < ds.Len(); i++ {
@@ -102,6 +108,12 @@ func PseudoLabel(setup *Setup, ckpt string, ds datasets.Dataset, dir string, o P
 			if err != nil {
 				return fmt.Errorf("pseudo labels: sample %d: %w", i, err)
 			}
+			if skipped(i) {
+				if prog != nil {
+					prog.Add(1)
+				}
+				continue
+			}
 			if err := s.Validate(); err != nil {
 				return fmt.Errorf("pseudo labels: sample %d: %w", i, err)
 			}
@@ -110,7 +122,7 @@ func PseudoLabel(setup *Setup, ckpt string, ds datasets.Dataset, dir string, o P
 					return err
 				}
 			}
-			batch = append(batch, s)
+			batch, index = append(batch, s), append(index, i)
 		}
 		return flush()
 	}
@@ -124,10 +136,7 @@ func PseudoLabel(setup *Setup, ckpt string, ds datasets.Dataset, dir string, o P
 	if budget == 0 {
 		budget = pseudoCacheBytes
 	}
-	index := 0
-	if err := pass("confidences", func(s datasets.Sample, prob []float32) error {
-		i := index
-		index++
+	if err := pass("confidences", func(i int, s datasets.Sample, prob []float32) error {
 		if err := col.Add(prob, s.H, s.W); err != nil {
 			return err
 		}
@@ -164,13 +173,13 @@ func PseudoLabel(setup *Setup, ckpt string, ds datasets.Dataset, dir string, o P
 		cache[i], done[i] = nil, true
 	}
 	repredicted := 0
-	for _, d := range done {
-		if !d {
+	for i, d := range done {
+		if !d && !skipped(i) {
 			repredicted++
 		}
 	}
 	w.SetRepredicted(repredicted)
-	if err := pass("labels", func(s datasets.Sample, prob []float32) error {
+	if err := pass("labels", func(_ int, s datasets.Sample, prob []float32) error {
 		return w.Write(s.Name, pseudo.Label(prob, s.H, s.W, classes, theta), s.H, s.W)
 	}, func(i int) bool { return !done[i] }); err != nil {
 		return pseudo.Stats{}, err

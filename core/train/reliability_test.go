@@ -358,3 +358,46 @@ func TestCorruptValFailsBeforeTraining(t *testing.T) {
 		t.Errorf("reference data_issues %+v, want only the resized label", ref.Metrics.DataIssues)
 	}
 }
+
+// TestPseudoLabelsSkipBadEntries: pseudo-labelling a set with a skipped (corrupt) image
+// labels the others only, each once, and counts only their pixels in the thresholds.
+func TestPseudoLabelsSkipBadEntries(t *testing.T) {
+	root := t.TempDir()
+	writeGTA5(t, root, 4)
+	bad := filepath.Join(root, "images", "00002.png")
+	b, err := os.ReadFile(bad)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(bad, b[:len(b)-20], 0o644); err != nil {
+		t.Fatal(err)
+	}
+	y := strings.Replace(mustRead(t, tinyConfig(t, "")), "  val: {name: synthetic, domain: target, split: val, size: 4, height: 32, width: 64}",
+		"  val: "+gta5Val(root, true, ""), 1)
+	cfg := filepath.Join(t.TempDir(), "cfg.yaml")
+	if err := os.WriteFile(cfg, []byte(y), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	setup := assemble(t, cfg, "train.iterations=2")
+	res, err := train.Run(withTimeout(t, time.Minute), setup, train.Options{RunDir: filepath.Join(t.TempDir(), "run")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, cache := range []int64{0, -1} {
+		dir := filepath.Join(t.TempDir(), "pseudo")
+		st, err := train.PseudoLabel(setup, res.Checkpoint, setup.Val, dir, train.PseudoOptions{Q: 0.5, Cap: 0.9, Subsample: 1, CacheBytes: cache}, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var counted int64
+		for _, n := range st.Counted {
+			counted += n
+		}
+		if st.Images != 3 || counted != 3*64*32 {
+			t.Errorf("cache %d: %d label maps, %d pixels counted; want 3 and %d", cache, st.Images, counted, 3*64*32)
+		}
+		if _, err := os.Stat(filepath.Join(dir, "00002.png")); err == nil {
+			t.Errorf("cache %d: the skipped image got a pseudo label", cache)
+		}
+	}
+}
