@@ -2,8 +2,11 @@
 //
 // A configuration file may name a base file (`base: other.yaml`, relative to the including
 // file); bases chain, and the child overrides its base: maps merge deeply, lists and scalars
-// replace, and an explicit null removes the inherited value. `--set a.b=c` overrides are
-// applied last; their values are parsed as YAML (`10`, `1e-4`, `true`, `[1, 2]`, `foo`).
+// replace, and an explicit null removes the inherited value (except for a whole options group
+// such as `train: null` or `eval: null`, which would silently reset all its options and is an
+// error). `--set a.b=c` overrides are applied last; their values are parsed as YAML (`10`,
+// `1e-4`, `true`, `[1, 2]`, `foo`); an empty value is an error (write `null` to remove a key).
+// Float options must be finite: `.inf` and `.nan` are errors naming the key.
 //
 // Every leaf value remembers where it came from, so decoding errors name the key and the file
 // (or --set): `configs/x.yaml: train.iterationz: unknown key`. Tree.Root decodes the fixed part

@@ -4,6 +4,9 @@
 // matrix is summed over all images, IoU_c = TP/(TP+FP+FN), and mIoU is the mean over the
 // classes with a defined IoU. A predicted value outside the model's classes is a miss (it
 // counts as a false negative of the pixel's ground-truth class), as in the official script.
+// Predictions without ground truth are not scored and are listed (Result.Unmatched); class-id
+// PNGs must be gray or paletted, and a colour PNG whose channels differ is refused (a colour
+// visualisation's red channel is no class id).
 //
 // Three class sets are supported: the 19 Cityscapes classes (GTA5 -> Cityscapes), the 16
 // SYNTHIA classes and the 13 of them without wall, fence and pole (SYNTHIA -> Cityscapes, mIoU
