@@ -96,6 +96,8 @@ func broadcastBinary(dst, lhs, rhs []float32, ls, rs, dims []int, op backends.Op
 			case li == 1 && ri == 0:
 				c := rhs[ro]
 				a := lhs[lo : lo+inner]
+				h := vecHeadScalar(row, a, c, false, op)
+				row, a = row[h:], a[h:]
 				switch op {
 				case backends.OpTypeAdd:
 					for j := range row {
@@ -113,6 +115,8 @@ func broadcastBinary(dst, lhs, rhs []float32, ls, rs, dims []int, op backends.Op
 			case li == 0 && ri == 1:
 				c := lhs[lo]
 				bv := rhs[ro : ro+inner]
+				h := vecHeadScalar(row, bv, c, true, op)
+				row, bv = row[h:], bv[h:]
 				for j := range row {
 					row[j] = fn(c, bv[j])
 				}
@@ -137,6 +141,9 @@ func broadcastBinary(dst, lhs, rhs []float32, ls, rs, dims []int, op backends.Op
 }
 
 func rowOp(row, a, b []float32, op backends.OpType, fn func(a, b float32) float32) {
+	a, b = a[:len(row)], b[:len(row)]
+	h := vecHead(row, a, b, op)
+	row, a, b = row[h:], a[h:], b[h:]
 	switch op {
 	case backends.OpTypeAdd:
 		for j := range row {

@@ -41,13 +41,8 @@ func installElementwise() {
 		replace(op, func(stock executor) executor { return unaryExecutor(stock, fn) })
 	}
 	replace(backends.OpTypeBroadcastInDim, func(stock executor) executor { return broadcastInDimExecutor(stock) })
-	replace(backends.OpTypeReduceSum, func(stock executor) executor {
-		return reduceExecutor(stock, 0, func(acc, x float32) float32 { return acc + x })
-	})
-	lowest, _ := dtypes.Float32.LowestValue().(float32)
-	replace(backends.OpTypeReduceMax, func(stock executor) executor {
-		return reduceExecutor(stock, lowest, func(acc, x float32) float32 { return max(acc, x) })
-	})
+	replace(backends.OpTypeReduceSum, func(stock executor) executor { return reduceExecutor(stock, false) })
+	replace(backends.OpTypeReduceMax, func(stock executor) executor { return reduceExecutor(stock, true) })
 	replace(backends.OpTypeWhere, func(stock executor) executor { return whereExecutor(stock) })
 }
 
@@ -115,9 +110,32 @@ func broadcastInDimExecutor(stock executor) executor {
 	}
 }
 
-// reduceExecutor reduces contiguous axes: the operand seen as [outer, reduced, inner], each
-// output element (o, i) folds x[o, r, i] for r = 0, 1, ... from init, as simplego does.
-func reduceExecutor(stock executor, init float32, fold func(acc, x float32) float32) executor {
+// lowestFloat32 is where simplego starts a float32 ReduceMax.
+var lowestFloat32, _ = dtypes.Float32.LowestValue().(float32)
+
+// foldRow folds src into acc elementwise: acc[j] = max(acc[j], src[j]) or acc[j] + src[j].
+func foldRow(acc, src []float32, isMax bool) {
+	src = src[:len(acc)]
+	if isMax {
+		for j, v := range src {
+			acc[j] = max(acc[j], v)
+		}
+		return
+	}
+	h := vecHead(acc, acc, src, backends.OpTypeAdd)
+	for j := h; j < len(acc); j++ {
+		acc[j] += src[j]
+	}
+}
+
+// reduceExecutor reduces contiguous axes by sum or max: the operand seen as [outer, reduced,
+// inner], each output element (o, i) folds x[o, r, i] for r = 0, 1, ... from simplego's start
+// value (0, or the lowest float32), in simplego's order.
+func reduceExecutor(stock executor, isMax bool) executor {
+	init := float32(0)
+	if isMax {
+		init = lowestFloat32
+	}
 	return func(b *simplego.Backend, node *simplego.Node, inputs []*simplego.Buffer, owned []bool) (*simplego.Buffer, error) {
 		x, ok1 := bufFlat(inputs[0]).([]float32)
 		axes, ok2 := nodeData(node).([]int)
@@ -155,10 +173,7 @@ func reduceExecutor(stock executor, init float32, fold func(acc, x float32) floa
 			}
 			base := o * red * inner
 			for r := 0; r < red; r++ {
-				src := x[base+r*inner+ilo : base+r*inner+ihi]
-				for j, v := range src {
-					d[j] = fold(d[j], v)
-				}
+				foldRow(d, x[base+r*inner+ilo:base+r*inner+ihi], isMax)
 			}
 		}
 		switch {
@@ -166,8 +181,14 @@ func reduceExecutor(stock executor, init float32, fold func(acc, x float32) floa
 			parallelFor(outer, rowGrain(red), func(lo, hi int) {
 				for o := lo; o < hi; o++ {
 					acc := init
-					for _, v := range x[o*red : (o+1)*red] {
-						acc = fold(acc, v)
+					if isMax {
+						for _, v := range x[o*red : (o+1)*red] {
+							acc = max(acc, v)
+						}
+					} else {
+						for _, v := range x[o*red : (o+1)*red] {
+							acc += v
+						}
 					}
 					dst[o] = acc
 				}

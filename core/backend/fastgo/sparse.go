@@ -6,6 +6,7 @@ import (
 	"sync/atomic"
 	"unsafe"
 
+	"github.com/gomlx/gomlx/backends"
 	"github.com/gomlx/gomlx/backends/simplego"
 	"github.com/gomlx/gomlx/pkg/core/dtypes"
 	"github.com/gomlx/gomlx/pkg/core/shapes"
@@ -208,7 +209,8 @@ func execScatterSum(b *simplego.Backend, node *simplego.Node, inputs []*simplego
 			}
 			d := dst[o*block : (o+1)*block]
 			u := updates[r*block : (r+1)*block]
-			for t := range d {
+			h := vecHead(d, d, u, backends.OpTypeAdd)
+			for t := h; t < len(d); t++ {
 				d[t] += u[t]
 			}
 		}

@@ -19,4 +19,12 @@ func TestGeneratedFilesCurrent(t *testing.T) {
 			t.Errorf("%s is not what internal/kernelgen writes: run go generate ./core/backend/fastgo", path)
 		}
 	}
+	path := filepath.Join("..", "..", vecFile)
+	got, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if string(got) != generateVec() {
+		t.Errorf("%s is not what internal/kernelgen writes: run go generate ./core/backend/fastgo", path)
+	}
 }

@@ -1,0 +1,52 @@
+package fastgo
+
+import "github.com/gomlx/gomlx/backends"
+
+// vecHead computes the first len(row) rounded down to 16 values of row = a op b with the
+// vector kernels and returns how many it did (0 when there is no kernel for op here). The
+// kernels round exactly as Go's float32 arithmetic does (IEEE single precision, one rounding
+// per op), so results are the same bit for bit.
+func vecHead(row, a, b []float32, op backends.OpType) int {
+	n := len(row) &^ 15
+	if !haveVec || n == 0 {
+		return 0
+	}
+	switch op {
+	case backends.OpTypeAdd:
+		vecAddVV(&row[0], &a[0], &b[0], n)
+	case backends.OpTypeSub:
+		vecSubVV(&row[0], &a[0], &b[0], n)
+	case backends.OpTypeMul:
+		vecMulVV(&row[0], &a[0], &b[0], n)
+	case backends.OpTypeDiv:
+		vecDivVV(&row[0], &a[0], &b[0], n)
+	default:
+		return 0
+	}
+	return n
+}
+
+// vecHeadScalar is vecHead for row = a op c, or c op a with scalarFirst.
+func vecHeadScalar(row, a []float32, c float32, scalarFirst bool, op backends.OpType) int {
+	n := len(row) &^ 15
+	if !haveVec || n == 0 {
+		return 0
+	}
+	switch {
+	case op == backends.OpTypeAdd:
+		vecAddVS(&row[0], &a[0], c, n)
+	case op == backends.OpTypeMul:
+		vecMulVS(&row[0], &a[0], c, n)
+	case op == backends.OpTypeSub && !scalarFirst:
+		vecSubVS(&row[0], &a[0], c, n)
+	case op == backends.OpTypeSub:
+		vecSubSV(&row[0], &a[0], c, n)
+	case op == backends.OpTypeDiv && !scalarFirst:
+		vecDivVS(&row[0], &a[0], c, n)
+	case op == backends.OpTypeDiv:
+		vecDivSV(&row[0], &a[0], c, n)
+	default:
+		return 0
+	}
+	return n
+}
