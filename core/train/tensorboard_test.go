@@ -3,6 +3,7 @@ package train_test
 import (
 	"bufio"
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -32,6 +33,9 @@ data:
   source: {name: synthetic, domain: source, split: train, size: 4, height: 32, width: 64}
   target: {name: synthetic, domain: target, split: train, size: 4, height: 32, width: 64}
   val: {name: synthetic, domain: target, split: val, size: 2, height: 32, width: 64}
+  select:
+    source: {name: synthetic, domain: source, split: val, size: 2, height: 32, width: 64}
+    betas: [0.1, 0.3]
 segmentor: {name: small, widths: [4, 8, 8]}
 discriminators:
   discoverer: {name: discoverer, channels_from: input}
@@ -151,6 +155,31 @@ train: {iterations: 4, lr: 0.01, checkpoint_every: 0, log_every: 1, eval_every: 
 	}
 	if lines != 2 {
 		t.Errorf("history has %d lines, want evaluations at 2 and 4", lines)
+	}
+	// The selection score and its parts against selection.jsonl.
+	sb, err := os.ReadFile(filepath.Join(run, train.SelectionFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	sels := 0
+	for _, line := range strings.Split(strings.TrimSpace(string(sb)), "\n") {
+		var sel train.Selection
+		if err := json.Unmarshal([]byte(line), &sel); err != nil {
+			t.Fatal(err)
+		}
+		sels++
+		if got := scalars[int64(sel.Iteration)]["select/miou"]; got != float32(sel.MIoU) {
+			t.Errorf("iteration %d select/miou %v, selection.jsonl %v", sel.Iteration, got, sel.MIoU)
+		}
+		for _, p := range sel.Parts {
+			tag := fmt.Sprintf("select/miou_beta_%g", p.Beta)
+			if got, ok := scalars[int64(sel.Iteration)][tag]; !ok || got != float32(p.MIoU) {
+				t.Errorf("iteration %d %s %v, selection.jsonl %v", sel.Iteration, tag, got, p.MIoU)
+			}
+		}
+	}
+	if sels != 2 {
+		t.Errorf("%d selection lines, want 2", sels)
 	}
 	for _, tag := range []string{"val_0/prediction", "val_1/prediction", "val_0/attention"} {
 		if got := images[tag]; len(got) != 2 || got[0] != 2 || got[1] != 4 {
