@@ -75,6 +75,9 @@ func RunStages(ctx context.Context, tree *config.Tree, st Staged, opts Options) 
 	if err != nil {
 		return nil, fmt.Errorf("%s: strategy: %w", tree.Path(), err)
 	}
+	if err := checkUntilStage(opts.UntilStage, stages); err != nil {
+		return nil, err
+	}
 	// The staged run's directory is locked for the whole pipeline; each stage's Run locks its
 	// own directory too.
 	lock, err := runinfo.LockDir(dir)
