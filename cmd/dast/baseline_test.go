@@ -28,6 +28,13 @@ func TestMatrixBaselineGate(t *testing.T) {
 	if code, _, stderr := runCLI(t, args...); code != 0 {
 		t.Fatalf("matrix: %s", stderr)
 	}
+	// status of a local matrix: from its run directories.
+	if code, stdout, stderr := runCLI(t, "matrix", "status", out); code != 0 || !strings.Contains(stdout, "so/seed2  done   mIoU") {
+		t.Errorf("matrix status of a local matrix: %d\n%s%s", code, stdout, stderr)
+	}
+	if code, _, stderr := runCLI(t, "matrix", "status", dir); code == 0 || !strings.Contains(stderr, "no runs") {
+		t.Errorf("matrix status of a directory without runs: %d %s", code, stderr)
+	}
 	own := filepath.Join(out, matrix.ResultsJSON)
 	code, stdout, stderr := runCLI(t, append(args, "--baseline", own)...)
 	if code != 0 || !strings.Contains(stdout, "ok, bit-exact") || !strings.Contains(stdout, "same sha256, 2/2 seeds") {
