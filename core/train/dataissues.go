@@ -44,7 +44,7 @@ func preflight(setup *Setup, log *zap.Logger) error {
 		checked++
 	}
 	if checked > 0 {
-		log.Debug("dataset files checked", zap.Int("datasets", checked), zap.Duration("took", time.Since(began)))
+		log.Info("dataset files checked (headers)", zap.Int("datasets", checked), zap.Duration("took", time.Since(began)))
 	}
 	return nil
 }
