@@ -289,7 +289,8 @@ func checkParams(g, t *result) {
 	}
 }
 
-// table renders the results and, per model with both sides, "ratio_<model> go/torch".
+// table renders the results, a one-line "row <model> <impl>: ..." per side and, per model with
+// both sides, "ratio_<model> <go median / torch median>".
 func table(rs []result) string {
 	var buf bytes.Buffer
 	w := tabwriter.NewWriter(&buf, 0, 4, 2, ' ', 0)
@@ -317,6 +318,17 @@ func table(rs []result) string {
 		if r.Detail != "" {
 			fmt.Fprintf(&buf, "%s %s: %s\n", r.Model, r.Impl, r.Detail)
 		}
+	}
+	for _, r := range rs {
+		peak := "n/a"
+		if r.PeakMiB >= 0 {
+			peak = fmt.Sprintf("%.0f MiB", r.PeakMiB)
+		}
+		status := "ok"
+		if r.Err != "" {
+			status = "FAILED"
+		}
+		fmt.Fprintf(&buf, "row %s %s: %.4f s/step, peak %s, %s\n", r.Model, r.Impl, r.Median, peak, status)
 	}
 	for i := 0; i+1 < len(rs); i++ {
 		g, t := rs[i], rs[i+1]
