@@ -98,3 +98,18 @@ func sortedKeys[V any](m map[string]V) []string {
 	sort.Strings(keys)
 	return keys
 }
+
+// scored is the number of ds's entries an evaluation scores: all but the skipped ones.
+func scored(ds interface {
+	Len() int
+}) int {
+	n := ds.Len()
+	if sub, ok := ds.(substituter); ok {
+		for i := range ds.Len() {
+			if sub.Substituted(i) {
+				n--
+			}
+		}
+	}
+	return n
+}

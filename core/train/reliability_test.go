@@ -338,6 +338,9 @@ func TestCorruptValFailsBeforeTraining(t *testing.T) {
 	if !ok || is.Skipped != 1 || len(is.SkippedFiles) != 1 || is.SkippedFiles[0].File != bad || is.ResizedLabels != 1 || is.ResizedFiles[0] != lbl {
 		t.Errorf("data_issues %+v, want data.val: %s skipped, %s resized", m.DataIssues, bad, lbl)
 	}
+	if vals := logs.FilterMessage("val").All(); len(vals) != 1 || vals[0].ContextMap()["images"] != int64(3) || vals[0].ContextMap()["skipped"] != int64(1) {
+		t.Errorf("val log lines %v, want one saying 3 images scored, 1 skipped", vals)
+	}
 	if logs.FilterMessageSnippet("files skipped").Len() != 1 || logs.FilterMessageSnippet("labels of another size").Len() != 1 {
 		t.Errorf("warnings: %d skipped, %d resized; want one of each", logs.FilterMessageSnippet("files skipped").Len(), logs.FilterMessageSnippet("labels of another size").Len())
 	}

@@ -534,7 +534,14 @@ func (t *trainer) evaluate(iteration int) (*metrics.Metrics, error) {
 		if err := appendHistory(filepath.Join(t.dir, HistoryFile), m); err != nil {
 			return nil, err
 		}
-		t.log.Info("val", zap.Int("it", iteration), zap.Float64("miou", m.MIoU))
+		fields := []zap.Field{zap.Int("it", iteration), zap.Float64("miou", m.MIoU)}
+		if ir, ok := t.setup.Val.(issueReporter); ok {
+			if n := ir.DataIssues().Skipped; n > 0 {
+				// The eval progress counts every entry; the skipped ones were not scored.
+				fields = append(fields, zap.Int("images", scored(t.setup.Val)), zap.Int("skipped", n))
+			}
+		}
+		t.log.Info("val", fields...)
 		t.tb.val(m)
 		out = &m
 	}
