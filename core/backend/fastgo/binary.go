@@ -40,7 +40,7 @@ func binaryExecutor(op backends.OpType, fn func(a, b float32) float32) executor 
 		ls, rs, out := bufShape(inputs[0]), bufShape(inputs[1]), nodeShape(node)
 		if ok1 && ok2 && ls.Equal(rs) && ls.Equal(out) && len(lhs) >= 2*grainFloats {
 			hits.binary.Add(1)
-			res := getBufferForShape(b, out)
+			res := outputBuffer(b, out, inputs, owned)
 			dst := bufFlat(res).([]float32)
 			parallelFor(len(dst), grainFloats, func(lo, hi int) { rowOp(dst[lo:hi], lhs[lo:hi], rhs[lo:hi], op, fn) })
 			return res, nil
@@ -49,11 +49,26 @@ func binaryExecutor(op backends.OpType, fn func(a, b float32) float32) executor 
 			return stock(b, node, inputs, owned)
 		}
 		hits.binary.Add(1)
-		res := getBufferForShape(b, out)
+		res := outputBuffer(b, out, inputs, owned)
 		dst := bufFlat(res).([]float32)
 		broadcastBinary(dst, lhs, rhs, broadcastStrides(ls, out), broadcastStrides(rs, out), out.Dimensions, op, fn)
 		return res, nil
 	}
+}
+
+// outputBuffer returns an input that the executor owns and that has the output's shape, to be
+// overwritten in place (as simplego's own executors do: the value is read at the same position
+// it is written, so this is safe for elementwise ops), marking it taken; or a new buffer.
+func outputBuffer(b *simplego.Backend, out shapes.Shape, inputs []*simplego.Buffer, owned []bool) *simplego.Buffer {
+	for i, in := range inputs {
+		if in != nil && i < len(owned) && owned[i] && bufShape(in).Equal(out) {
+			if _, ok := bufFlat(in).([]float32); ok {
+				inputs[i] = nil
+				return in
+			}
+		}
+	}
+	return getBufferForShape(b, out)
 }
 
 // broadcastStrides returns x's strides over the output's axes: 0 where x has size 1 and is

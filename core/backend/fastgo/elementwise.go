@@ -53,7 +53,7 @@ func unaryExecutor(stock executor, fn func(float32) float32) executor {
 			return stock(b, node, inputs, owned)
 		}
 		hits.elementwise.Add(1)
-		res := getBufferForShape(b, nodeShape(node))
+		res := outputBuffer(b, nodeShape(node), inputs, owned)
 		dst := bufFlat(res).([]float32)
 		parallelFor(len(dst), grainFloats, func(lo, hi int) {
 			for i, v := range x[lo:hi] {
@@ -219,7 +219,7 @@ func whereExecutor(stock executor) executor {
 			return stock(b, node, inputs, owned)
 		}
 		hits.elementwise.Add(1)
-		res := getBufferForShape(b, out)
+		res := outputBuffer(b, out, inputs, owned)
 		dst := bufFlat(res).([]float32)
 		parallelFor(n, grainFloats, func(lo, hi int) {
 			c, d := cond[lo:hi], dst[lo:hi]

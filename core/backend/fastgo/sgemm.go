@@ -6,6 +6,8 @@ import (
 	"runtime"
 	"strings"
 	"sync"
+
+	"github.com/gomlx/gomlx/backends"
 )
 
 // panelBytes bounds one packed panel of B (nr columns x one block of depth): 32 KiB, which stays
@@ -199,8 +201,10 @@ func sgemmWith(kern *microKernel, m, n, k int, a []float32, transA bool, b []flo
 							copy(row, t[i*nr:i*nr+cols])
 							continue
 						}
-						for j := range row {
-							row[j] += t[i*nr+j]
+						src := t[i*nr : i*nr+cols]
+						h := vecHead(row, row, src, backends.OpTypeAdd)
+						for j := h; j < cols; j++ {
+							row[j] += src[j]
 						}
 					}
 				}
