@@ -14,6 +14,10 @@ import (
 // "model" (training scripts' convention) is unwrapped. Integer tensors (num_batches_tracked)
 // come back without data, as from safetensors. Sizes, strides and storage offsets are honoured,
 // so views and non-contiguous tensors read correctly. TorchScript archives are not supported.
+//
+// Malformed files are errors, never panics; but gopickle allocates each storage at the size the
+// file declares before reading it, so a corrupt or hostile file can make the reader allocate
+// (and spend time on) what its header claims. Read only checkpoints you would torch.load.
 func ReadPyTorch(path string) (map[string]Tensor, error) { return readPyTorch(path, nil) }
 
 // readPyTorch is ReadPyTorch; keys for which keep is false come back with their shape only
