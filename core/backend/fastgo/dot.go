@@ -1,23 +1,24 @@
 // Package fastgo gives GoMLX's pure-Go backend (simplego, v0.26.0) faster executors for the ops
-// that dominate dast's training steps: float32 DotGeneral on a packed AVX2/FMA SGEMM
-// micro-kernel (gonum's SGEMM on CPUs without AVX2), and the row Gather / ScatterSum pattern that im2col, Winograd tiling, pooling and their
-// gradients produce, as block copies instead of element-by-element index iteration.
+// that dominate dast's training steps: float32 DotGeneral on a packed SGEMM with AVX-512 or
+// AVX2/FMA micro-kernels chosen by CPUID (gonum's SGEMM elsewhere), the row Gather /
+// ScatterSum pattern of im2col, Winograd tiling, pooling and resizing as block copies, and the
+// elementwise ops, broadcasts and reductions of the losses split across the CPUs with vector
+// kernels. docs/ARCHITECTURE.md lists them.
 //
-// simplego computes every DotGeneral with its own generic kernels, measured here at 2.8-5.7
-// GFLOP/s and largely single-threaded for the mid-sized products convolutions produce; gonum's
-// SGEMM runs the same products 2-3x faster on two cores. GoMLX v0.26 offers no public hook for
-// a kernel, so Install swaps the entry for DotGeneral in simplego's table of node executors
-// (reached with go:linkname) and reads the node's parameters through reflection-checked field
-// offsets. This is deliberately defensive:
+// simplego computes every op with generic loops on one goroutine (its DotGeneral at 3-6
+// GFLOP/s). GoMLX v0.26 offers no public hook for an executor, so Install swaps entries of
+// simplego's table of node executors (reached with go:linkname) and reads the nodes'
+// parameters through reflection-checked field offsets. This is deliberately defensive:
 //
 //   - it refuses any GoMLX version but the one it was written for, and installs only after every
 //     struct field it reads has been found with the expected type; otherwise it leaves simplego
 //     untouched and says why (Status);
-//   - any DotGeneral it does not handle (other dtypes) goes to simplego's own executor;
-//   - core/nn's golden and gradient tests run through it, and TestMatchesStock compares it with
-//     the stock executor on random shapes and axis layouts.
+//   - any op it does not handle (other dtypes, other layouts) goes to simplego's own executor;
+//   - every executor but DotGeneral is tested bit for bit against simplego's own, the SGEMM
+//     paths against a float64 definition, and core/nn's golden and gradient tests run through
+//     all of it.
 //
-// Set DAST_FAST_DOT=0 to keep GoMLX's kernels.
+// Set DAST_FAST_DOT=0 to keep GoMLX's kernels, DAST_SGEMM to force an SGEMM path.
 package fastgo
 
 import (
