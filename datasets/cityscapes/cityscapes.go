@@ -30,7 +30,7 @@ const (
 // Module is the YAML block of dataset.cityscapes.
 type Module struct {
 	Root     string `koanf:"root" doc:"dataset directory holding leftImg8bit/ and gtFine/; when empty, the environment variable DAST_CITYSCAPES_ROOT"`
-	Split    string `koanf:"split" doc:"train or val"`
+	Split    string `koanf:"split" doc:"train, val, or test (images only: the test labels are not public; for dast predict and the benchmark server)"`
 	List     string `koanf:"list" doc:"optional list file of images relative to leftImg8bit/<split> (city/stem_leftImg8bit.png per line); empty: a sorted scan"`
 	Resize   []int  `koanf:"resize" doc:"output size [width, height]: images bicubic, labels nearest; [0, 0] keeps the native 2048x1024"`
 	SkipBad  bool   `koanf:"skip_bad" doc:"skip (and count) missing or undecodable files instead of failing"`
@@ -42,7 +42,7 @@ type Module struct {
 func (Module) Module() registry.Info {
 	return registry.Info{
 		ID:          "dataset.cityscapes",
-		Description: "Cityscapes (leftImg8bit/, gtFine/ label ids), train or val, 19 classes (or SYNTHIA's 16)",
+		Description: "Cityscapes (leftImg8bit/, gtFine/ label ids), train, val or test (images only), 19 classes (or SYNTHIA's 16)",
 		New: func() registry.Module {
 			return &Module{Split: "train", Resize: []int{1024, 512}, Prefetch: 4, Classes: 19}
 		},
@@ -51,8 +51,8 @@ func (Module) Module() registry.Info {
 
 // Validate checks the options.
 func (m *Module) Validate() error {
-	if m.Split != "train" && m.Split != "val" {
-		return fmt.Errorf("cityscapes: split %q: want train or val", m.Split)
+	if m.Split != "train" && m.Split != "val" && m.Split != "test" {
+		return fmt.Errorf("cityscapes: split %q: want train, val or test", m.Split)
 	}
 	if _, err := loader.ParseSize(m.Resize); err != nil {
 		return fmt.Errorf("cityscapes: %w", err)
@@ -73,6 +73,7 @@ func (m *Module) OpenDataset() (datasets.Dataset, error) { return Open(m) }
 const (
 	TrainImages  = 2975
 	ValImages    = 500
+	TestImages   = 1525
 	NativeWidth  = 2048
 	NativeHeight = 1024
 )
@@ -84,7 +85,7 @@ func (m *Module) DeclaredFacts() (model.DatasetFacts, error) {
 		return model.DatasetFacts{}, err
 	}
 	f := model.DatasetFacts{Kind: "cityscapes", Classes: classes.NumCityscapes, ClassNames: classes.Names(),
-		Width: NativeWidth, Height: NativeHeight, Labelled: true}
+		Width: NativeWidth, Height: NativeHeight, Labelled: m.Split != "test"}
 	if m.Classes == classes.NumSynthia16 {
 		f.Classes, f.ClassNames = classes.NumSynthia16, classes.Synthia16Names()
 	}
@@ -92,10 +93,7 @@ func (m *Module) DeclaredFacts() (model.DatasetFacts, error) {
 		f.Width, f.Height = size.W, size.H
 	}
 	if m.List == "" {
-		f.Images = TrainImages
-		if m.Split == "val" {
-			f.Images = ValImages
-		}
+		f.Images = map[string]int{"train": TrainImages, "val": ValImages, "test": TestImages}[m.Split]
 	}
 	return f, nil
 }
@@ -150,6 +148,9 @@ func Open(m *Module) (*Dataset, error) {
 			Name:  stem,
 			Image: filepath.Join(imgDir, filepath.FromSlash(dir), stem+ImageSuffix),
 			Label: filepath.Join(root, "gtFine", m.Split, filepath.FromSlash(dir), stem+LabelSuffix),
+		}
+		if m.Split == "test" { // the released test labels are placeholders
+			pairs[i].Label = ""
 		}
 	}
 	read, n, names := loader.ReadCityscapesLabel, classes.NumCityscapes, classes.Names()

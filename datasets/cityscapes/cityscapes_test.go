@@ -102,8 +102,8 @@ func TestListResizeAndEnv(t *testing.T) {
 	if _, err := Open(def); err == nil || !strings.Contains(err.Error(), "nothere_leftImg8bit.png") {
 		t.Errorf("missing listed file: err = %v", err)
 	}
-	if err := (&Module{Split: "test"}).Validate(); err == nil {
-		t.Error("split test: no error")
+	if err := (&Module{Split: "testing", Resize: []int{0, 0}}).Validate(); err == nil {
+		t.Error("split testing: no error")
 	}
 }
 
