@@ -85,6 +85,15 @@ func checkCUDAPlugin(p CUDAPlugin, g GPU) Check {
 		c.Detail = strings.Join(parts, "; ")
 		return c
 	}
+	// As New does before loading: otherwise go-xla's own CUDA check, run when the plugin is
+	// loaded, may set a wrong --xla_gpu_cuda_data_dir that a later --try would keep.
+	notes, err := prepareCUDAEnv(p)
+	if err != nil {
+		parts = append(parts, err.Error())
+		c.Detail = strings.Join(parts, "; ")
+		return c
+	}
+	parts = append(parts, notes...)
 	info, err := LoadPluginInfo(p.Path)
 	if err != nil {
 		parts = append(parts, err.Error())
