@@ -268,3 +268,33 @@ func TestPJRTHeaderIsGoXLAs(t *testing.T) {
 		t.Errorf("go-xla's header is PJRT C API %s, PJRTHeader says %s: update it", got, PJRTHeader)
 	}
 }
+
+func TestPrepareCUDAEnv(t *testing.T) {
+	p := CUDAPlugin{Path: "/sp/jax_plugins/xla_cuda13/xla_cuda_plugin.so", DataDir: "/sp/nvidia/cu13"}
+	t.Setenv(XLAFlagsEnv, "--xla_gpu_autotune_level=2")
+	t.Setenv(cudaChecksEnv, "")
+	os.Unsetenv(cudaChecksEnv)
+	notes, err := prepareCUDAEnv(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := os.Getenv(XLAFlagsEnv); got != "--xla_gpu_autotune_level=2 --xla_gpu_cuda_data_dir=/sp/nvidia/cu13" {
+		t.Errorf("XLA_FLAGS = %q", got)
+	}
+	if len(notes) != 1 || !strings.Contains(notes[0], "/sp/nvidia/cu13") {
+		t.Errorf("notes %q", notes)
+	}
+	if got := os.Getenv(cudaChecksEnv); got != "0" {
+		t.Errorf("%s = %q, want 0", cudaChecksEnv, got)
+	}
+	// The user's choices stay.
+	t.Setenv(XLAFlagsEnv, "--xla_gpu_cuda_data_dir=/mine")
+	t.Setenv(cudaChecksEnv, "1")
+	if notes, err := prepareCUDAEnv(p); err != nil || len(notes) != 0 || os.Getenv(XLAFlagsEnv) != "--xla_gpu_cuda_data_dir=/mine" || os.Getenv(cudaChecksEnv) != "1" {
+		t.Errorf("user's settings: notes %q, err %v, XLA_FLAGS %q, %s %q", notes, err, os.Getenv(XLAFlagsEnv), cudaChecksEnv, os.Getenv(cudaChecksEnv))
+	}
+	t.Setenv(XLAFlagsEnv, "xla_gpu_autotune_level=2")
+	if _, err := prepareCUDAEnv(p); err == nil || !strings.Contains(err.Error(), XLAFlagsEnv) {
+		t.Errorf("malformed XLA_FLAGS: error %v", err)
+	}
+}
