@@ -18,6 +18,7 @@ import (
 	"github.com/dast-uda/dast/core/train"
 	"github.com/dast-uda/dast/datasets"
 	"github.com/dast-uda/dast/datasets/classes"
+	"github.com/dast-uda/dast/datasets/loader"
 	"github.com/gomlx/gomlx/pkg/core/dtypes"
 	"github.com/gomlx/gomlx/pkg/core/graph"
 	"github.com/gomlx/gomlx/pkg/core/tensors"
@@ -54,8 +55,9 @@ func newPredictCmd() *cobra.Command {
 			"  DIR/color/<name>.png      palette PNG in the Cityscapes colours (palette index = trainId)\n" +
 			"  DIR/overlay/<name>.png    with --overlay: colours blended over the input image\n" +
 			"  DIR/attention/<name>.png  for models with discriminator attention (DAST): alpha x 255\n" +
-			"Predictions have the ground truth's size when the dataset stores labels larger than the\n" +
-			"images it serves (Cityscapes val: 1024x512 inputs, 2048x1024 outputs), else the image's;\n" +
+			"Predictions have the ground truth's size (Cityscapes val: 1024x512 inputs, 2048x1024\n" +
+			"outputs), or for unlabelled images (--set data.val.split=test) the image file's native\n" +
+			"size, which the Cityscapes benchmark server expects;\n" +
 			"they are computed as dast eval computes them, so 'dast score --pred DIR/trainids --gt\n" +
 			"<cityscapes>/gtFine/val' gives dast eval's numbers. Without --config the run\n" +
 			"directory's resolved config is used.",
@@ -149,13 +151,9 @@ func predict(setup *train.Setup, ckpt, out string, o predictOptions, newProgress
 		if sub != nil && sub.Substituted(i) { // skip_bad: s stands in for a bad entry
 			continue
 		}
-		h, w := s.H, s.W
-		if nl != nil { // the ground truth's size, as dast eval scores
-			if ids, lw, lh, err := nl.NativeLabel(i); err != nil {
-				return written, err
-			} else if ids != nil {
-				h, w = lh, lw
-			}
+		h, w, err := outputSize(ds, nl, i, s)
+		if err != nil {
+			return written, err
 		}
 		pred, err := p.PredictAt([]datasets.Sample{s}, h, w)
 		if err != nil {
@@ -187,6 +185,29 @@ func predict(setup *train.Setup, ckpt, out string, o predictOptions, newProgress
 		written++
 	}
 	return written, nil
+}
+
+// outputSize is the size predictions of entry i are written at: its ground truth's (as dast
+// eval scores), else, without labels (Cityscapes test), its image file's native size (what a
+// benchmark server expects), else the served sample's.
+func outputSize(ds datasets.Dataset, nl train.NativeLabeler, i int, s datasets.Sample) (h, w int, err error) {
+	if nl != nil {
+		ids, lw, lh, err := nl.NativeLabel(i)
+		if err != nil {
+			return 0, 0, err
+		}
+		if ids != nil {
+			return lh, lw, nil
+		}
+	}
+	if pl, ok := ds.(interface{ Pair(int) loader.Pair }); ok {
+		iw, ih, err := datasets.CheckPNG(pl.Pair(i).Image)
+		if err != nil {
+			return 0, 0, err
+		}
+		return ih, iw, nil
+	}
+	return s.H, s.W, nil
 }
 
 // writePrediction writes one image's PNGs (see newPredictCmd).

@@ -99,6 +99,30 @@ train: {iterations: 20, checkpoint_every: 0, log_every: 1}
 			t.Errorf("%s/%s: %dx%d (%v), want %dx%d", dir, name, c.Width, c.Height, err, size[0], size[1])
 		}
 	}
+	// The test split (images only) is predicted at the image files' native size (64x32), which
+	// the Cityscapes benchmark server expects, not at the 32x16 the network sees.
+	vals, _ := filepath.Glob(filepath.Join(data, "cityscapes", "leftImg8bit", "val", "*", "*.png"))
+	for _, v := range vals {
+		b, err := os.ReadFile(v)
+		if err != nil {
+			t.Fatal(err)
+		}
+		writeFile(t, filepath.Join(data, "cityscapes", "leftImg8bit", "test", "city", filepath.Base(v)), b)
+	}
+	testPred := filepath.Join(dir, "pred-test")
+	if code, out, stderr := runCLI(t, "predict", "--checkpoint", run, "--out", testPred, "--set", "data.val.split=test"); code != 0 || !strings.Contains(out, "wrote 3 predictions") {
+		t.Fatalf("predict the test split: exit %d\n%s\n%s", code, out, stderr)
+	}
+	tf, err := os.Open(filepath.Join(testPred, predLabelIDs, name))
+	if err != nil {
+		t.Fatal(err)
+	}
+	tc, err := png.DecodeConfig(tf)
+	tf.Close()
+	if err != nil || tc.Width != 64 || tc.Height != 32 {
+		t.Errorf("test-split labelId PNG %dx%d (%v), want the image's 64x32", tc.Width, tc.Height, err)
+	}
+
 	f, err := os.Open(filepath.Join(pred, predColor, name))
 	if err != nil {
 		t.Fatal(err)
