@@ -1,7 +1,8 @@
 // Package tensorboard writes TensorBoard event files (scalars and images) and reads them back.
 //
-// No maintained Go encoder of the format exists, so this package writes it from its two public
-// definitions, with google.golang.org/protobuf's wire encoder:
+// No maintained Go encoder of the format was found among the Go modules available to this
+// project, so this package writes it from its two public definitions, with
+// google.golang.org/protobuf's wire encoder (no generated code, no protoc):
 //
 //   - The record framing of TFRecord files: each record is
 //     uint64 length | uint32 masked CRC-32C of the 8 length bytes | data | uint32 masked CRC-32C
