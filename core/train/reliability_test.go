@@ -1,11 +1,13 @@
 package train_test
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
 	"io"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -402,5 +404,70 @@ func TestPseudoLabelsSkipBadEntries(t *testing.T) {
 		if _, err := os.Stat(filepath.Join(dir, "00002.png")); err == nil {
 			t.Errorf("cache %d: the skipped image got a pseudo label", cache)
 		}
+	}
+}
+
+// TestTwoProcessesOnOneDirectory is the probe with two processes: two trainings of
+// different seeds on one directory, released together (each waits for its stdin to close):
+// one trains, the other fails at once, and the directory is the winner's alone.
+func TestTwoProcessesOnOneDirectory(t *testing.T) {
+	tmp := t.TempDir()
+	dir := filepath.Join(tmp, "run")
+	base := mustRead(t, tinyConfig(t, ""))
+	type child struct {
+		cmd    *exec.Cmd
+		stdin  io.WriteCloser
+		stderr bytes.Buffer
+		seed   string
+	}
+	var children []*child
+	for _, seed := range []string{"1", "2"} {
+		cfg := filepath.Join(tmp, "seed"+seed+".yaml")
+		y := strings.Replace(strings.Replace(base, "seed: 3", "seed: "+seed, 1), "iterations: 6", "iterations: 30", 1)
+		if err := os.WriteFile(cfg, []byte(y), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		c := &child{seed: seed, cmd: exec.Command(os.Args[0], "-test.run=^$")}
+		c.cmd.Env = append(os.Environ(), "DAST_TRAIN_CHILD="+cfg+"|"+dir, "DAST_TRAIN_CHILD_WAIT=1")
+		c.cmd.Stderr = &c.stderr
+		var err error
+		if c.stdin, err = c.cmd.StdinPipe(); err != nil {
+			t.Fatal(err)
+		}
+		if err := c.cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		defer c.cmd.Process.Kill()
+		children = append(children, c)
+	}
+	for _, c := range children {
+		c.stdin.Close()
+	}
+	var winner *child
+	for _, c := range children {
+		err := c.cmd.Wait()
+		if err == nil {
+			if winner != nil {
+				t.Fatal("both processes trained in one directory")
+			}
+			winner = c
+			continue
+		}
+		msg := c.stderr.String()
+		if !strings.Contains(msg, dir+" is in use by pid ") && !strings.Contains(msg, "exists and is not empty") {
+			t.Errorf("seed %s: %v: %s; want the directory in use", c.seed, err, msg)
+		}
+		t.Logf("seed %s refused: %s", c.seed, strings.TrimSpace(msg))
+	}
+	if winner == nil {
+		t.Fatal("no process trained")
+	}
+	rec, err := runinfo.Read(dir)
+	if err != nil || fmt.Sprint(rec.Seed) != winner.seed {
+		t.Errorf("run.json seed %d (%v), the winner is seed %s", rec.Seed, err, winner.seed)
+	}
+	_, meta, err := checkpoint.ReadFile(filepath.Join(dir, "checkpoints", checkpoint.FileName(30)))
+	if err != nil || meta["seed"] != winner.seed {
+		t.Errorf("final checkpoint seed %q (%v), the winner is seed %s", meta["seed"], err, winner.seed)
 	}
 }

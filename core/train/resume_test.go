@@ -3,6 +3,7 @@ package train_test
 import (
 	"bytes"
 	"context"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -21,6 +22,9 @@ import (
 func TestMain(m *testing.M) {
 	if spec := os.Getenv("DAST_TRAIN_CHILD"); spec != "" {
 		cfg, dir, _ := strings.Cut(spec, "|")
+		if os.Getenv("DAST_TRAIN_CHILD_WAIT") != "" {
+			io.Copy(io.Discard, os.Stdin) // a barrier: the parent closes stdin to start
+		}
 		if err := runConfig(context.Background(), cfg, dir, false); err != nil {
 			os.Stderr.WriteString(err.Error() + "\n")
 			os.Exit(1)
