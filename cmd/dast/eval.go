@@ -5,7 +5,6 @@ import (
 	"os"
 	"path/filepath"
 
-	"github.com/dast-uda/dast/core/metrics"
 	"github.com/dast-uda/dast/core/runlog"
 	"github.com/dast-uda/dast/core/train"
 	"github.com/spf13/cobra"
@@ -58,7 +57,7 @@ func newEvalCmd() *cobra.Command {
 			if err := os.MkdirAll(filepath.Dir(out), 0o755); err != nil {
 				return err
 			}
-			if err := metrics.WriteJSON(out, m); err != nil {
+			if err := train.WriteMetricsJSON(out, m, file, setup.Root.Backend); err != nil {
 				return err
 			}
 			fmt.Fprintf(cmd.OutOrStdout(), "checkpoint %s (iteration %d)\n%s", file, m.Iteration, m.Table())

@@ -154,6 +154,13 @@ func writeMetrics(path string, m metrics.Metrics, ckpt, backendSpec string) erro
 	return nil
 }
 
+// WriteMetricsJSON writes metrics.json as a run does: the metrics of the checkpoint ckpt, with
+// its weights block (dast eval uses it, so evaluating a run's final checkpoint writes the same
+// bytes as the run).
+func WriteMetricsJSON(path string, m metrics.Metrics, ckpt, backendSpec string) error {
+	return writeMetrics(path, m, ckpt, backendSpec)
+}
+
 // ReadWeights reads the weights block of a metrics.json file; nil when it has none.
 func ReadWeights(path string) (*Weights, error) {
 	b, err := os.ReadFile(path)
