@@ -46,7 +46,8 @@ func newDataCheckCmd() *cobra.Command {
 			"data.select.*), lists its files and compares the count with the release's (GTA5 24,966,\n" +
 			"SYNTHIA-RAND-CITYSCAPES 9,400, Cityscapes train 2,975 / val 500, after the holdout), then\n" +
 			"reads every image and label PNG's header and trailer: missing, unreadable or truncated\n" +
-			"files, labels whose size differs from their image's, and label files of the wrong kind\n" +
+			"files, labels whose size differs from their image's (a warning: the loader resizes them),\n" +
+			"and label files of the wrong kind\n" +
 			"(SYNTHIA GT/LABELS must be 16-bit, Cityscapes labelIds 8-bit grey, GTA5 8-bit palette or\n" +
 			"grey). --deep also decodes every pixel and reports label values outside the dataset's id\n" +
 			"table (Cityscapes/GTA5 label ids 0-33, SYNTHIA class ids 0-22). Prints a table and the\n" +
@@ -110,6 +111,10 @@ const (
 )
 
 var problemOrder = []string{probOpen, probCount, probMissing, probBad, probSize, probFormat, probValues, probImageBad}
+
+// warningKinds are reported without failing the check: the loader repairs them (a label of
+// another size is resized, nearest, to its image, and listed in metrics.json's data_issues).
+var warningKinds = map[string]bool{probSize: true}
 
 // dataReport is the check of one dataset block.
 type dataReport struct {
@@ -315,27 +320,36 @@ func labelFormat(path, kind string) string {
 	return ""
 }
 
-// writeDataReports prints the table and the files at fault; it returns the number of problems.
+// writeDataReports prints the table and the files at fault; it returns the number of errors
+// (warnings, see warningKinds, are printed but not counted).
 func writeDataReports(w io.Writer, reports []*dataReport, maxList int) int {
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "dataset\tkind\tfound\texpected\t"+strings.Join(problemOrder, "\t")+"\tstatus")
-	total := 0
+	total, warnings := 0, 0
 	for _, r := range reports {
 		exp := "?"
 		if r.Expected > 0 {
 			exp = fmt.Sprint(r.Expected)
 		}
 		row := []string{r.Path, r.Kind, fmt.Sprint(r.Found), exp}
-		n := 0
+		n, warn := 0, 0
 		for _, k := range problemOrder {
 			row = append(row, fmt.Sprint(len(r.Problems[k])))
-			n += len(r.Problems[k])
+			if warningKinds[k] {
+				warn += len(r.Problems[k])
+			} else {
+				n += len(r.Problems[k])
+			}
 		}
 		status := "ok"
-		if n > 0 {
+		switch {
+		case n > 0:
 			status = "ERRORS"
+		case warn > 0:
+			status = "warnings"
 		}
 		total += n
+		warnings += warn
 		fmt.Fprintln(tw, strings.Join(append(row, status), "\t"))
 	}
 	tw.Flush()
@@ -347,7 +361,11 @@ func writeDataReports(w io.Writer, reports []*dataReport, maxList int) int {
 		sort.Slice(kinds, func(i, j int) bool { return indexOf(problemOrder, kinds[i]) < indexOf(problemOrder, kinds[j]) })
 		for _, k := range kinds {
 			list := r.Problems[k]
-			fmt.Fprintf(w, "\n%s %s (%d):\n", r.Path, k, len(list))
+			note := ""
+			if warningKinds[k] {
+				note = ", a warning: the loader resizes these labels (nearest) to their image"
+			}
+			fmt.Fprintf(w, "\n%s %s (%d%s):\n", r.Path, k, len(list), note)
 			for i, msg := range list {
 				if maxList > 0 && i == maxList {
 					fmt.Fprintf(w, "  ... %d more\n", len(list)-maxList)
@@ -357,7 +375,10 @@ func writeDataReports(w io.Writer, reports []*dataReport, maxList int) int {
 			}
 		}
 	}
-	if total == 0 {
+	switch {
+	case total == 0 && warnings > 0:
+		fmt.Fprintf(w, "ok: every dataset checked, no errors (%d warnings)\n", warnings)
+	case total == 0:
 		fmt.Fprintln(w, "ok: every dataset checked")
 	}
 	return total
