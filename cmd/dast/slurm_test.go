@@ -302,8 +302,9 @@ func TestSlurmStatusWhileRunning(t *testing.T) {
 		time.Sleep(100 * time.Millisecond)
 	}
 	t.Logf("dast matrix status %s while running:\n%s", out, st)
-	if !strings.Contains(st, " running ") || !strings.Contains(st, " pending ") {
-		t.Errorf("status shows no running and pending runs:\n%s", st)
+	// (On 2 CPUs two jobs run and the others wait; a bigger node may run all four at once.)
+	if !strings.Contains(st, " running ") || !strings.Contains(st, "train ") {
+		t.Errorf("status shows no running run with its progress:\n%s", st)
 	}
 	code, stdout, stderr := runCLI(t, "matrix", "cancel", out)
 	if code != 0 || !strings.Contains(stdout, "cancelled") {
