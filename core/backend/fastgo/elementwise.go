@@ -44,6 +44,7 @@ func installElementwise() {
 	replace(backends.OpTypeReduceSum, func(stock executor) executor { return reduceExecutor(stock, false) })
 	replace(backends.OpTypeReduceMax, func(stock executor) executor { return reduceExecutor(stock, true) })
 	replace(backends.OpTypeWhere, func(stock executor) executor { return whereExecutor(stock) })
+	installCompare()
 }
 
 func unaryExecutor(stock executor, fn func(float32) float32) executor {

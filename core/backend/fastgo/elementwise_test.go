@@ -7,7 +7,9 @@ import (
 
 	"github.com/gomlx/gomlx/backends"
 	"github.com/gomlx/gomlx/backends/simplego"
+	"github.com/gomlx/gomlx/pkg/core/dtypes"
 	"github.com/gomlx/gomlx/pkg/core/graph"
+	"github.com/gomlx/gomlx/pkg/core/shapes"
 	"github.com/gomlx/gomlx/pkg/core/tensors"
 )
 
@@ -68,6 +70,14 @@ func TestElementwiseMatchesStock(t *testing.T) {
 		}},
 		{"where", func(x *graph.Node) *graph.Node {
 			return graph.Where(graph.GreaterThan(x, graph.ScalarZero(x.Graph(), x.DType())), x, graph.Neg(x))
+		}},
+		{"greater_than", func(x *graph.Node) *graph.Node {
+			return graph.ConvertDType(graph.GreaterThan(x, graph.Reshape(graph.ReduceSum(x, 0, 1, 2), 1, 1, 1, 19)), x.DType())
+		}},
+		{"equal_int32_onehot", func(x *graph.Node) *graph.Node {
+			labels := graph.ConvertDType(graph.MulScalar(graph.Abs(graph.Slice(x, graph.AxisRange(), graph.AxisRange(), graph.AxisRange(), graph.AxisRange(0, 1))), 19), dtypes.Int32)
+			classes := graph.Reshape(graph.Iota(x.Graph(), shapes.Make(dtypes.Int32, 19), 0), 1, 1, 1, 19)
+			return graph.ConvertDType(graph.Equal(labels, classes), x.DType())
 		}},
 		{"where_scalar", func(x *graph.Node) *graph.Node {
 			return graph.Where(graph.GreaterThan(x, graph.ScalarZero(x.Graph(), x.DType())), x, graph.ScalarZero(x.Graph(), x.DType()))
