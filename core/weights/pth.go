@@ -15,9 +15,11 @@ import (
 // come back without data, as from safetensors. Sizes, strides and storage offsets are honoured,
 // so views and non-contiguous tensors read correctly. TorchScript archives are not supported.
 //
-// Malformed files are errors, never panics; but gopickle allocates each storage at the size the
-// file declares before reading it, so a corrupt or hostile file can make the reader allocate
-// (and spend time on) what its header claims. Read only checkpoints you would torch.load.
+// Malformed files are errors, never panics. gopickle allocates each storage at the size the
+// file declares before reading it, so the pickles are read once first (checkPyTorchSizes) and
+// a storage declaring more values than the file holds for it is an error before any
+// allocation. What remains (found by fuzzing): a string or bytes opcode inside a corrupt pickle
+// can still make gopickle allocate the length it declares, up to 4 GiB, before failing.
 func ReadPyTorch(path string) (map[string]Tensor, error) { return readPyTorch(path, nil) }
 
 // readPyTorch is ReadPyTorch; keys for which keep is false come back with their shape only
@@ -29,6 +31,9 @@ func readPyTorch(path string, keep func(key string) bool) (out map[string]Tensor
 			out, err = nil, fmt.Errorf("pytorch %s: malformed file: %v", path, r)
 		}
 	}()
+	if err := checkPyTorchSizes(path); err != nil {
+		return nil, fmt.Errorf("pytorch %s: %w", path, err)
+	}
 	obj, err := pytorch.Load(path)
 	if err != nil {
 		return nil, fmt.Errorf("pytorch %s: %w", path, err)

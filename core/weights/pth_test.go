@@ -1,7 +1,9 @@
 package weights_test
 
 import (
+	"archive/zip"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"slices"
@@ -222,7 +224,9 @@ func TestReadPyTorchErrors(t *testing.T) {
 	}
 }
 
-// FuzzReadPyTorch feeds mutated checkpoints to the reader: errors, never panics.
+// FuzzReadPyTorch feeds mutated checkpoints to the reader: errors, never panics. Under -fuzz
+// it slows to a crawl on mutations that give a pickle string a length of gigabytes, which
+// gopickle allocates before reading (see ReadPyTorch); go test runs the seeds only.
 func FuzzReadPyTorch(f *testing.F) {
 	for _, name := range []string{"torchvision_vgg16_tiny_legacy.pth", "torchvision_vgg16_tiny.pth"} {
 		b, err := os.ReadFile(filepath.Join("testdata", name))
@@ -239,4 +243,66 @@ func FuzzReadPyTorch(f *testing.F) {
 		}
 		weights.ReadPyTorch(p) //nolint:errcheck // only panics matter
 	})
+}
+
+// TestReadPyTorchDeclaredSizes: a storage declaring more values than the file holds for it is
+// an error before anything is allocated, in both formats.
+func TestReadPyTorchDeclaredSizes(t *testing.T) {
+	dir := t.TempDir()
+	// Zip: rewrite the archive with one storage record cut to 8 bytes.
+	zr, err := zip.OpenReader(filepath.Join("testdata", "torchvision_vgg16_tiny.pth"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer zr.Close()
+	cut := filepath.Join(dir, "cut.pth")
+	out, err := os.Create(cut)
+	if err != nil {
+		t.Fatal(err)
+	}
+	zw := zip.NewWriter(out)
+	done := false
+	for _, f := range zr.File {
+		w, err := zw.CreateHeader(&zip.FileHeader{Name: f.Name, Method: zip.Store})
+		if err != nil {
+			t.Fatal(err)
+		}
+		rc, err := f.Open()
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, err := io.ReadAll(rc)
+		rc.Close()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !done && strings.Contains(f.Name, "/data/") && len(b) > 8 {
+			b, done = b[:8], true
+		}
+		if _, err := w.Write(b); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := zw.Close(); err != nil {
+		t.Fatal(err)
+	}
+	out.Close()
+	// Legacy: the file cut short inside its last storage.
+	b, err := os.ReadFile(filepath.Join("testdata", "torchvision_vgg16_tiny_legacy.pth"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	short := filepath.Join(dir, "short.pth")
+	if err := os.WriteFile(short, b[:len(b)-100], 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range []string{cut, short} {
+		_, err := weights.ReadPyTorch(p)
+		if err == nil || !strings.Contains(err.Error(), "declares") || !strings.Contains(err.Error(), p) {
+			t.Errorf("%s: error %v, want one about a declared storage size", filepath.Base(p), err)
+		}
+	}
+	if !done {
+		t.Fatal("no storage record found to cut")
+	}
 }
