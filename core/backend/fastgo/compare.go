@@ -57,8 +57,8 @@ func compareRows[T int32 | float32](dst []bool, lhs, rhs []T, ls, rs, out shapes
 	inner := out.Dimensions[r-1]
 	li, ri := lst[r-1], rst[r-1]
 	parallelFor(len(dst)/inner, rowGrain(inner), func(first, last int) {
-		for row := first; row < last; row++ {
-			lo, ro := rowOffset(row, out.Dimensions, lst), rowOffset(row, out.Dimensions, rst)
+		forRows(out.Dimensions, [][]int{lst, rst}, first, last, func(row int, offs []int) {
+			lo, ro := offs[0], offs[1]
 			d := dst[row*inner : (row+1)*inner]
 			for j := range d {
 				a, c := lhs[lo+j*li], rhs[ro+j*ri]
@@ -68,6 +68,6 @@ func compareRows[T int32 | float32](dst []bool, lhs, rhs []T, ls, rs, out shapes
 					d[j] = a > c
 				}
 			}
-		}
+		})
 	})
 }

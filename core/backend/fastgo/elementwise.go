@@ -94,8 +94,8 @@ func broadcastInDimExecutor(stock executor) executor {
 		r := out.Rank()
 		inner := out.Dimensions[r-1]
 		parallelFor(len(dst)/inner, rowGrain(inner), func(first, last int) {
-			for row := first; row < last; row++ {
-				o := rowOffset(row, out.Dimensions, strides)
+			forRows(out.Dimensions, [][]int{strides}, first, last, func(row int, offs []int) {
+				o := offs[0]
 				d := dst[row*inner : (row+1)*inner]
 				if strides[r-1] == 0 {
 					v := x[o]
@@ -105,7 +105,7 @@ func broadcastInDimExecutor(stock executor) executor {
 				} else {
 					copy(d, x[o:o+inner])
 				}
-			}
+			})
 		})
 		return res, nil
 	}

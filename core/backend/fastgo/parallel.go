@@ -42,3 +42,36 @@ func rowOffset(r int, dims, strides []int) int {
 	}
 	return o
 }
+
+// forRows calls f for rows first..last-1 of a row-major iteration over dims (the last axis is
+// the row) with each operand's flat offset of the row's first element under its strides,
+// stepping the offsets incrementally instead of recomputing them per row.
+func forRows(dims []int, strides [][]int, first, last int, f func(row int, offs []int)) {
+	r := len(dims)
+	idx := make([]int, r)
+	rem := first
+	for a := r - 2; a >= 0; a-- {
+		idx[a] = rem % dims[a]
+		rem /= dims[a]
+	}
+	offs := make([]int, len(strides))
+	for i, st := range strides {
+		offs[i] = rowOffset(first, dims, st)
+	}
+	for row := first; row < last; row++ {
+		f(row, offs)
+		for a := r - 2; a >= 0; a-- {
+			idx[a]++
+			for i, st := range strides {
+				offs[i] += st[a]
+			}
+			if idx[a] < dims[a] {
+				break
+			}
+			for i, st := range strides {
+				offs[i] -= st[a] * dims[a]
+			}
+			idx[a] = 0
+		}
+	}
+}
