@@ -4,16 +4,21 @@ import (
 	"github.com/gomlx/gomlx/pkg/core/graph"
 )
 
-// ReLU is max(x, 0). (Written with Where: its gradient is one Where, cheaper on the pure-Go
-// backend than Max's.)
+// ReLU is max(x, 0). (Written with Where against a scalar zero: its gradient is one Where,
+// cheaper on the pure-Go backend than Max's, and no zero tensor of x's size is built.)
 func ReLU(x *graph.Node) *graph.Node {
-	zero := graph.ZerosLike(x)
+	zero := graph.ScalarZero(x.Graph(), x.DType())
 	return graph.Where(graph.GreaterThan(x, zero), x, zero)
 }
 
-// LeakyReLU is x for x > 0 and slope*x otherwise.
+// LeakyReLU is x for x > 0 and slope*x otherwise, written as x times a constant-per-pixel
+// factor (1 or slope, without gradient: it is piecewise constant): the same values bit for bit
+// as the select of x and slope*x, and its gradient is one product (g*1 or g*slope) instead of
+// two selects, a scaling and a sum.
 func LeakyReLU(x *graph.Node, slope float64) *graph.Node {
-	return graph.Where(graph.GreaterThan(x, graph.ZerosLike(x)), x, graph.MulScalar(x, slope))
+	g, dt := x.Graph(), x.DType()
+	factor := graph.Where(graph.GreaterThan(x, graph.ScalarZero(g, dt)), graph.ScalarOne(g, dt), graph.Scalar(g, dt, slope))
+	return graph.Mul(x, graph.StopGradient(factor))
 }
 
 // FrozenBatchNorm is inference-mode batch normalisation over the last (channel) axis:
