@@ -298,3 +298,22 @@ func TestPrepareCUDAEnv(t *testing.T) {
 		t.Errorf("malformed XLA_FLAGS: error %v", err)
 	}
 }
+
+// TestCUDAComputes runs only where a GPU and a CUDA plugin are present (bench/gpu/run.sh runs
+// this test binary on the GPU machine): xla:cuda must load, create a client and compute.
+func TestCUDAComputes(t *testing.T) {
+	if !XLAAvailable {
+		t.Skip("built with noxla")
+	}
+	if !DetectGPU().Present() {
+		t.Skip("no GPU here")
+	}
+	if _, err := FindCUDAPlugin(); err != nil {
+		t.Skip(err)
+	}
+	desc, err := TryDescribe("xla:cuda")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("xla:cuda: %s", desc)
+}
