@@ -105,38 +105,40 @@ func TestGatherScatterParallel(t *testing.T) {
 	}
 	defer b.Finalize()
 	rng := rand.New(rand.NewPCG(9, 10))
-	const rowsIn, block, rows = 3000, 16, 40000
-	x := randSlice(rng, rowsIn*block)
-	w := randSlice(rng, rows*block)
-	idx := make([]int32, rows)
-	for i := range idx {
-		idx[i] = int32(rng.IntN(rowsIn))
-	}
-	e, err := graph.NewExec(b, func(xn, in, wn *graph.Node) []*graph.Node {
-		g := graph.Gather(xn, in)
-		loss := graph.ReduceAllSum(graph.Mul(g, wn))
-		return []*graph.Node{g, graph.Gradient(loss, xn)[0]}
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	out, err := e.Exec(tensors.FromFlatDataAndDimensions(x, rowsIn, block), tensors.FromFlatDataAndDimensions(idx, rows, 1), tensors.FromFlatDataAndDimensions(w, rows, block))
-	if err != nil {
-		t.Fatal(err)
-	}
-	got, grad := tensors.MustCopyFlatData[float32](out[0]), tensors.MustCopyFlatData[float32](out[1])
-	want := make([]float32, rowsIn*block)
-	for r, o := range idx {
-		for j := 0; j < block; j++ {
-			if g := got[r*block+j]; g != x[int(o)*block+j] {
-				t.Fatalf("gather row %d value %d = %v, want %v", r, j, g, x[int(o)*block+j])
-			}
-			want[int(o)*block+j] += w[r*block+j]
+	const rowsIn, rows = 3000, 40000
+	for _, block := range []int{16, 19, 32, 64, 5} { // the fixed-size row copies and the general one
+		x := randSlice(rng, rowsIn*block)
+		w := randSlice(rng, rows*block)
+		idx := make([]int32, rows)
+		for i := range idx {
+			idx[i] = int32(rng.IntN(rowsIn))
 		}
-	}
-	for i := range want {
-		if grad[i] != want[i] {
-			t.Fatalf("gradient[%d] = %v, want %v (the sequential sum)", i, grad[i], want[i])
+		e, err := graph.NewExec(b, func(xn, in, wn *graph.Node) []*graph.Node {
+			g := graph.Gather(xn, in)
+			loss := graph.ReduceAllSum(graph.Mul(g, wn))
+			return []*graph.Node{g, graph.Gradient(loss, xn)[0]}
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		out, err := e.Exec(tensors.FromFlatDataAndDimensions(x, rowsIn, block), tensors.FromFlatDataAndDimensions(idx, rows, 1), tensors.FromFlatDataAndDimensions(w, rows, block))
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, grad := tensors.MustCopyFlatData[float32](out[0]), tensors.MustCopyFlatData[float32](out[1])
+		want := make([]float32, rowsIn*block)
+		for r, o := range idx {
+			for j := 0; j < block; j++ {
+				if g := got[r*block+j]; g != x[int(o)*block+j] {
+					t.Fatalf("block %d: gather row %d value %d = %v, want %v", block, r, j, g, x[int(o)*block+j])
+				}
+				want[int(o)*block+j] += w[r*block+j]
+			}
+		}
+		for i := range want {
+			if grad[i] != want[i] {
+				t.Fatalf("gradient[%d] = %v, want %v (the sequential sum)", i, grad[i], want[i])
+			}
 		}
 	}
 }
