@@ -92,7 +92,7 @@ EOF
 
 start() {
 	[[ $(id -u) == 0 ]] || die "needs root (slurmd runs jobs as their users)"
-	for b in munged slurmctld slurmd sbatch scontrol; do
+	for b in munged slurmctld slurmd sbatch scontrol setpriv; do
 		command -v "$b" >/dev/null || die "$b not found: apt-get install -y slurm-wlm munge"
 	done
 	mkdir -p "$dir/state" "$dir/spool"
@@ -106,7 +106,8 @@ start() {
 		chown munge:munge /etc/munge/munge.key
 		mkdir -p /run/munge /var/log/munge /var/lib/munge
 		chown munge:munge /run/munge /var/log/munge /var/lib/munge
-		setsid runuser -u munge -- munged --foreground >"$dir/munged.out" 2>&1 </dev/null &
+		# setpriv execs munged itself (runuser would stay as its parent), so the pid is munged's.
+		setsid setpriv --reuid=munge --regid=munge --init-groups munged --foreground >"$dir/munged.out" 2>&1 </dev/null &
 		echo $! >"$dir/munged.pid"
 		for ((i = 0; i < 50; i++)); do
 			munge -n </dev/null >/dev/null 2>&1 && break
