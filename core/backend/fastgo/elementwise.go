@@ -226,32 +226,11 @@ func whereExecutor(stock executor) executor {
 			c, d := cond[lo:hi], dst[lo:hi]
 			switch {
 			case len(t) == n && len(f) == n:
-				tt, ff := t[lo:hi], f[lo:hi]
-				for i, ok := range c {
-					if ok {
-						d[i] = tt[i]
-					} else {
-						d[i] = ff[i]
-					}
-				}
+				selectBits(d, c, t[lo:hi], f[lo:hi])
 			case len(t) == n:
-				tt, fv := t[lo:hi], f[0]
-				for i, ok := range c {
-					if ok {
-						d[i] = tt[i]
-					} else {
-						d[i] = fv
-					}
-				}
+				selectBitsScalar(d, c, t[lo:hi], f[0], false)
 			case len(f) == n:
-				tv, ff := t[0], f[lo:hi]
-				for i, ok := range c {
-					if ok {
-						d[i] = tv
-					} else {
-						d[i] = ff[i]
-					}
-				}
+				selectBitsScalar(d, c, f[lo:hi], t[0], true)
 			default:
 				for i, ok := range c {
 					if ok {
@@ -264,4 +243,38 @@ func whereExecutor(stock executor) executor {
 		})
 		return res, nil
 	}
+}
+
+// selectBits sets d[i] = t[i] where c[i], else f[i], without a branch per element: the
+// conditions of ReLU masks and max-pool gradients are as good as random, and a mispredicted
+// branch costs more than the select.
+func selectBits(d []float32, c []bool, t, f []float32) {
+	t, f = t[:len(d)], f[:len(d)]
+	c = c[:len(d)]
+	for i := range d {
+		m := -uint32(b2u(c[i]))
+		d[i] = math.Float32frombits(math.Float32bits(t[i])&m | math.Float32bits(f[i])&^m)
+	}
+}
+
+// selectBitsScalar is selectBits with one side a scalar s: d[i] = x[i] where c[i], else s; or
+// with inverted, d[i] = s where c[i], else x[i].
+func selectBitsScalar(d []float32, c []bool, x []float32, s float32, inverted bool) {
+	x, c = x[:len(d)], c[:len(d)]
+	sb := math.Float32bits(s)
+	for i := range d {
+		m := -uint32(b2u(c[i]))
+		if inverted {
+			m = ^m
+		}
+		d[i] = math.Float32frombits(math.Float32bits(x[i])&m | sb&^m)
+	}
+}
+
+// b2u is 1 for true, 0 for false.
+func b2u(b bool) uint32 {
+	if b {
+		return 1
+	}
+	return 0
 }

@@ -79,6 +79,9 @@ func TestElementwiseMatchesStock(t *testing.T) {
 			classes := graph.Reshape(graph.Iota(x.Graph(), shapes.Make(dtypes.Int32, 19), 0), 1, 1, 1, 19)
 			return graph.ConvertDType(graph.Equal(labels, classes), x.DType())
 		}},
+		{"where_scalar_true", func(x *graph.Node) *graph.Node {
+			return graph.Where(graph.GreaterThan(x, graph.ScalarZero(x.Graph(), x.DType())), graph.ScalarOne(x.Graph(), x.DType()), x)
+		}},
 		{"where_scalar", func(x *graph.Node) *graph.Node {
 			return graph.Where(graph.GreaterThan(x, graph.ScalarZero(x.Graph(), x.DType())), x, graph.ScalarZero(x.Graph(), x.DType()))
 		}},
