@@ -15,11 +15,10 @@ import (
 // come back without data, as from safetensors. Sizes, strides and storage offsets are honoured,
 // so views and non-contiguous tensors read correctly. TorchScript archives are not supported.
 //
-// Malformed files are errors, never panics. gopickle allocates each storage at the size the
-// file declares before reading it, so the pickles are read once first (checkPyTorchSizes) and
-// a storage declaring more values than the file holds for it is an error before any
-// allocation. What remains (found by fuzzing): a string or bytes opcode inside a corrupt pickle
-// can still make gopickle allocate the length it declares, up to 4 GiB, before failing.
+// Malformed files are errors, never panics. gopickle allocates what a file declares (a
+// pickle string's length, a storage's size) before reading it, so the file is walked once
+// first (checkPyTorchSizes, scanPickle): a length beyond the bytes the file holds is an error
+// before anything is allocated.
 func ReadPyTorch(path string) (map[string]Tensor, error) { return readPyTorch(path, nil) }
 
 // readPyTorch is ReadPyTorch; keys for which keep is false come back with their shape only

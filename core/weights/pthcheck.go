@@ -3,6 +3,7 @@ package weights
 import (
 	"archive/zip"
 	"bufio"
+	"bytes"
 	"encoding/binary"
 	"fmt"
 	"io"
@@ -84,6 +85,9 @@ func checkPyTorchSizes(p string) error {
 	return checkLegacySizes(f, st.Size())
 }
 
+// maxPickle bounds the state-dict pickle of a zip checkpoint (a ResNet-101's is about 30 KiB).
+const maxPickle = 64 << 20
+
 func checkZipSizes(zr *zip.Reader) error {
 	records := map[string]*zip.File{}
 	var pkl *zip.File
@@ -97,13 +101,23 @@ func checkZipSizes(zr *zip.Reader) error {
 	if pkl == nil {
 		return nil // gopickle names the problem
 	}
+	if pkl.UncompressedSize64 > maxPickle {
+		return fmt.Errorf("data.pkl: %d bytes, more than a state dict's pickle (%d)", pkl.UncompressedSize64, maxPickle)
+	}
 	rc, err := pkl.Open()
 	if err != nil {
 		return err
 	}
-	defer rc.Close()
+	b, err := io.ReadAll(io.LimitReader(rc, maxPickle))
+	rc.Close()
+	if err != nil {
+		return fmt.Errorf("data.pkl: %w", err)
+	}
+	if _, err := scanPickle(bufio.NewReader(bytes.NewReader(b)), int64(len(b))); err != nil {
+		return fmt.Errorf("data.pkl: %w", err)
+	}
 	var decl []declaredStorage
-	u := pickle.NewUnpickler(bufio.NewReader(rc))
+	u := pickle.NewUnpickler(bufio.NewReader(bytes.NewReader(b)))
 	u.FindClass, u.PersistentLoad = checkFindClass, persistentRecorder(&decl)
 	if _, err := u.Load(); err != nil {
 		return fmt.Errorf("data.pkl: %w", err)
@@ -120,30 +134,51 @@ func checkZipSizes(zr *zip.Reader) error {
 	return nil
 }
 
-// checkLegacySizes walks the legacy format: magic number, protocol, system info and the
-// state dict pickles, the list of storage keys, then each storage as an int64 count and its
-// data.
+// checkLegacySizes walks the legacy format: the magic number, protocol, system info and state
+// dict pickles, the list of storage keys, then each storage as an int64 count and its data.
+// Each pickle is scanned (scanPickle) before gopickle reads it, from exactly its bytes.
 func checkLegacySizes(f *os.File, size int64) error {
-	r := &countingReader{r: bufio.NewReader(f)}
+	var pos int64
+	parse := func(what string, setup func(u *pickle.Unpickler)) (interface{}, error) {
+		if _, err := f.Seek(pos, io.SeekStart); err != nil {
+			return nil, err
+		}
+		n, err := scanPickle(bufio.NewReader(io.LimitReader(f, size-pos)), size-pos)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", what, err)
+		}
+		if _, err := f.Seek(pos, io.SeekStart); err != nil {
+			return nil, err
+		}
+		u := pickle.NewUnpickler(bufio.NewReader(io.LimitReader(f, n)))
+		if setup != nil {
+			setup(&u)
+		}
+		v, err := u.Load()
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", what, err)
+		}
+		pos += n
+		return v, nil
+	}
 	for _, what := range []string{"magic number", "protocol version", "system info"} {
-		u := pickle.NewUnpickler(r)
-		if _, err := u.Load(); err != nil {
-			return fmt.Errorf("%s: %w", what, err)
+		if _, err := parse(what, nil); err != nil {
+			return err
 		}
 	}
 	var decl []declaredStorage
-	u := pickle.NewUnpickler(r)
-	u.FindClass, u.PersistentLoad = checkFindClass, persistentRecorder(&decl)
-	if _, err := u.Load(); err != nil {
-		return fmt.Errorf("state dict: %w", err)
+	if _, err := parse("state dict", func(u *pickle.Unpickler) {
+		u.FindClass, u.PersistentLoad = checkFindClass, persistentRecorder(&decl)
+	}); err != nil {
+		return err
 	}
 	elem := map[string]int64{}
 	for _, d := range decl {
 		elem[d.key] = d.elem
 	}
-	keysObj, err := (func() (interface{}, error) { u := pickle.NewUnpickler(r); return u.Load() })()
+	keysObj, err := parse("storage keys", nil)
 	if err != nil {
-		return fmt.Errorf("storage keys: %w", err)
+		return err
 	}
 	keys, ok := keysObj.(*types.List)
 	if !ok {
@@ -156,37 +191,15 @@ func checkLegacySizes(f *os.File, size int64) error {
 			return fmt.Errorf("storage %v: not referred to by the state dict", k)
 		}
 		var nb [8]byte
-		if _, err := io.ReadFull(r, nb[:]); err != nil {
+		if _, err := f.ReadAt(nb[:], pos); err != nil {
 			return fmt.Errorf("storage %s: size: %w", key, err)
 		}
 		n := int64(binary.LittleEndian.Uint64(nb[:]))
-		left := size - r.n
+		left := size - pos - 8
 		if n < 0 || n > left/e {
 			return fmt.Errorf("storage %s declares %d values of %d bytes, %d bytes are left in the file", key, n, e, left)
 		}
-		if _, err := io.CopyN(io.Discard, r, n*e); err != nil {
-			return fmt.Errorf("storage %s: %w", key, err)
-		}
+		pos += 8 + n*e
 	}
 	return nil
-}
-
-// countingReader counts the bytes read through it.
-type countingReader struct {
-	r *bufio.Reader
-	n int64
-}
-
-func (c *countingReader) Read(p []byte) (int, error) {
-	n, err := c.r.Read(p)
-	c.n += int64(n)
-	return n, err
-}
-
-func (c *countingReader) ReadByte() (byte, error) {
-	b, err := c.r.ReadByte()
-	if err == nil {
-		c.n++
-	}
-	return b, err
 }
