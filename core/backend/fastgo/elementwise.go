@@ -38,7 +38,7 @@ func installElementwise() {
 		}
 	}
 	for op, fn := range unaryOps {
-		replace(op, func(stock executor) executor { return unaryExecutor(stock, fn) })
+		replace(op, func(stock executor) executor { return unaryExecutor(op, stock, fn) })
 	}
 	replace(backends.OpTypeBroadcastInDim, func(stock executor) executor { return broadcastInDimExecutor(stock) })
 	replace(backends.OpTypeReduceSum, func(stock executor) executor { return reduceExecutor(stock, false) })
@@ -47,7 +47,7 @@ func installElementwise() {
 	installCompare()
 }
 
-func unaryExecutor(stock executor, fn func(float32) float32) executor {
+func unaryExecutor(op backends.OpType, stock executor, fn func(float32) float32) executor {
 	return func(b *simplego.Backend, node *simplego.Node, inputs []*simplego.Buffer, owned []bool) (*simplego.Buffer, error) {
 		x, ok := bufFlat(inputs[0]).([]float32)
 		if !ok || len(x) < 2*grainFloats {
@@ -57,8 +57,15 @@ func unaryExecutor(stock executor, fn func(float32) float32) executor {
 		res := outputBuffer(b, nodeShape(node), inputs, owned)
 		dst := bufFlat(res).([]float32)
 		parallelFor(len(dst), grainFloats, func(lo, hi int) {
-			for i, v := range x[lo:hi] {
-				dst[lo+i] = fn(v)
+			d, src := dst[lo:hi], x[lo:hi]
+			if op == backends.OpTypeExp { // the softmaxes' op: a direct call, not one through fn
+				for i, v := range src {
+					d[i] = float32(math.Exp(float64(v)))
+				}
+				return
+			}
+			for i, v := range src {
+				d[i] = fn(v)
 			}
 		})
 		return res, nil
