@@ -341,3 +341,14 @@ func TestScanPickle(t *testing.T) {
 		}
 	}
 }
+
+// FuzzScanPickle: the opcode walk never panics and never reports more bytes than it was given.
+func FuzzScanPickle(f *testing.F) {
+	f.Add([]byte{0x80, 2, 'X', 2, 0, 0, 0, 'a', 'b', 'q', 0, '.'})
+	f.Add(append(append([]byte{'c'}, "collections\nOrderedDict\n"...), ')', 'R', '.'))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		if n, err := weights.ScanPickle(b); err == nil && (n < 1 || n > int64(len(b))) {
+			t.Fatalf("%d bytes reported of %d", n, len(b))
+		}
+	})
+}
