@@ -42,7 +42,9 @@ func TestCompare(t *testing.T) {
 	}{
 		{"identical runs pass, bit-exact", base, -1, false, []string{"ok, bit-exact", "same sha256, 3/3 seeds", "paired 95% interval, 3 seeds"}},
 		{"a row 3 points worse on every seed fails", results(map[string][]float64{"a": {37, 39, 41}, "b": {38, 39, 40}}, []string{"a", "b"}, nil), -1, true,
-			[]string{"| a | 42.00 | 39.00 | -3.00 | 0.00 (paired 95% interval, 3 seeds) | no hashes | **REGRESSED** |", "| b | 39.00 | 39.00 | +0.00"}},
+			[]string{"| a | 42.00 | 39.00 | -3.00 | 0.05 (floor; paired 95% interval, 3 seeds: 0.000) | no hashes | **REGRESSED** |", "| b | 39.00 | 39.00 | +0.00"}},
+		{"a drop of hundredths on every seed is below the floor", results(map[string][]float64{"a": {39.97, 41.97, 43.97}, "b": {38, 39, 40}}, []string{"a", "b"}, nil), -1, false,
+			[]string{"| a | 42.00 | 41.97 | -0.03 | 0.05 (floor;"}},
 		{"noisy differences within the paired interval pass", results(map[string][]float64{"a": {38, 44, 43}, "b": {38, 39, 40}}, []string{"a", "b"}, nil), -1, false,
 			[]string{"| a | 42.00 | 41.67 | -0.33 |"}},
 		{"an explicit tolerance decides", results(map[string][]float64{"a": {39.5, 41.5, 43.5}, "b": {38, 39, 40}}, []string{"a", "b"}, nil), 0.4, true,
@@ -71,10 +73,10 @@ func TestCompare(t *testing.T) {
 	}
 }
 
-// With one paired seed there is no interval: any drop fails, equality passes.
+// With one paired seed there is no interval: any drop beyond the floor fails.
 func TestCompareOneSeed(t *testing.T) {
 	base := results(map[string][]float64{"a": {40}}, []string{"a"}, nil)
-	if c := Compare(base, results(map[string][]float64{"a": {39.9}}, []string{"a"}, nil), -1); !c.Failed() {
+	if c := Compare(base, results(map[string][]float64{"a": {39.9}}, []string{"a"}, nil), -1); !c.Failed() || !strings.Contains(c.Markdown(), "0.05 (floor; one paired seed, no interval: 0.000)") {
 		t.Errorf("a 0.1 drop on one seed passed:\n%s", c.Markdown())
 	}
 	if c := Compare(base, base, -1); c.Failed() {
