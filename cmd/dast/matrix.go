@@ -42,8 +42,8 @@ func newMatrixCmd() *cobra.Command {
 			"cancels what was submitted. Resources come from the matrix file's slurm: block.\n\n" +
 			"--baseline FILE compares the finished results with a stored results.json and fails when\n" +
 			"a row's mean mIoU drops by more than --tolerance (default: the half-width of the paired\n" +
-			"95% interval of the per-seed differences), printing what moved and which runs are\n" +
-			"bit-exact (the same final-weights sha256).",
+			"95% interval of the per-seed differences, at least 0.05), printing what moved and which\n" +
+			"runs are bit-exact (the same final-weights sha256).",
 		Example: "  dast matrix --config configs/synthetic/table3.yaml\n" +
 			"  dast matrix --config configs/synthetic/table3.yaml --set train.iterations=2 --out /tmp/smoke\n" +
 			"  dast matrix --config configs/synthetic/table3.yaml --executor slurm --out /scratch/table3\n" +
@@ -119,7 +119,7 @@ func newMatrixCmd() *cobra.Command {
 	f.StringVar(&out, "out", "", "output directory (default runs/<matrix name>)")
 	f.StringVar(&executor, "executor", "", "where runs go: local (child processes here) or slurm (batch jobs); default: the matrix file's executor, else local")
 	f.StringVar(&baseline, "baseline", "", "results.json to compare with: exit non-zero when a row's mean mIoU drops by more than --tolerance")
-	f.Float64Var(&tolerance, "tolerance", 0, "largest drop of a row's mean mIoU (points) that passes --baseline (default: the paired 95% interval's half-width)")
+	f.Float64Var(&tolerance, "tolerance", 0, "largest drop of a row's mean mIoU (points) that passes --baseline (default: the paired 95% interval's half-width, at least 0.05)")
 	f.BoolVar(&sl.wait, "wait", false, "slurm: wait for the jobs to end, then write the results (default: submit and return)")
 	f.DurationVar(&sl.poll, "poll", 10*time.Second, "slurm: with --wait, how often to ask Slurm where the jobs stand")
 	return cmd
