@@ -155,10 +155,18 @@ func sgemmWith(kern *microKernel, m, n, k int, a []float32, transA bool, b []flo
 	kc := blockDepth(k, nr)
 	packedB := getScratch(nPanels * nr * kc)
 	defer putScratch(packedB)
-	workers := min(runtime.GOMAXPROCS(0), mPanels)
+	workers := runtime.GOMAXPROCS(0)
 	if m*n*k < 1<<16 {
 		workers = 1
 	}
+	// Work items are row panels, each split into column chunks when there are too few row
+	// panels to keep every worker busy.
+	colChunks := 1
+	if mPanels < 2*workers {
+		colChunks = min(nPanels, (2*workers+mPanels-1)/mPanels)
+	}
+	items := mPanels * colChunks
+	workers = min(workers, items)
 	for k0 := 0; k0 < k; k0 += kc {
 		kb := min(kc, k-k0)
 		acc := k0 > 0 // the first depth block overwrites c, the others add to it
@@ -166,7 +174,8 @@ func sgemmWith(kern *microKernel, m, n, k int, a []float32, transA bool, b []flo
 		panels := func(w int) {
 			var packedA []float32
 			var tile [12 * 32]float32
-			for ip := w; ip < mPanels; ip += workers {
+			for item := w; item < items; item += workers {
+				ip, chunk := item/colChunks, item%colChunks
 				i0 := ip * mr
 				rows := min(mr, m-i0)
 				var ap *float32
@@ -185,7 +194,7 @@ func sgemmWith(kern *microKernel, m, n, k int, a []float32, transA bool, b []flo
 					packA(packedA, a, transA, m, k, i0, rows, k0, kb, mr)
 					ap, lda = &packedA[0], mr
 				}
-				for jp := 0; jp < nPanels; jp++ {
+				for jp := chunk * nPanels / colChunks; jp < (chunk+1)*nPanels/colChunks; jp++ {
 					j0 := jp * nr
 					cols := min(nr, n-j0)
 					bp := &packedB[jp*nr*kb]

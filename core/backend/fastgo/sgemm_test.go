@@ -17,7 +17,8 @@ import (
 // depths below, at and above one packed block (kc = 256), and the narrow/wide choice.
 var gemmShapes = [][3]int{
 	{1, 1, 1}, {4, 16, 1}, {5, 17, 3}, {12, 32, 5}, {12, 16, 7}, {13, 33, 9}, {24, 64, 256},
-	{37, 50, 300}, {64, 64, 513}, {130, 9, 40}, {3, 100, 7}, {25, 48, 19}, {561, 19, 70}, {7, 1, 600},
+	{37, 50, 300}, {64, 64, 513}, {130, 9, 40}, {3, 100, 7}, {25, 48, 19}, {561, 19, 70}, {7, 1, 600}, {150, 20, 1100},
+	{12, 300, 40}, {20, 700, 64}, // few row panels: column panels split among workers
 }
 
 // reference is op(a)*op(b) in float64.
