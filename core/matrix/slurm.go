@@ -196,11 +196,11 @@ func (e *SlurmExecutor) Submit(ctx context.Context) (SubmitSummary, error) {
 	}
 	for _, j := range e.Jobs {
 		sum.Runs++
+		rr := rec.run(j) // every run is in the record, so status lists the finished ones too
 		if StateOf(j, e.MetricsFile, e.ConfigFile) == Done {
 			sum.Done++
 			continue
 		}
-		rr := rec.run(j)
 		active, stuck := false, []string(nil)
 		for _, sj := range rr.latest() {
 			st := states[sj.ID]
