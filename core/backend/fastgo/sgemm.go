@@ -167,10 +167,21 @@ func sgemmWith(kern *microKernel, m, n, k int, a []float32, transA bool, b []flo
 	}
 	items := mPanels * colChunks
 	workers = min(workers, items)
+	// A transposed a of great depth (a convolution's weight gradient: a is the im2col patches)
+	// is packed whole per depth block, reading its rows front to back, instead of being read
+	// in place a few values per row by every row panel.
+	var packedAll []float32
+	if transA && k >= packAllDepth {
+		packedAll = getScratch(mPanels * mr * kc)
+		defer putScratch(packedAll)
+	}
 	for k0 := 0; k0 < k; k0 += kc {
 		kb := min(kc, k-k0)
 		acc := k0 > 0 // the first depth block overwrites c, the others add to it
 		packB(packedB, b, transB, k, n, k0, kb, nPanels, nr)
+		if packedAll != nil {
+			parallelFor(kb, 64, func(lo, hi int) { packATransposed(packedAll, a, m, k0, kb, lo, hi, mr) })
+		}
 		panels := func(w int) {
 			var packedA []float32
 			var tile [12 * 32]float32
@@ -182,6 +193,8 @@ func sgemmWith(kern *microKernel, m, n, k int, a []float32, transA bool, b []flo
 				var lda int
 				f := kern.cols
 				switch {
+				case packedAll != nil:
+					ap, lda = &packedAll[ip*mr*kb], mr
 				case rows == mr && !transA: // row i0+i of a at a[(i0+i)*k + k0]
 					ap, lda, f = &a[i0*k+k0], k, kern.rows
 				case rows == mr: // a is [k x m]: column k0+p of the panel at a[(k0+p)*m + i0]
@@ -229,6 +242,23 @@ func sgemmWith(kern *microKernel, m, n, k int, a []float32, transA bool, b []flo
 		}
 		panels(0)
 		wg.Wait()
+	}
+}
+
+// packAllDepth is the depth from which a transposed a is packed whole (see sgemmWith).
+const packAllDepth = 1024
+
+// packATransposed writes depths lo..hi-1 of block k0..k0+kb of a transposed a ([k x m]) as
+// k-major mr-row panels, zero-padded: dst[ip*mr*kb + p*mr + i] = a[(k0+p)*m + ip*mr + i].
+func packATransposed(dst, a []float32, m, k0, kb, lo, hi, mr int) {
+	mPanels := (m + mr - 1) / mr
+	for p := lo; p < hi; p++ {
+		src := a[(k0+p)*m : (k0+p+1)*m]
+		for ip := 0; ip < mPanels; ip++ {
+			out := dst[ip*mr*kb+p*mr : ip*mr*kb+p*mr+mr]
+			n := copy(out, src[min(ip*mr, m):])
+			clear(out[n:])
+		}
 	}
 }
 
