@@ -247,7 +247,7 @@ func checkPair(r *dataReport, p loader.Pair, kind string, deep bool) {
 	}
 	if deep {
 		if _, _, _, err := datasets.ReadRGB(p.Image); err != nil {
-			r.add(probImageBad, fmt.Sprintf("%s: %v", p.Image, err))
+			r.add(probImageBad, withPath(p.Image, err))
 		}
 	}
 	if p.Label == "" {
@@ -270,7 +270,7 @@ func checkPair(r *dataReport, p loader.Pair, kind string, deep bool) {
 	}
 	ids, _, _, err := datasets.ReadLabel(p.Label)
 	if err != nil {
-		r.add(probBad, fmt.Sprintf("%s: %v", p.Label, err))
+		r.add(probBad, withPath(p.Label, err))
 		return
 	}
 	var seen [256]bool
@@ -391,4 +391,12 @@ func indexOf(list []string, s string) int {
 		}
 	}
 	return len(list)
+}
+
+// withPath is err's message, prefixed with path unless it names it already.
+func withPath(path string, err error) string {
+	if strings.Contains(err.Error(), path) {
+		return err.Error()
+	}
+	return path + ": " + err.Error()
 }
