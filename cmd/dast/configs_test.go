@@ -31,7 +31,6 @@ import (
 const (
 	tinyGTA5    = 503
 	tinySynthia = 403
-	tinyHoldout = 3 // training images left beside the held-out ones (tinyGTA5 - 500)
 )
 
 // encodePNG encodes img once; the generators write the same bytes to many files.
