@@ -6,8 +6,8 @@ import (
 	"time"
 
 	"github.com/dast-uda/dast/bench/golden"
-	"github.com/dast-uda/dast/core/backend"
 	"github.com/dast-uda/dast/core/nn"
+	"github.com/dast-uda/dast/internal/testutil"
 	"github.com/gomlx/gomlx/backends"
 	"github.com/gomlx/gomlx/pkg/core/graph"
 	"github.com/gomlx/gomlx/pkg/core/tensors"
@@ -31,14 +31,11 @@ type goldenCase struct {
 	fn     func(diff, consts []*graph.Node) *graph.Node
 }
 
+// goldenBackend is the shared test backend: pure Go unless DAST_TEST_BACKEND names another
+// (bench/gpu/run.sh runs these fixtures on xla:cuda with it).
 func goldenBackend(t *testing.T) backends.Backend {
 	t.Helper()
-	b, err := backend.New("go")
-	if err != nil {
-		t.Fatalf("simplego backend: %v", err)
-	}
-	t.Cleanup(b.Finalize)
-	return b
+	return testutil.Backend(t)
 }
 
 func loadGolden(t *testing.T) golden.Set {
