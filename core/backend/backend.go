@@ -34,8 +34,8 @@ import (
 // DefaultGoOptions is the simplego configuration used for the spec "go".
 //
 // GoMLX's default "dynamic" op scheduling deadlocked in 4 of 4 GAN training steps on a 2-core
-// machine (../shared/GOMLX-NOTES.md); sequential op scheduling keeps the parallel matrix kernels
-// and never deadlocked.
+// machine (docs/ARCHITECTURE.md, "The pure-Go backend's kernels"); sequential op scheduling
+// keeps dast's parallel kernels and never deadlocked (bench/cmd/stress: 0 hangs).
 const DefaultGoOptions = "ops_sequential"
 
 // ErrNoXLA is returned for an xla spec when the binary was built with the noxla tag.
