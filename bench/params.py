@@ -7,9 +7,9 @@ downloads, and prints for each the parameters (conv weights and biases, BN weigh
 the BN running statistics (running_mean and running_var; num_batches_tracked is not counted) of
 the feature extractor E and the predictor P. With --keys DIR it also writes the state_dict key
 lists (name and shape) of torchvision's resnet101, resnet50 and vgg16 ImageNet models, built here
-with the same module names, for core/weights' key-set tests.
+with the same module names, for backbones/weights' key-set tests.
 
-Run: /usr/bin/python3 bench/params.py [--keys core/weights/testdata]
+Run: /usr/bin/python3 bench/params.py [--keys backbones/weights/testdata]
 """
 import argparse
 import os

@@ -9,9 +9,9 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/dast-uda/dast/app/describe"
+	"github.com/dast-uda/dast/backbones/weights"
 	"github.com/dast-uda/dast/core/checkpoint"
-	"github.com/dast-uda/dast/core/describe"
-	"github.com/dast-uda/dast/core/weights"
 	"github.com/gomlx/gomlx/pkg/core/dtypes"
 	"github.com/gomlx/gomlx/pkg/core/graph"
 	"github.com/gomlx/gomlx/pkg/core/shapes"
@@ -36,7 +36,7 @@ func TestTorchvisionKeySet(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			raw, err := weights.ReadKeyList(filepath.Join("..", "..", "core", "weights", "testdata", tt.keys))
+			raw, err := weights.ReadKeyList(filepath.Join("..", "weights", "testdata", tt.keys))
 			if err != nil {
 				t.Fatal(err)
 			}

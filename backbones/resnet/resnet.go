@@ -15,7 +15,7 @@
 // Variables are named like torchvision's state_dict, with "/" for ".": conv1/weights,
 // bn1/{mean,variance,gamma,beta}, layer1/0/conv1/weights, layer1/0/downsample/0/weights,
 // layer1/0/downsample/1/mean, ...; the classifier is classifier/branch{0..3}/{weights,bias}.
-// Package core/weights maps torchvision and DeepLab-init files onto these names.
+// Package backbones/weights maps torchvision and DeepLab-init files onto these names.
 package resnet
 
 import (
@@ -23,9 +23,9 @@ import (
 	"strconv"
 
 	"github.com/dast-uda/dast/backbones"
+	"github.com/dast-uda/dast/backbones/weights"
 	"github.com/dast-uda/dast/core/model"
 	"github.com/dast-uda/dast/core/nn"
-	"github.com/dast-uda/dast/core/weights"
 	"github.com/dast-uda/dast/registry"
 	"github.com/gomlx/gomlx/pkg/core/graph"
 	"github.com/gomlx/gomlx/pkg/ml/context"

@@ -4,7 +4,7 @@ import (
 	"path/filepath"
 	"testing"
 
-	"github.com/dast-uda/dast/core/weights"
+	"github.com/dast-uda/dast/backbones/weights"
 	"github.com/gomlx/gomlx/pkg/core/dtypes"
 	"github.com/gomlx/gomlx/pkg/core/graph"
 	"github.com/gomlx/gomlx/pkg/core/shapes"
@@ -15,7 +15,7 @@ import (
 // segmentor: the 13 convolutions of E come from the file, fc6, fc7 and the classifier do not,
 // and the ImageNet classifier is ignored.
 func TestTorchvisionKeySet(t *testing.T) {
-	raw, err := weights.ReadKeyList(filepath.Join("..", "..", "core", "weights", "testdata", "torchvision_vgg16_keys.txt"))
+	raw, err := weights.ReadKeyList(filepath.Join("..", "weights", "testdata", "torchvision_vgg16_keys.txt"))
 	if err != nil {
 		t.Fatal(err)
 	}

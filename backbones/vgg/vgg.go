@@ -19,9 +19,9 @@ import (
 	"strconv"
 
 	"github.com/dast-uda/dast/backbones"
+	"github.com/dast-uda/dast/backbones/weights"
 	"github.com/dast-uda/dast/core/model"
 	"github.com/dast-uda/dast/core/nn"
-	"github.com/dast-uda/dast/core/weights"
 	"github.com/dast-uda/dast/registry"
 	"github.com/gomlx/gomlx/pkg/core/graph"
 	"github.com/gomlx/gomlx/pkg/ml/context"

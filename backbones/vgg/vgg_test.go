@@ -5,8 +5,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/dast-uda/dast/app/describe"
 	"github.com/dast-uda/dast/core/backend"
-	"github.com/dast-uda/dast/core/describe"
 	"github.com/dast-uda/dast/registry"
 	"github.com/gomlx/gomlx/backends"
 )

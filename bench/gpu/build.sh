@@ -10,7 +10,7 @@ root=$(cd "$(dirname "$0")/../.." && pwd)
 kit="$root/gpukit"
 limit=$((64 * 1024 * 1024))
 # The test binaries bench/gpu/run.sh runs (package directories, relative to the root).
-tests="core/backend core/nn core/losses core/optim core/attention objectives discriminators/corrector discriminators/discoverer"
+tests="core/backend core/nn core/losses core/optim strategies/adversarial/attention objectives discriminators/corrector discriminators/discoverer"
 
 command -v go >/dev/null || { echo "build.sh: go not found" >&2; exit 1; }
 command -v xz >/dev/null || { echo "build.sh: xz not found (apt-get install xz-utils)" >&2; exit 1; }

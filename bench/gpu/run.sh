@@ -143,7 +143,7 @@ else
 	why=$(grep -m1 '^dast:' "$res/gpu.log" || tail -1 "$res/gpu.log")
 	row gpu "$status" "$secs" "$why"
 	stop="at the first GPU step: $why"
-	skip golden "DAST_TEST_BACKEND=xla:cuda <pkg>.test: -test.run Golden in core/nn, core/losses, core/optim; all tests of core/attention, objectives, discriminators/corrector, discriminators/discoverer, core/backend"
+	skip golden "DAST_TEST_BACKEND=xla:cuda <pkg>.test: -test.run Golden in core/nn, core/losses, core/optim; all tests of strategies/adversarial/attention, objectives, discriminators/corrector, discriminators/discoverer, core/backend"
 	skip da_xla "dast --log-format json train --config configs/synthetic/da.yaml --set backend=xla:cuda --set train.iterations=200 --set train.log_every=1"
 	skip da_go "the same with --set backend=go"
 	skip curve "curvediff -a da_xla.jsonl -b da_go.jsonl"
@@ -155,7 +155,7 @@ fi
 # --- golden tests on xla:cuda -------------------------------------------------------------
 golden() {
 	local fail=0 p bin pat out
-	for p in core/nn core/losses core/optim core/attention objectives discriminators/corrector discriminators/discoverer core/backend; do
+	for p in core/nn core/losses core/optim strategies/adversarial/attention objectives discriminators/corrector discriminators/discoverer core/backend; do
 		bin="$tests/$(echo "$p" | tr / _).test"
 		case $p in
 		core/nn | core/losses | core/optim) pat=Golden ;;

@@ -8,7 +8,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/dast-uda/dast/core/matrix"
+	"github.com/dast-uda/dast/app/matrix"
 )
 
 // TestMatrixBaselineGate runs a one-row matrix (2 seeds, 5 iterations), then checks the gate:

@@ -15,10 +15,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/dast-uda/dast/app/matrix"
 	"github.com/dast-uda/dast/backbones/resnet"
 	"github.com/dast-uda/dast/backbones/vgg"
 	"github.com/dast-uda/dast/core/config"
-	"github.com/dast-uda/dast/core/matrix"
 	"github.com/dast-uda/dast/core/pseudo"
 	"github.com/dast-uda/dast/datasets/cityscapes"
 	"github.com/dast-uda/dast/datasets/gta5"

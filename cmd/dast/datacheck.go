@@ -15,10 +15,10 @@ import (
 	"github.com/spf13/cobra"
 	"go.uber.org/zap"
 
+	"github.com/dast-uda/dast/app/runlog"
 	"github.com/dast-uda/dast/core/config"
 	"github.com/dast-uda/dast/core/metrics"
 	"github.com/dast-uda/dast/core/model"
-	"github.com/dast-uda/dast/core/runlog"
 	"github.com/dast-uda/dast/datasets"
 	"github.com/dast-uda/dast/datasets/loader"
 )

@@ -10,9 +10,9 @@ import (
 	"github.com/spf13/cobra"
 	yaml "go.yaml.in/yaml/v3"
 
+	"github.com/dast-uda/dast/app/describe"
 	"github.com/dast-uda/dast/core/backend"
 	"github.com/dast-uda/dast/core/config"
-	"github.com/dast-uda/dast/core/describe"
 	"github.com/dast-uda/dast/core/train"
 )
 

@@ -5,7 +5,7 @@ import (
 	"os"
 	"path/filepath"
 
-	"github.com/dast-uda/dast/core/runlog"
+	"github.com/dast-uda/dast/app/runlog"
 	"github.com/dast-uda/dast/core/train"
 	"github.com/spf13/cobra"
 )

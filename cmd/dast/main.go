@@ -21,7 +21,7 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/dast-uda/dast/core/runlog"
+	"github.com/dast-uda/dast/app/runlog"
 )
 
 // commands holds the subcommand constructors appended by each command file's init.

@@ -11,7 +11,7 @@ import (
 	"github.com/spf13/cobra"
 	"go.uber.org/zap"
 
-	"github.com/dast-uda/dast/core/runlog"
+	"github.com/dast-uda/dast/app/runlog"
 	"github.com/dast-uda/dast/registry"
 )
 

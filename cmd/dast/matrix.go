@@ -11,9 +11,9 @@ import (
 	"strings"
 	"time"
 
-	"github.com/dast-uda/dast/core/matrix"
+	"github.com/dast-uda/dast/app/matrix"
+	"github.com/dast-uda/dast/app/runlog"
 	"github.com/dast-uda/dast/core/metrics"
-	"github.com/dast-uda/dast/core/runlog"
 	"github.com/dast-uda/dast/core/train"
 	"github.com/spf13/cobra"
 	"go.uber.org/zap"

@@ -9,8 +9,8 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/dast-uda/dast/app/runlog"
 	"github.com/dast-uda/dast/core/config"
-	"github.com/dast-uda/dast/core/runlog"
 	"github.com/dast-uda/dast/plugins"
 	"github.com/dast-uda/dast/plugins/sdk"
 )

@@ -12,9 +12,9 @@ import (
 	"github.com/spf13/cobra"
 	"go.uber.org/zap"
 
+	"github.com/dast-uda/dast/app/runlog"
 	"github.com/dast-uda/dast/core/backend"
 	"github.com/dast-uda/dast/core/checkpoint"
-	"github.com/dast-uda/dast/core/runlog"
 	"github.com/dast-uda/dast/core/train"
 	"github.com/dast-uda/dast/datasets"
 	"github.com/dast-uda/dast/datasets/classes"

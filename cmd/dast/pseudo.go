@@ -4,7 +4,7 @@ import (
 	"fmt"
 	"path/filepath"
 
-	"github.com/dast-uda/dast/core/runlog"
+	"github.com/dast-uda/dast/app/runlog"
 	"github.com/dast-uda/dast/core/train"
 	"github.com/spf13/cobra"
 )

@@ -8,10 +8,10 @@ import (
 	"strings"
 	"time"
 
+	"github.com/dast-uda/dast/app/matrix"
+	"github.com/dast-uda/dast/app/report"
+	"github.com/dast-uda/dast/app/runlog"
 	"github.com/dast-uda/dast/configs"
-	"github.com/dast-uda/dast/core/matrix"
-	"github.com/dast-uda/dast/core/report"
-	"github.com/dast-uda/dast/core/runlog"
 	"github.com/dast-uda/dast/core/train"
 	"github.com/spf13/cobra"
 	"go.uber.org/zap"

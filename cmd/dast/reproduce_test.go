@@ -8,8 +8,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/dast-uda/dast/core/matrix"
-	"github.com/dast-uda/dast/core/report"
+	"github.com/dast-uda/dast/app/matrix"
+	"github.com/dast-uda/dast/app/report"
 )
 
 // TestReproduceEmbeddedSmoke runs the embedded reproduction at toy scale (2 iterations per

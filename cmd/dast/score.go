@@ -6,7 +6,7 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/dast-uda/dast/core/score"
+	"github.com/dast-uda/dast/app/score"
 )
 
 func init() { commands = append(commands, newScoreCmd) }

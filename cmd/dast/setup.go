@@ -6,9 +6,9 @@ import (
 	"os"
 	"path/filepath"
 
+	"github.com/dast-uda/dast/app/runlog"
 	"github.com/dast-uda/dast/configs"
 	"github.com/dast-uda/dast/core/config"
-	"github.com/dast-uda/dast/core/runlog"
 	"github.com/dast-uda/dast/core/train"
 	"github.com/dast-uda/dast/plugins"
 	"go.uber.org/zap"

@@ -11,7 +11,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/dast-uda/dast/core/matrix"
+	"github.com/dast-uda/dast/app/matrix"
 	"github.com/dast-uda/dast/core/train"
 )
 

@@ -9,7 +9,7 @@ import (
 
 	"strings"
 
-	"github.com/dast-uda/dast/core/runlog"
+	"github.com/dast-uda/dast/app/runlog"
 	"github.com/dast-uda/dast/core/train"
 	"github.com/dast-uda/dast/datasets"
 	"github.com/spf13/cobra"

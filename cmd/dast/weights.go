@@ -8,11 +8,11 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/dast-uda/dast/app/describe"
+	"github.com/dast-uda/dast/backbones/weights"
 	"github.com/dast-uda/dast/core/backend"
 	"github.com/dast-uda/dast/core/config"
-	"github.com/dast-uda/dast/core/describe"
 	"github.com/dast-uda/dast/core/model"
-	"github.com/dast-uda/dast/core/weights"
 )
 
 func init() { commands = append(commands, newWeightsCmd) }

@@ -10,7 +10,7 @@ import (
 // resnet101, a VGG file against resnet101 is an error, and convert writes a safetensors file
 // that checks the same.
 func TestWeightsCommands(t *testing.T) {
-	data := func(name string) string { return repoFile("core", "weights", "testdata", name) }
+	data := func(name string) string { return repoFile("backbones", "weights", "testdata", name) }
 	out := filepath.Join(t.TempDir(), "vgg.safetensors")
 	tests := []struct {
 		args     []string

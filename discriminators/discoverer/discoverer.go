@@ -2,7 +2,7 @@
 // D: a stack of 3x3 stride-1 pad-1 convolutions with bias on the segmentor's feature f, then a
 // final 3x3 convolution to one channel. No normalisation and no sigmoid: the output is one
 // logit per feature position, at the feature resolution. Its |tanh| is the discriminator
-// attention (package core/attention).
+// attention (package strategies/adversarial/attention).
 //
 // Hidden widths: the paper's {256, 128, 64} (channels_from: list, the default, reading the
 // channels option) or the public release's {Cin/2, Cin/4, Cin/8} (channels_from: input; 1024,

@@ -9,11 +9,11 @@ import (
 
 	"github.com/dast-uda/dast/internal/testutil"
 
-	"github.com/dast-uda/dast/core/attention"
 	"github.com/dast-uda/dast/core/model"
 	"github.com/dast-uda/dast/core/nn"
 	"github.com/dast-uda/dast/discriminators"
 	"github.com/dast-uda/dast/registry"
+	"github.com/dast-uda/dast/strategies/adversarial/attention"
 	"github.com/gomlx/gomlx/pkg/core/dtypes"
 	"github.com/gomlx/gomlx/pkg/core/graph"
 	"github.com/gomlx/gomlx/pkg/core/shapes"

@@ -10,13 +10,13 @@ package adversarial
 import (
 	"fmt"
 
-	"github.com/dast-uda/dast/core/attention"
 	"github.com/dast-uda/dast/core/config"
 	"github.com/dast-uda/dast/core/model"
 	"github.com/dast-uda/dast/core/nn"
 	"github.com/dast-uda/dast/core/optim"
 	"github.com/dast-uda/dast/core/train"
 	"github.com/dast-uda/dast/registry"
+	"github.com/dast-uda/dast/strategies/adversarial/attention"
 	"github.com/gomlx/gomlx/pkg/core/graph"
 	"github.com/gomlx/gomlx/pkg/ml/context"
 )

@@ -5,8 +5,8 @@ import (
 	"math"
 	"path/filepath"
 
-	"github.com/dast-uda/dast/core/figures"
-	"github.com/dast-uda/dast/core/matrix"
+	"github.com/dast-uda/dast/app/figures"
+	"github.com/dast-uda/dast/app/matrix"
 	"github.com/dast-uda/dast/core/train"
 )
 

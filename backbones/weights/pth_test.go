@@ -13,11 +13,11 @@ import (
 
 	_ "github.com/dast-uda/dast/backbones/resnet"
 	_ "github.com/dast-uda/dast/backbones/vgg"
+	"github.com/dast-uda/dast/backbones/weights"
 	"github.com/dast-uda/dast/core/backend"
 	"github.com/dast-uda/dast/core/checkpoint"
 	"github.com/dast-uda/dast/core/config"
 	"github.com/dast-uda/dast/core/model"
-	"github.com/dast-uda/dast/core/weights"
 	"github.com/gomlx/gomlx/pkg/core/dtypes"
 	"github.com/gomlx/gomlx/pkg/core/graph"
 	"github.com/gomlx/gomlx/pkg/core/shapes"

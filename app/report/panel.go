@@ -6,9 +6,9 @@ import (
 	"os"
 	"path/filepath"
 
+	"github.com/dast-uda/dast/app/figures"
+	"github.com/dast-uda/dast/app/matrix"
 	"github.com/dast-uda/dast/core/config"
-	"github.com/dast-uda/dast/core/figures"
-	"github.com/dast-uda/dast/core/matrix"
 	"github.com/dast-uda/dast/core/train"
 	"github.com/dast-uda/dast/datasets"
 	"github.com/dast-uda/dast/datasets/classes"

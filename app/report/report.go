@@ -15,7 +15,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/dast-uda/dast/core/matrix"
+	"github.com/dast-uda/dast/app/matrix"
 	"github.com/dast-uda/dast/core/runinfo"
 	"github.com/dast-uda/dast/core/train"
 )

@@ -6,7 +6,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/dast-uda/dast/core/matrix"
+	"github.com/dast-uda/dast/app/matrix"
 )
 
 func ptr(v float64) *float64 { return &v }

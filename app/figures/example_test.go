@@ -8,7 +8,7 @@ import (
 	"os"
 	"path/filepath"
 
-	"github.com/dast-uda/dast/core/figures"
+	"github.com/dast-uda/dast/app/figures"
 )
 
 // A Figure 3 style panel: one row per target image, the attention map as a heat map.

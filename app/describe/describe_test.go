@@ -5,10 +5,10 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/dast-uda/dast/app/describe"
 	_ "github.com/dast-uda/dast/backbones/small"
 	"github.com/dast-uda/dast/core/backend"
 	"github.com/dast-uda/dast/core/config"
-	"github.com/dast-uda/dast/core/describe"
 	"github.com/dast-uda/dast/core/train"
 	_ "github.com/dast-uda/dast/datasets/synthetic"
 	_ "github.com/dast-uda/dast/discriminators/corrector"

@@ -1,6 +1,6 @@
-"""Writes the tiny PyTorch checkpoints core/weights tests read (run once; outputs committed).
+"""Writes the tiny PyTorch checkpoints backbones/weights tests read (run once; outputs committed).
 
-    /usr/bin/python3 core/weights/testdata/make_pth.py   # needs python3-torch (Debian)
+    /usr/bin/python3 backbones/weights/testdata/make_pth.py   # needs python3-torch (Debian)
 
 Each file is a state dict with the real key names and shapes of a checkpoint users hold:
 torchvision resnet101 / vgg16 (``resnet101-*.pth``, ``vgg16-*.pth``) and the DeepLab-v2 init
