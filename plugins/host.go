@@ -5,9 +5,15 @@
 // automatic mTLS, optional SHA-256 verification), asks it to describe its discriminators (a
 // name, a description and an option schema each) and registers each as the registry module
 // "discriminator.<plugin>.<name>". When a configuration builds one, the host asks the plugin
-// for the concrete layer list (convolutions and activations) for the option values and input
-// channel count, validates it and builds the graph itself with core/nn: plugins never run in
-// the training loop.
+// for the concrete layer graph for the option values and input channel count, validates it
+// (CheckLayers) and builds it itself with core/nn: plugins never run in the training loop.
+//
+// Protocol versions are negotiated in the handshake. Version 1 is a sequence of conv, relu,
+// leaky_relu and tanh layers (what dast's first SDK wrote); version 2 adds named layers with
+// inputs and the types add, concat, avg_pool, max_pool, upsample, self_attention and
+// instance_norm. The host offers both, so version-1 plugins keep loading; the SDK offers both
+// too and, on a host that speaks only version 1, refuses a version-2 graph with an error that
+// says to upgrade dast.
 //
 // Every failure (missing or non-executable file, checksum mismatch, crash at start or during
 // the handshake, wrong cookie or protocol version, no answer within the timeout, an invalid
@@ -50,11 +56,26 @@ type Config struct {
 	// of every discriminator with its default options: a stride chain that shrinks it below
 	// one pixel fails the load. 0 skips the size check (Net.Apply still checks real inputs).
 	ProbeSize int
+
+	// protocols are the protocol versions offered; nil means 1 to sdk.ProtocolVersion. Tests
+	// set {1} to stand for a host that predates version 2.
+	protocols []int
 }
 
 // FromRoot returns the plugin settings of a run configuration.
 func FromRoot(r *config.Root) Config {
 	return Config{Plugins: r.Plugins, Dirs: r.PluginDirs, Timeout: r.PluginTimeout}
+}
+
+func (c Config) versions() []int {
+	if c.protocols != nil {
+		return c.protocols
+	}
+	v := make([]int, sdk.ProtocolVersion)
+	for i := range v {
+		v[i] = i + 1
+	}
+	return v
 }
 
 func (c Config) timeout() time.Duration {
@@ -113,6 +134,8 @@ type Plugin struct {
 	Path   string
 	SHA256 string
 	PID    int
+	// Protocol is the negotiated protocol version.
+	Protocol int
 	// Discriminators in the order the plugin described them.
 	Discriminators []*Discriminator
 }
@@ -187,7 +210,7 @@ func Inspect(ctx context.Context, path, sum string, timeout time.Duration, log *
 
 // open starts one plugin and checks its description; on error the process is stopped.
 func open(ctx context.Context, ref config.PluginRef, cfg Config, log *zap.Logger) (*Plugin, *proc, error) {
-	p, err := start(ctx, ref.Path, ref.SHA256, cfg.timeout(), log)
+	p, err := start(ctx, ref.Path, ref.SHA256, cfg.timeout(), cfg.versions(), log)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -212,7 +235,7 @@ func describe(p *proc, probeSize int) (*Plugin, error) {
 	if len(infos) > MaxDiscriminators {
 		return nil, p.errorf("invalid description: %d discriminators exceed the limit of %d", len(infos), MaxDiscriminators)
 	}
-	pl := &Plugin{Name: p.name, Path: p.path, SHA256: p.sum, PID: p.pid}
+	pl := &Plugin{Name: p.name, Path: p.path, SHA256: p.sum, PID: p.pid, Protocol: p.version}
 	seen := make(map[string]bool)
 	for _, info := range infos {
 		name := info.GetName()

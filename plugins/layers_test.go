@@ -32,8 +32,8 @@ func TestCheckLayers(t *testing.T) {
 		{"leaky slope", []sdk.Layer{conv(2, 1, 1, 0), sdk.LeakyReLU(1.5), conv(1, 1, 1, 0)}, 3, 0, "layer 1 (leaky_relu): slope 1.5 must be in [0, 1)"},
 		{"unknown type", []sdk.Layer{{Type: "dropout"}, conv(1, 1, 1, 0)}, 3, 0, `layer 0 (dropout): unknown layer type "dropout"`},
 		{"spectral norm", []sdk.Layer{{Type: sdk.TypeConv, Out: 1, Kernel: 1, Stride: 1, Dilation: 1, SpectralNorm: true}}, 3, 0, ""},
-		{"last not logits", []sdk.Layer{conv(2, 1, 1, 0)}, 3, 0, "layer 0 (conv): the last layer must be a conv with 1 output channel"},
-		{"trailing activation", []sdk.Layer{conv(1, 1, 1, 0), sdk.ReLU()}, 3, 0, "layer 1 (relu): the last layer must be a conv"},
+		{"last not logits", []sdk.Layer{conv(2, 1, 1, 0)}, 3, 0, "layer 0 (conv): the output has 2 channels, want 1 (the logits)"},
+		{"trailing activation", []sdk.Layer{conv(1, 1, 1, 0), sdk.ReLU()}, 3, 0, ""},
 		// 5 -> (5+0-4)/2+1 = 1 -> a 4x4 kernel no longer fits in 1 pixel.
 		{"shrinks", []sdk.Layer{conv(4, 4, 2, 0), sdk.ReLU(), conv(1, 4, 2, 0)}, 3, 5, "layer 2 (conv): a 1x1 input map shrinks to 0x0"},
 		// Dilation 2 makes a 3x3 kernel span 5 pixels: a 4x4 map does not hold it.
@@ -52,6 +52,26 @@ func TestCheckLayers(t *testing.T) {
 				t.Fatalf("CheckLayers error %v, want %q", err, tt.wantErr)
 			}
 		})
+	}
+}
+
+func TestCheckVersion1(t *testing.T) {
+	conv := sdk.Conv
+	for _, tt := range []struct {
+		name    string
+		layers  []sdk.Layer
+		wantErr string
+	}{
+		{"sequence", []sdk.Layer{conv(8, 3, 2, 1), sdk.LeakyReLU(0.2), conv(1, 3, 1, 1)}, ""},
+		{"trailing activation", []sdk.Layer{conv(1, 1, 1, 0), sdk.ReLU()}, "layer 1 (relu): the last layer must be a conv with 1 output channel"},
+		{"named", []sdk.Layer{conv(1, 1, 1, 0).Named("a")}, `layer 0 (conv "a"): the plugin speaks protocol version 1`},
+		{"inputs", []sdk.Layer{conv(2, 1, 1, 0), conv(1, 1, 1, 0).From("input")}, `layer 1 (conv): the plugin speaks protocol version 1`},
+		{"pooling", []sdk.Layer{sdk.AvgPool(2, 2, 0), conv(1, 1, 1, 0)}, `layer 0 (avg_pool): the plugin speaks protocol version 1`},
+	} {
+		err := CheckVersion1(tt.layers)
+		if tt.wantErr == "" && err != nil || tt.wantErr != "" && (err == nil || !strings.Contains(err.Error(), tt.wantErr)) {
+			t.Errorf("%s: CheckVersion1 error %v, want %q", tt.name, err, tt.wantErr)
+		}
 	}
 }
 

@@ -79,11 +79,16 @@ func TestLoadBuildAndClose(t *testing.T) {
 	}
 	defer h.Close()
 
-	// Both plugins run and their discriminators are registered.
+	// Both plugins run and their discriminators are registered. The test plugin serves as
+	// dast's first SDK did (protocol version 1, no version list): version-1 plugins still load.
 	var ids []string
+	wantProtocol := map[string]int{"patchgan": 2, "testplugin": 1}
 	for _, pl := range h.Plugins() {
 		if !alive(pl.PID) {
 			t.Errorf("plugin %s: process %d is not running", pl.Name, pl.PID)
+		}
+		if pl.Protocol != wantProtocol[pl.Name] {
+			t.Errorf("plugin %s: protocol version %d, want %d", pl.Name, pl.Protocol, wantProtocol[pl.Name])
 		}
 		for _, d := range pl.Discriminators {
 			ids = append(ids, d.ID)

@@ -6,7 +6,7 @@ import (
 	"strings"
 
 	"github.com/dast-uda/dast/core/model"
-	pluginpb "github.com/dast-uda/dast/plugins/proto"
+	pluginpb "github.com/dast-uda/dast/plugins/sdk/pluginpb"
 	"github.com/dast-uda/dast/plugins/sdk"
 	"github.com/dast-uda/dast/registry"
 )
@@ -129,7 +129,11 @@ func (d *Discriminator) build(vals sdk.Options, inChannels, size int) (*Net, err
 	if err != nil {
 		return nil, err
 	}
-	if err := CheckLayers(layers, inChannels, size, size); err != nil {
+	err = CheckLayers(layers, inChannels, size, size)
+	if err == nil && d.proc.version < 2 {
+		err = CheckVersion1(layers)
+	}
+	if err != nil {
 		return nil, d.proc.errorf("discriminator %s: invalid description: %w", d.Name, err)
 	}
 	return &Net{ID: d.ID, InChannels: inChannels, Layers: layers}, nil

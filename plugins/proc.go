@@ -21,7 +21,7 @@ import (
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
 
-	pluginpb "github.com/dast-uda/dast/plugins/proto"
+	pluginpb "github.com/dast-uda/dast/plugins/sdk/pluginpb"
 	"github.com/dast-uda/dast/plugins/sdk"
 )
 
@@ -29,6 +29,8 @@ import (
 type proc struct {
 	name, path, sum string
 	timeout         time.Duration
+	// version is the negotiated protocol version.
+	version int
 	log             *zap.Logger
 
 	mu     sync.Mutex
@@ -112,7 +114,7 @@ func checkExecutable(path, sum string) (string, error) {
 
 // start starts the plugin at path and connects to it within timeout. On error no process is
 // left running.
-func start(ctx context.Context, path, sum string, timeout time.Duration, log *zap.Logger) (*proc, error) {
+func start(ctx context.Context, path, sum string, timeout time.Duration, versions []int, log *zap.Logger) (*proc, error) {
 	name, err := pluginName(path)
 	if err != nil {
 		return nil, fmt.Errorf("plugin %s: %w", path, err)
@@ -137,9 +139,13 @@ func start(ctx context.Context, path, sum string, timeout time.Duration, log *za
 	cmd := exec.Command(path)
 	p.group = newGroup() // from here on, p.kill stops every process started
 	p.group.prepare(cmd)
+	offered := make(map[int]plugin.PluginSet, len(versions))
+	for _, v := range versions {
+		offered[v] = plugin.PluginSet{sdk.PluginKey: &sdk.GRPCPlugin{}}
+	}
 	cfg := &plugin.ClientConfig{
 		HandshakeConfig:  sdk.Handshake,
-		Plugins:          plugin.PluginSet{sdk.PluginKey: &sdk.GRPCPlugin{}},
+		VersionedPlugins: offered,
 		Cmd:              cmd,
 		AllowedProtocols: []plugin.Protocol{plugin.ProtocolGRPC},
 		StartTimeout:     timeout,
@@ -169,7 +175,8 @@ func start(ctx context.Context, path, sum string, timeout time.Duration, log *za
 		return fail("connect", fmt.Errorf("dispensed %T, want a Discriminators client", raw))
 	}
 	p.rpc = rpc
-	log.Debug("plugin started", zap.String("plugin", name), zap.String("path", path), zap.Int("pid", p.pid))
+	p.version = p.client.NegotiatedVersion()
+	log.Debug("plugin started", zap.String("plugin", name), zap.String("path", path), zap.Int("pid", p.pid), zap.Int("protocol", p.version))
 	return p, nil
 }
 
@@ -188,7 +195,7 @@ func explainStart(err error, stderr string) error {
 	case strings.Contains(lower, "timeout while waiting for plugin to start"):
 		return fmt.Errorf("%s (no handshake; the plugin hangs or is not a dast plugin)", msg)
 	case strings.Contains(lower, "incompatible api version"):
-		return fmt.Errorf("incompatible plugin protocol version (dast speaks %d): %s", sdk.Handshake.ProtocolVersion, msg)
+		return fmt.Errorf("incompatible plugin protocol version: %s", msg)
 	case strings.HasPrefix(lower, unrecognized):
 		return fmt.Errorf("bad handshake: %s (the plugin crashed during the handshake or is not a dast plugin)", msg)
 	}

@@ -4,7 +4,7 @@ import (
 	"fmt"
 	"math"
 
-	pluginpb "github.com/dast-uda/dast/plugins/proto"
+	pluginpb "github.com/dast-uda/dast/plugins/sdk/pluginpb"
 )
 
 // OptionType is the YAML type of an option.

@@ -4,7 +4,7 @@ import (
 	"context"
 	"fmt"
 
-	pluginpb "github.com/dast-uda/dast/plugins/proto"
+	pluginpb "github.com/dast-uda/dast/plugins/sdk/pluginpb"
 )
 
 // server implements pluginpb.DiscriminatorsServer over a list of Discriminators.
@@ -12,16 +12,31 @@ type server struct {
 	pluginpb.UnimplementedDiscriminatorsServer
 	byName map[string]Discriminator
 	desc   *pluginpb.DescribeResponse
+	// version is the negotiated protocol version: Build refuses, with an explanation, a
+	// layer list that needs a later version than the host speaks.
+	version int
 }
 
 // NewServer checks ds (unique non-empty names, a Build function, defaults of their option's
 // type) and returns the gRPC service Serve registers. Test plugins that need their own
 // go-plugin setup use it directly.
 func NewServer(ds ...Discriminator) (pluginpb.DiscriminatorsServer, error) {
+	return newServer(ProtocolVersion, ds...)
+}
+
+// NewServerVersion is NewServer for a host that negotiated protocol version (1 or 2).
+func NewServerVersion(version int, ds ...Discriminator) (pluginpb.DiscriminatorsServer, error) {
+	if version < 1 || version > ProtocolVersion {
+		return nil, fmt.Errorf("protocol version %d: this SDK speaks 1 to %d", version, ProtocolVersion)
+	}
+	return newServer(version, ds...)
+}
+
+func newServer(version int, ds ...Discriminator) (*server, error) {
 	if len(ds) == 0 {
 		return nil, fmt.Errorf("no discriminators to serve")
 	}
-	s := &server{byName: make(map[string]Discriminator), desc: &pluginpb.DescribeResponse{}}
+	s := &server{byName: make(map[string]Discriminator), desc: &pluginpb.DescribeResponse{}, version: version}
 	for _, d := range ds {
 		if d.Name == "" {
 			return nil, fmt.Errorf("discriminator with an empty name")
@@ -74,6 +89,14 @@ func (s *server) Build(_ context.Context, req *pluginpb.BuildRequest) (*pluginpb
 	if err != nil {
 		return nil, err
 	}
+	if s.version < 2 {
+		for i, l := range layers {
+			if !l.Version1() {
+				return nil, fmt.Errorf("discriminator %q: layer %d (%s%s) needs plugin protocol version 2, but this dast host speaks version %d only: upgrade dast (version 1 knows a sequence of unnamed conv, relu, leaky_relu and tanh layers)",
+					d.Name, i, l.Type, quoteName(l.Name), s.version)
+			}
+		}
+	}
 	resp := &pluginpb.BuildResponse{Layers: make([]*pluginpb.Layer, len(layers))}
 	for i, l := range layers {
 		resp.Layers[i] = LayerToProto(l)
@@ -81,14 +104,26 @@ func (s *server) Build(_ context.Context, req *pluginpb.BuildRequest) (*pluginpb
 	return resp, nil
 }
 
+func quoteName(name string) string {
+	if name == "" {
+		return ""
+	}
+	return fmt.Sprintf(" %q", name)
+}
+
 // LayerToProto encodes a layer.
 func LayerToProto(l Layer) *pluginpb.Layer {
 	return &pluginpb.Layer{Type: l.Type, OutChannels: int32(l.Out), Kernel: int32(l.Kernel), Stride: int32(l.Stride),
-		Padding: int32(l.Padding), Dilation: int32(l.Dilation), Bias: l.Bias, SpectralNorm: l.SpectralNorm, Slope: l.Slope}
+		Padding: int32(l.Padding), Dilation: int32(l.Dilation), Bias: l.Bias, SpectralNorm: l.SpectralNorm, Slope: l.Slope,
+		Name: l.Name, Inputs: l.Inputs, CeilMode: l.CeilMode, CountIncludePad: l.CountIncludePad, Factor: int32(l.Factor),
+		SizeOf: l.SizeOf, AlignCorners: l.AlignCorners, KeyChannels: int32(l.KeyChannels), Affine: l.Affine, Eps: l.Eps}
 }
 
 // LayerFromProto decodes a layer.
 func LayerFromProto(p *pluginpb.Layer) Layer {
 	return Layer{Type: p.GetType(), Out: int(p.GetOutChannels()), Kernel: int(p.GetKernel()), Stride: int(p.GetStride()),
-		Padding: int(p.GetPadding()), Dilation: int(p.GetDilation()), Bias: p.GetBias(), SpectralNorm: p.GetSpectralNorm(), Slope: p.GetSlope()}
+		Padding: int(p.GetPadding()), Dilation: int(p.GetDilation()), Bias: p.GetBias(), SpectralNorm: p.GetSpectralNorm(), Slope: p.GetSlope(),
+		Name: p.GetName(), Inputs: append([]string(nil), p.GetInputs()...), CeilMode: p.GetCeilMode(), CountIncludePad: p.GetCountIncludePad(),
+		Factor: int(p.GetFactor()), SizeOf: p.GetSizeOf(), AlignCorners: p.GetAlignCorners(), KeyChannels: int(p.GetKeyChannels()),
+		Affine: p.GetAffine(), Eps: p.GetEps()}
 }

@@ -11,7 +11,7 @@ import (
 
 	"github.com/hashicorp/go-plugin"
 
-	pluginpb "github.com/dast-uda/dast/plugins/proto"
+	pluginpb "github.com/dast-uda/dast/plugins/sdk/pluginpb"
 	"github.com/dast-uda/dast/plugins/sdk"
 )
 
@@ -28,6 +28,9 @@ const (
 	modeNegative       = "negative"        // a conv with -8 output channels
 	modeShrink         = "shrink"          // stride chain too deep for small inputs
 	modeUnknownType    = "unknown_type"    // a "batchnorm" layer
+	modeGraph          = "graph"           // a residual graph (version 2), served by sdk.Serve
+	modeV1Graph        = "v1_graph"        // the residual graph over a version-1 handshake
+	modeV2Only         = "v2_only"         // the residual graph, offering protocol version 2 only
 )
 
 func main() {
@@ -49,6 +52,24 @@ func main() {
 	case modeHangStart:
 		time.Sleep(time.Hour)
 	}
+	switch mode {
+	case modeGraph:
+		sdk.Serve(discriminator(mode))
+		return
+	case modeV2Only:
+		srv, err := sdk.NewServerVersion(2, discriminator(mode))
+		if err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			os.Exit(2)
+		}
+		plugin.Serve(&plugin.ServeConfig{
+			HandshakeConfig:  sdk.Handshake,
+			VersionedPlugins: map[int]plugin.PluginSet{2: {sdk.PluginKey: &sdk.GRPCPlugin{Impl: srv}}},
+			GRPCServer:       plugin.DefaultGRPCServer,
+		})
+		return
+	}
+	// Every other mode serves as dast's first SDK did: protocol version 1, no version list.
 	srv, err := sdk.NewServer(discriminator(mode))
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
@@ -118,6 +139,9 @@ func discriminator(mode string) sdk.Discriminator {
 				layers = append(layers, sdk.Conv(1, 1, 1, 0))
 			case modeUnknownType:
 				layers = append([]sdk.Layer{{Type: "batchnorm"}}, layers...)
+			case modeGraph, modeV1Graph, modeV2Only:
+				layers = []sdk.Layer{sdk.Conv(w, 3, 2, 1).Named("stem"), act, sdk.Conv(w, 3, 1, 1).Named("body"),
+					sdk.Add("stem", "body"), sdk.Conv(1, 3, 1, 1)}
 			}
 			return layers, nil
 		},
