@@ -6,8 +6,8 @@ import (
 	"strings"
 
 	"github.com/dast-uda/dast/core/model"
-	pluginpb "github.com/dast-uda/dast/plugins/sdk/pluginpb"
 	"github.com/dast-uda/dast/plugins/sdk"
+	pluginpb "github.com/dast-uda/dast/plugins/sdk/pluginpb"
 	"github.com/dast-uda/dast/registry"
 )
 

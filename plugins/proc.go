@@ -21,8 +21,8 @@ import (
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
 
-	pluginpb "github.com/dast-uda/dast/plugins/sdk/pluginpb"
 	"github.com/dast-uda/dast/plugins/sdk"
+	pluginpb "github.com/dast-uda/dast/plugins/sdk/pluginpb"
 )
 
 // proc is one running plugin process.
@@ -31,7 +31,7 @@ type proc struct {
 	timeout         time.Duration
 	// version is the negotiated protocol version.
 	version int
-	log             *zap.Logger
+	log     *zap.Logger
 
 	mu     sync.Mutex
 	client *plugin.Client // nil once killed

@@ -11,8 +11,8 @@ import (
 
 	"github.com/hashicorp/go-plugin"
 
-	pluginpb "github.com/dast-uda/dast/plugins/sdk/pluginpb"
 	"github.com/dast-uda/dast/plugins/sdk"
+	pluginpb "github.com/dast-uda/dast/plugins/sdk/pluginpb"
 )
 
 // Modes.
