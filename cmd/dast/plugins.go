@@ -101,7 +101,7 @@ func listPlugins(w io.Writer, pls []*plugins.Plugin) error {
 
 // inspectPlugin prints a plugin's discriminators with their options and default layers.
 func inspectPlugin(w io.Writer, pl *plugins.Plugin) error {
-	fmt.Fprintf(w, "plugin %s\npath   %s\nsha256 %s\n", pl.Name, pl.Path, pl.SHA256)
+	fmt.Fprintf(w, "plugin   %s\npath     %s\nsha256   %s\nprotocol %d\n", pl.Name, pl.Path, pl.SHA256, pl.Protocol)
 	for _, d := range pl.Discriminators {
 		fmt.Fprintf(w, "\n%s: %s\nconfig block: {name: %s.%s, options: {...}}\n\n", d.ID, d.Description, pl.Name, d.Name)
 		tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
@@ -120,11 +120,12 @@ func inspectPlugin(w io.Writer, pl *plugins.Plugin) error {
 	return nil
 }
 
-// describeLayer renders a layer on one line.
+// describeLayer renders a layer on one line: what it computes, then, for a graph, its name
+// and the layers it reads.
 func describeLayer(l sdk.Layer) string {
+	var b strings.Builder
 	switch l.Type {
 	case sdk.TypeConv:
-		var b strings.Builder
 		fmt.Fprintf(&b, "conv %dx%d -> %d, stride %d, padding %d", l.Kernel, l.Kernel, l.Out, l.Stride, l.Padding)
 		if l.Dilation > 1 {
 			fmt.Fprintf(&b, ", dilation %d", l.Dilation)
@@ -132,9 +133,49 @@ func describeLayer(l sdk.Layer) string {
 		if !l.Bias {
 			b.WriteString(", no bias")
 		}
-		return b.String()
+		if l.SpectralNorm {
+			b.WriteString(", spectral norm")
+		}
 	case sdk.TypeLeakyReLU:
-		return fmt.Sprintf("leaky_relu %g", l.Slope)
+		fmt.Fprintf(&b, "leaky_relu %g", l.Slope)
+	case sdk.TypeAvgPool, sdk.TypeMaxPool:
+		fmt.Fprintf(&b, "%s %dx%d, stride %d, padding %d", l.Type, l.Kernel, l.Kernel, l.Stride, l.Padding)
+		if l.CeilMode {
+			b.WriteString(", ceil")
+		}
+		if l.Type == sdk.TypeAvgPool && !l.CountIncludePad {
+			b.WriteString(", padding not counted")
+		}
+	case sdk.TypeUpsample:
+		if l.SizeOf != "" {
+			fmt.Fprintf(&b, "upsample bilinear to the size of %s", l.SizeOf)
+		} else {
+			fmt.Fprintf(&b, "upsample bilinear x%d", l.Factor)
+		}
+		if l.AlignCorners {
+			b.WriteString(", align corners")
+		}
+	case sdk.TypeSelfAttention:
+		b.WriteString("self_attention")
+		if l.KeyChannels > 0 {
+			fmt.Fprintf(&b, ", %d key channels", l.KeyChannels)
+		}
+	case sdk.TypeInstanceNorm:
+		b.WriteString("instance_norm")
+		if l.Affine {
+			b.WriteString(", affine")
+		}
+		if l.Eps != 0 {
+			fmt.Fprintf(&b, ", eps %g", l.Eps)
+		}
+	default:
+		b.WriteString(l.Type)
 	}
-	return l.Type
+	if len(l.Inputs) > 0 {
+		fmt.Fprintf(&b, " <- %s", strings.Join(l.Inputs, ", "))
+	}
+	if l.Name != "" {
+		fmt.Fprintf(&b, "  [%s]", l.Name)
+	}
+	return b.String()
 }

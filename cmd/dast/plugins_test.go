@@ -27,7 +27,7 @@ func TestPluginsCommands(t *testing.T) {
 		wantStderr string
 	}{
 		{args: []string{"plugins", "inspect", bin}, wantOut: []string{
-			"plugin patchgan\n", "discriminator.patchgan.patchgan: PatchGAN", "{name: patchgan.patchgan, options: {...}}",
+			"plugin   patchgan\n", "protocol 2\n", "discriminator.patchgan.patchgan: PatchGAN", "{name: patchgan.patchgan, options: {...}}",
 			"downsamples", "width", "conv 4x4 -> 64, stride 2, padding 1", "leaky_relu 0.2", "conv 4x4 -> 1, stride 1, padding 1"}},
 		{args: []string{"plugins", "list", "--dir", dir}, wantOut: []string{"PLUGIN", "patchgan.patchgan", bin}},
 		{args: []string{"plugins", "list", "--config", cfgPath}, wantOut: []string{"patchgan.patchgan"}},
