@@ -3,6 +3,7 @@ module github.com/dast-uda/dast
 go 1.26.0
 
 require (
+	github.com/dast-uda/dast/plugins/sdk v0.0.0-00010101000000-000000000000
 	github.com/gomlx/go-xla v0.1.4
 	github.com/gomlx/gomlx v0.26.0
 	github.com/hashicorp/go-hclog v1.6.3
@@ -59,3 +60,5 @@ require (
 	google.golang.org/genproto/googleapis/rpc v0.0.0-20231106174013-bbf56f31fb17 // indirect
 	k8s.io/klog/v2 v2.130.1 // indirect
 )
+
+replace github.com/dast-uda/dast/plugins/sdk => ./plugins/sdk
