@@ -13,7 +13,7 @@ import (
 )
 
 // binDir holds the plugins built once by TestMain: testplugin (the failure-mode helper) and
-// patchgan (the example).
+// the examples patchgan, residual and twoscale.
 var binDir string
 
 func TestMain(m *testing.M) {
@@ -27,7 +27,8 @@ func TestMain(m *testing.M) {
 		os.Exit(1)
 	}
 	binDir = dir
-	for name, pkg := range map[string]string{"testplugin": "./testdata/testplugin", "patchgan": "./examples/patchgan"} {
+	for name, pkg := range map[string]string{"testplugin": "./testdata/testplugin", "patchgan": "./examples/patchgan",
+		"residual": "./examples/residual", "twoscale": "./examples/twoscale"} {
 		cmd := exec.Command("go", "build", "-o", filepath.Join(dir, name), pkg)
 		if out, err := cmd.CombinedOutput(); err != nil {
 			fmt.Fprintf(os.Stderr, "go build %s: %v\n%s", pkg, err, out)
