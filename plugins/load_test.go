@@ -82,7 +82,7 @@ func TestLoadBuildAndClose(t *testing.T) {
 	// Both plugins run and their discriminators are registered. The test plugin serves as
 	// dast's first SDK did (protocol version 1, no version list): version-1 plugins still load.
 	var ids []string
-	wantProtocol := map[string]int{"patchgan": 2, "testplugin": 1}
+	wantProtocol := map[string]int{"patchgan": 2, "residual": 2, "testplugin": 1, "twoscale": 2}
 	for _, pl := range h.Plugins() {
 		if !alive(pl.PID) {
 			t.Errorf("plugin %s: process %d is not running", pl.Name, pl.PID)
@@ -94,7 +94,7 @@ func TestLoadBuildAndClose(t *testing.T) {
 			ids = append(ids, d.ID)
 		}
 	}
-	if want := []string{"discriminator.patchgan.patchgan", "discriminator.testplugin.tiny"}; !reflect.DeepEqual(ids, want) {
+	if want := []string{"discriminator.patchgan.patchgan", "discriminator.residual.residual", "discriminator.testplugin.tiny", "discriminator.twoscale.twoscale"}; !reflect.DeepEqual(ids, want) {
 		t.Fatalf("discriminators %v, want %v", ids, want)
 	}
 	for _, id := range ids {

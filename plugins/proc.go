@@ -164,7 +164,10 @@ func start(ctx context.Context, path, sum string, timeout time.Duration, version
 		p.group.started(p.pid)
 	}
 	if err != nil {
-		return fail("start", explainStart(err, p.stderr.String()))
+		// Stop the process first: its stderr (which explainStart reads for go-plugin's
+		// cookie-mismatch notice) is complete only once it has exited.
+		p.kill(false)
+		return nil, p.errorf("start: %w%s", explainStart(err, p.stderr.String()), p.stderrNote())
 	}
 	raw, err := rpcClient.Dispense(sdk.PluginKey)
 	if err != nil {
