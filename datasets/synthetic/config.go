@@ -4,6 +4,12 @@
 // people). Both domains share the scene layout (horizon, road in perspective, sidewalks,
 // buildings, trees, poles with signs, cars, people), so adaptation has something to align.
 //
+// A third domain, "pretrain", is the benchmark's ImageNet: the same kind of scenes under a
+// style drawn at random for every image (palettes, textures, object counts, weather and
+// photometry sampled from broad ranges, independent of both domains' styles), labelled with
+// the 7 Cityscapes categories instead of the 19 trainIds (Categories). Backbones are pretrained
+// on it; it shares no images and no style parameters with the source or the target.
+//
 // Every image is a pure function of (Seed, Domain, Split, index): no global random state, and
 // Get(i) returns identical bytes on every call.
 package synthetic
@@ -12,8 +18,9 @@ import "fmt"
 
 // Domain names.
 const (
-	Source = "source"
-	Target = "target"
+	Source   = "source"
+	Target   = "target"
+	Pretrain = "pretrain"
 )
 
 // Split names.
@@ -30,7 +37,7 @@ const MinSide = 16
 
 // Config selects one split of one domain.
 type Config struct {
-	Domain string `koanf:"domain"` // "source" (GTA5-like) or "target" (Cityscapes-like)
+	Domain string `koanf:"domain"` // "source" (GTA5-like), "target" (Cityscapes-like) or "pretrain" (randomised styles, 7 categories)
 	Split  string `koanf:"split"`  // "train" or "val"
 	Size   int    `koanf:"size"`   // number of images
 	Height int    `koanf:"height"` // image height in pixels
@@ -38,7 +45,7 @@ type Config struct {
 	Seed   int64  `koanf:"seed"`   // base seed; images also depend on domain, split and index
 	// Shift is the strength of the domain gap, in (0, 2]: the target style is blended from
 	// the source style (0) to the full target style (1, the default); above 1 it extrapolates
-	// past the target style (a wider gap). The source domain ignores it.
+	// past the target style (a wider gap). The source and pretrain domains ignore it.
 	Shift float64 `koanf:"shift"`
 }
 
@@ -50,8 +57,8 @@ func DefaultConfig() Config {
 // Validate reports the first invalid field.
 func (c Config) Validate() error {
 	switch {
-	case c.Domain != Source && c.Domain != Target:
-		return fmt.Errorf("synthetic: domain %q: want %q or %q", c.Domain, Source, Target)
+	case c.Domain != Source && c.Domain != Target && c.Domain != Pretrain:
+		return fmt.Errorf("synthetic: domain %q: want %q, %q or %q", c.Domain, Source, Target, Pretrain)
 	case c.Split != Train && c.Split != Val:
 		return fmt.Errorf("synthetic: split %q: want %q or %q", c.Split, Train, Val)
 	case c.Size <= 0:

@@ -11,7 +11,7 @@ import (
 // datasets.Dataset; it holds no images, each Get renders one.
 type Dataset struct {
 	cfg Config
-	st  *style
+	st  *style // nil for the pretrain domain: each image draws its own
 }
 
 var _ datasets.Dataset = (*Dataset)(nil)
@@ -21,7 +21,11 @@ func New(cfg Config) (*Dataset, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
-	return &Dataset{cfg: cfg, st: styleOf(cfg.Domain, cfg.Shift)}, nil
+	d := &Dataset{cfg: cfg}
+	if cfg.Domain != Pretrain {
+		d.st = styleOf(cfg.Domain, cfg.Shift)
+	}
+	return d, nil
 }
 
 // Config returns the dataset's configuration.
@@ -30,8 +34,22 @@ func (d *Dataset) Config() Config { return d.cfg }
 // Len returns the number of images.
 func (d *Dataset) Len() int { return d.cfg.Size }
 
-// NumClasses returns 19: labels are Cityscapes trainIds.
-func (d *Dataset) NumClasses() int { return classes.NumCityscapes }
+// NumClasses returns 19 (labels are Cityscapes trainIds), or 7 for the pretrain domain
+// (labels are Cityscapes categories).
+func (d *Dataset) NumClasses() int {
+	if d.cfg.Domain == Pretrain {
+		return len(categoryNames)
+	}
+	return classes.NumCityscapes
+}
+
+// ClassNames implements model.ClassNamer.
+func (d *Dataset) ClassNames() []string {
+	if d.cfg.Domain == Pretrain {
+		return append([]string(nil), categoryNames[:]...)
+	}
+	return classes.Names()
+}
 
 // Get renders image i, identical on every call.
 func (d *Dataset) Get(i int) (datasets.Sample, error) {
@@ -39,12 +57,20 @@ func (d *Dataset) Get(i int) (datasets.Sample, error) {
 		return datasets.Sample{}, fmt.Errorf("synthetic %s/%s: index %d outside 0..%d", d.cfg.Domain, d.cfg.Split, i, d.cfg.Size-1)
 	}
 	r := imageRNG(d.cfg.Seed, d.cfg.Domain, d.cfg.Split, i)
-	c, haze := render(r, d.st, d.cfg.Width, d.cfg.Height)
+	st := d.st
+	if st == nil {
+		st = randomStyle(r)
+	}
+	c, haze := render(r, st, d.cfg.Width, d.cfg.Height)
+	rgb := finish(r, st, c, haze)
+	if d.cfg.Domain == Pretrain {
+		toCategories(c.lab)
+	}
 	return datasets.Sample{
 		Name:  fmt.Sprintf("synth_%s_%s_%06d", d.cfg.Domain, d.cfg.Split, i),
 		H:     d.cfg.Height,
 		W:     d.cfg.Width,
-		RGB:   finish(r, d.st, c, haze),
+		RGB:   rgb,
 		Label: c.lab,
 	}, nil
 }

@@ -18,6 +18,7 @@ func TestConfigValidate(t *testing.T) {
 	}{
 		{"default", func(*Config) {}, ""},
 		{"target val", func(c *Config) { c.Domain, c.Split = Target, Val }, ""},
+		{"pretrain", func(c *Config) { c.Domain = Pretrain }, ""},
 		{"bad domain", func(c *Config) { c.Domain = "gta5" }, "domain"},
 		{"bad split", func(c *Config) { c.Split = "test" }, "split"},
 		{"zero size", func(c *Config) { c.Size = 0 }, "size"},
