@@ -46,6 +46,8 @@ type Results struct {
 	Matrix  string      `json:"matrix"`
 	Classes []string    `json:"classes"` // class columns: every class with an IoU in some run
 	Rows    []RowResult `json:"rows"`
+	// Comparisons holds the paired difference of every pair of rows (RowDiffs).
+	Comparisons []RowDiff `json:"comparisons"`
 }
 
 // Outcome is what a job produced: metrics, or the error that stopped it.
@@ -121,6 +123,7 @@ func Aggregate(m *Matrix, outcomes []Outcome) Results {
 		}
 	}
 	sortByOrder(res.Classes, order)
+	res.Comparisons = RowDiffs(res.Rows)
 	return res
 }
 
@@ -215,6 +218,9 @@ func (r Results) Markdown() string {
 		}
 	}
 	b.WriteString("\nIoU per class and mIoU in %, mean over seeds; ± is the sample standard deviation over seeds.\n")
+	if len(r.Comparisons) > 0 {
+		b.WriteString("\n" + RowDiffsMarkdown(r.Comparisons))
+	}
 	b.WriteString(r.dataIssuesMarkdown())
 	return b.String()
 }

@@ -179,7 +179,8 @@ func markdown(dir string, m *matrix.Matrix, res matrix.Results, rep *matrix.Repo
 				strings.Join(parts, ", "), label(res, rep.Method), better, len(d))
 		}
 	}
-	b.WriteString(overlap(res))
+	b.WriteString(decisions(matrix.RowDiffs(res.Rows)))
+	b.WriteString("\n" + SeedVaries + "\n")
 	b.WriteString("\n### Per seed\n\n| method | " + strings.Join(seedHeaders(m.Seeds), " | ") + " |\n|---|" + strings.Repeat("---:|", len(m.Seeds)) + "\n")
 	for _, r := range res.Rows {
 		b.WriteString("| " + r.Label + " |")
@@ -223,23 +224,33 @@ func markdown(dir string, m *matrix.Matrix, res matrix.Results, rep *matrix.Repo
 	return b.String()
 }
 
-// overlap says which adjacent rows of the ranking are within one standard deviation.
-func overlap(res matrix.Results) string {
-	ranked := Ranking(res)
-	var close []string
-	for i := 1; i < len(ranked); i++ {
-		a, b := ranked[i-1], ranked[i]
-		if a.StdMIoU == nil || b.StdMIoU == nil || a.Finished < 2 || b.Finished < 2 {
+// SeedVaries states what a matrix seed changes in a run and what it leaves fixed.
+const SeedVaries = "What the seed changes: the run's `seed` key, which seeds the initialisation of every variable " +
+	"not loaded from a pretrained file (with `pretrained: builtin`, the classifier and the discriminators) and the " +
+	"order in which source and target images are drawn. Fixed for every seed: the datasets (their own `seed`), " +
+	"the pretrained encoder, the validation and selection sets and every other setting."
+
+// decisions sums up the paired comparisons: which are decided (95% interval excludes 0).
+func decisions(cs []matrix.RowDiff) string {
+	var yes, no []string
+	for _, c := range cs {
+		if c.MeanDiff == nil {
 			continue
 		}
-		if *a.MeanMIoU-*b.MeanMIoU <= max(*a.StdMIoU, *b.StdMIoU) {
-			close = append(close, fmt.Sprintf("%s and %s (%.1f apart, std %.1f / %.1f)", a.Label, b.Label, *a.MeanMIoU-*b.MeanMIoU, *a.StdMIoU, *b.StdMIoU))
+		if c.Decided {
+			yes = append(yes, fmt.Sprintf("%s %+.1f [%+.1f, %+.1f]", c.Label, *c.MeanDiff, *c.CILow, *c.CIHigh))
+		} else {
+			no = append(no, fmt.Sprintf("%s %+.1f", c.Label, *c.MeanDiff))
 		}
 	}
-	if len(close) == 0 {
-		return "Each step of the ordering is larger than the seeds' standard deviation.\n"
+	var b strings.Builder
+	if len(yes) > 0 {
+		fmt.Fprintf(&b, "Decided by the paired 95%% interval (it excludes 0): %s.\n", strings.Join(yes, "; "))
 	}
-	return "Within one standard deviation of each other, so not separated by these seeds: " + strings.Join(close, "; ") + ".\n"
+	if len(no) > 0 {
+		fmt.Fprintf(&b, "Not decided by these seeds (the interval contains 0, or fewer than two paired seeds): %s.\n", strings.Join(no, "; "))
+	}
+	return b.String()
 }
 
 func label(res matrix.Results, name string) string {

@@ -59,9 +59,12 @@ func TestGainsAndRanking(t *testing.T) {
 	if strings.Join(order, ">") != "dast>da>so" {
 		t.Errorf("Ranking = %v", order)
 	}
-	// da and so are 1 apart with std 1: within one std; dast and da are 3.5 apart: separated.
-	if o := overlap(res); !strings.Contains(o, "DA and SO") || strings.Contains(o, "DAST and DA") {
-		t.Errorf("overlap: %s", o)
+	// da - so is +1 on all three seeds (sd 0: decided); dast - da pairs seeds 1 and 3 (+5, +2:
+	// mean 3.5, sd 2.12, t(0.975, 1) = 12.71, so the interval [-15.6, 22.6] contains 0).
+	d := decisions(matrix.RowDiffs(res.Rows))
+	if !strings.Contains(d, "Decided by the paired 95% interval (it excludes 0): DA − SO +1.0 [+1.0, +1.0]") ||
+		!strings.Contains(d, "DAST − DA +3.5") || strings.Contains(d, "DAST − DA +3.5 [") {
+		t.Errorf("decisions: %s", d)
 	}
 }
 
@@ -87,7 +90,8 @@ func TestWriteWithoutPictures(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, want := range []string{"command: `dast reproduce`", "4 runs were already finished", "Ordering by mean mIoU: DAST 35.5 > SO 31.0",
-		"DAST minus SO: +4.5", "seed 1 +6.0, seed 2 +3.0; DAST is better on 2 of 2 seeds", "| DAST | 36.0 | 35.0 |"} {
+		"DAST minus SO: +4.5", "seed 1 +6.0, seed 2 +3.0; DAST is better on 2 of 2 seeds", "| DAST | 36.0 | 35.0 |",
+		"What the seed changes", "Not decided by these seeds"} {
 		if !strings.Contains(string(md), want) {
 			t.Errorf("report.md lacks %q:\n%s", want, md)
 		}
