@@ -6,12 +6,19 @@
 //	E: conv3x3/2 -> conv3x3 -> maxpool 3x3/2 (ceil) -> conv3x3 -> conv3x3/2      (stride 8)
 //	   -> conv3x3 dilation 2 -> conv3x3 dilation 2                             = feature f
 //	P: conv3x3 dilation 4 -> ASPP (sum of 3x3 convs, dilations aspp_dilations)  = logits
+//
+// Option pretrained initialises conv1..conv7 (everything but the classifier), as the paper's
+// backbones start from ImageNet: "builtin" is the encoder `dast pretrain` trained on the
+// synthetic benchmark's pretrain domain, embedded in the binary (pretrained/encoder.safetensors,
+// provenance in pretrained/encoder.json); a path names another such export.
 package small
 
 import (
 	"fmt"
+	"os"
 
 	"github.com/dast-uda/dast/backbones"
+	"github.com/dast-uda/dast/backbones/weights"
 	"github.com/dast-uda/dast/core/model"
 	"github.com/dast-uda/dast/core/nn"
 	"github.com/dast-uda/dast/registry"
@@ -30,7 +37,13 @@ type Config struct {
 	// ranges (+-128); a small network trained from scratch without normalisation needs unit-scale
 	// inputs or its first steps diverge.
 	InputScale float64 `koanf:"input_scale" doc:"factor applied to the mean-subtracted BGR input (1/58 ~ unit variance)"`
+	// Pretrained is "" (random initialisation), "builtin" or a path.
+	Pretrained   string `koanf:"pretrained" doc:"initialise conv1..conv7 from: builtin (the embedded encoder dast pretrain made), a .safetensors path of a dast pretrain export, or empty for random initialisation"`
+	AllowPartial bool   `koanf:"allow_partial" doc:"accept a pretrained file that lacks some variables or whose shapes differ (those keep their random initialisation)"`
 }
+
+// Builtin is the pretrained option's value for the embedded encoder.
+const Builtin = "builtin"
 
 // Module implements registry.Module.
 func (Config) Module() registry.Info {
@@ -70,13 +83,54 @@ func (c *Config) NewSegmentor(numClasses int) (model.Segmentor, error) {
 	if numClasses < 1 {
 		return nil, fmt.Errorf("segmentor.small: numClasses %d must be >= 1", numClasses)
 	}
-	return &Segmentor{cfg: *c, classes: numClasses}, nil
+	s := &Segmentor{cfg: *c, classes: numClasses}
+	set, err := loadPretrained(c.Pretrained)
+	if err != nil {
+		return nil, fmt.Errorf("segmentor.small: %w", err)
+	}
+	s.pretrained = set
+	return s, nil
+}
+
+// loadPretrained reads the pretrained option's file; nil when the option is empty.
+func loadPretrained(option string) (*weights.Set, error) {
+	switch option {
+	case "":
+		return nil, nil
+	case Builtin:
+		return weights.ReadNative("builtin:"+EncoderFile, encoder)
+	}
+	data, err := os.ReadFile(option)
+	if err != nil {
+		return nil, fmt.Errorf("pretrained: %w", err)
+	}
+	return weights.ReadNative(option, data)
 }
 
 // Segmentor is the built small DeepLab.
 type Segmentor struct {
-	cfg     Config
-	classes int
+	cfg        Config
+	classes    int
+	pretrained *weights.Set
+}
+
+// Pretrained returns the pretrained weights the segmentor initialises from (nil when none).
+func (s *Segmentor) Pretrained() *weights.Set { return s.pretrained }
+
+// Optional lists the scopes a pretrained file does not provide.
+func (s *Segmentor) Optional() []string { return []string{"classifier"} }
+
+// usePretrained checks the pretrained file against the model once (on a 32x32 probe, with a
+// copy of the segmentor without pretrained weights) and attaches it to ctx.
+func (s *Segmentor) usePretrained(ctx *context.Context, x *graph.Node) {
+	if s.pretrained == nil {
+		return
+	}
+	bare := *s
+	bare.pretrained = nil
+	s.pretrained.Use(ctx, x, 32, s.Optional(), s.cfg.AllowPartial, func(ctx *context.Context, in *graph.Node) {
+		bare.Predict(ctx, bare.Extract(ctx, in))
+	})
 }
 
 func conv(ctx *context.Context, name string, x *graph.Node, out, stride, dilation int) *graph.Node {
@@ -87,6 +141,7 @@ func conv(ctx *context.Context, name string, x *graph.Node, out, stride, dilatio
 
 // Extract implements model.Segmentor.
 func (s *Segmentor) Extract(ctx *context.Context, x *graph.Node) *graph.Node {
+	s.usePretrained(ctx, x)
 	w := s.cfg.Widths
 	if s.cfg.InputScale != 1 {
 		x = graph.MulScalar(x, s.cfg.InputScale)
@@ -102,6 +157,7 @@ func (s *Segmentor) Extract(ctx *context.Context, x *graph.Node) *graph.Node {
 
 // Predict implements model.Segmentor.
 func (s *Segmentor) Predict(ctx *context.Context, f *graph.Node) *graph.Node {
+	s.usePretrained(ctx, f)
 	x := conv(ctx, "conv7", f, s.cfg.Widths[2], 1, 4)
 	return backbones.ASPP(ctx.In("classifier"), x, s.classes, s.cfg.ASPPDilations, s.cfg.ASPP == "two")
 }

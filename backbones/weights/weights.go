@@ -42,6 +42,8 @@ const (
 	ResNet Arch = iota
 	// VGG16 is torchvision's VGG-16 naming (features.N) plus DeepLab's fc6/fc7.
 	VGG16
+	// Native is dast's own naming and layout (a dast pretrain export): no mapping.
+	Native
 )
 
 func (a Arch) String() string {
@@ -50,6 +52,8 @@ func (a Arch) String() string {
 		return "resnet"
 	case VGG16:
 		return "vgg16"
+	case Native:
+		return "dast"
 	}
 	return fmt.Sprintf("Arch(%d)", int(a))
 }
