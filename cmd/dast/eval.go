@@ -15,13 +15,15 @@ func init() { commands = append(commands, newEvalCmd) }
 func newEvalCmd() *cobra.Command {
 	var cfg, ckpt, out string
 	var sets []string
+	var resamples int
 	cmd := &cobra.Command{
 		Use:   "eval --checkpoint RUN_DIR|FILE [--config FILE] [--set key=value]... [--out FILE]",
 		Short: "Evaluate a checkpoint on the config's data.val: per-class IoU and mIoU",
 		Long: "Evaluate a checkpoint (a run directory's newest, or a checkpoint file) on data.val and\n" +
 			"print per-class IoU and mIoU; classes absent from both prediction and ground truth are\n" +
 			"excluded (null in JSON). Writes metrics.json (default RUN_DIR/eval/metrics.json).\n" +
-			"Without --config the run directory's resolved config is used.",
+			"Without --config the run directory's resolved config is used. --bootstrap N measures the\n" +
+			"val set's sampling noise instead: the spread of the mIoU over N resamples of its images.",
 		Example: "  dast eval --checkpoint runs/source_only\n" +
 			"  dast eval --config configs/synthetic/da.yaml --checkpoint runs/da/checkpoints/ckpt-00002000.safetensors",
 		Args: cobra.NoArgs,
@@ -45,6 +47,15 @@ func newEvalCmd() *cobra.Command {
 			}
 			defer release()
 			log := runlog.FromContext(cmd.Context())
+			if resamples > 0 {
+				bs, err := bootstrapVal(setup, file, resamples)
+				if err != nil {
+					return err
+				}
+				fmt.Fprintf(cmd.OutOrStdout(), "checkpoint %s: mIoU %.2f on %d val images; bootstrap over images (%d resamples): std %.2f, 95%% range [%.2f, %.2f]\n",
+					file, bs.MIoU, bs.Images, bs.Resamples, bs.Std, bs.Lo, bs.Hi)
+				return nil
+			}
 			m, err := train.EvaluateCheckpoint(setup, file, func(total int) train.Progress {
 				return progressFor(log)(total, "eval")
 			})
@@ -70,5 +81,6 @@ func newEvalCmd() *cobra.Command {
 	f.StringVar(&ckpt, "checkpoint", "", "run directory (its newest checkpoint) or checkpoint file")
 	f.StringArrayVar(&sets, "set", nil, "override a config key (repeatable)")
 	f.StringVar(&out, "out", "", "metrics.json path (default RUN_DIR/eval/metrics.json)")
+	f.IntVar(&resamples, "bootstrap", 0, "instead: score every val image alone and print the mIoU's sampling noise over N resamples of the images (with replacement)")
 	return cmd
 }

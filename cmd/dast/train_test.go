@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -123,6 +124,18 @@ func TestTrainEvalAndMatrixEndToEnd(t *testing.T) {
 	evalMetrics, _ := os.ReadFile(filepath.Join(run, "eval", "metrics.json"))
 	if string(evalMetrics) != string(trainMetrics) {
 		t.Errorf("eval of the final checkpoint differs from training's own evaluation:\n%s\n%s", evalMetrics, trainMetrics)
+	}
+	// The bootstrap scores images one at a time: together they give training's own mIoU.
+	var tm struct {
+		MIoU float64 `json:"miou"`
+	}
+	if err := json.Unmarshal(trainMetrics, &tm); err != nil {
+		t.Fatal(err)
+	}
+	code, out, stderr = runCLI(t, "eval", "--checkpoint", run, "--bootstrap", "50")
+	want := fmt.Sprintf("mIoU %.2f on 2 val images; bootstrap over images (50 resamples): std ", tm.MIoU)
+	if code != 0 || !strings.Contains(out, want) {
+		t.Errorf("eval --bootstrap: code %d, out %q, want it to contain %q (stderr %s)", code, out, want, stderr)
 	}
 	// A checkpoint of a different model is refused, not silently re-initialised.
 	code, _, stderr = runCLI(t, "eval", "--checkpoint", run, "--config", cfg, "--set", "segmentor.widths=[4,8,8]")
