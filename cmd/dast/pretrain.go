@@ -116,6 +116,9 @@ func newPretrainCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
+			if err := os.MkdirAll(filepath.Dir(export), 0o755); err != nil {
+				return fmt.Errorf("pretrain: export: %w", err)
+			}
 			if err := runinfo.WriteFileAtomic(export, data); err != nil {
 				return fmt.Errorf("pretrain: export: %w", err)
 			}
