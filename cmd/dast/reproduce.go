@@ -28,10 +28,10 @@ func newReproduceCmd() *cobra.Command {
 	var jobs int
 	cmd := &cobra.Command{
 		Use:   "reproduce [--config MATRIX.yaml] [--out DIR] [--set key=value]... [--jobs N]",
-		Short: "Run source-only, AdaptSegNet, DA and DAST with 3 seeds and write the paper-style report",
+		Short: "Run source-only, AdaptSegNet, DA and DAST with 5 seeds and write the paper-style report with paired intervals",
 		Long: "Run a reproduction matrix and write its report. Without --config it runs the embedded\n" +
 			"configs/synthetic/reproduce.yaml on the built-in synthetic benchmark: source-only,\n" +
-			"AdaptSegNet, DA (DAST's first stage) and DAST, seeds 1-3, the embedded configs written to\n" +
+			"AdaptSegNet, DA (DAST's first stage) and DAST, seeds 1-5, the embedded configs written to\n" +
 			"DIR/configs first so the run directories point at files that exist.\n" +
 			"Prints the Table-1-style result and writes DIR/report.md, results.json/csv/md, the mIoU-vs-\n" +
 			"iteration figure of the DA stage on target val and on the FDA selection set, and a panel\n" +

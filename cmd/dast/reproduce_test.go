@@ -36,7 +36,8 @@ func TestReproduceEmbeddedSmoke(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, want := range []string{"Ordering by mean mIoU", "DAST minus Source only", "selected iteration", report.CurvesFile, report.PanelFile} {
+	for _, want := range []string{"Ordering by mean mIoU", "DAST minus Source only", "selected iteration", report.CurvesFile, report.PanelFile,
+		"| DAST − Source only |", "95% interval", "What the seed changes"} {
 		if !strings.Contains(string(md), want) {
 			t.Errorf("report.md lacks %q:\n%s", want, md)
 		}
@@ -53,8 +54,27 @@ func TestReproduceEmbeddedSmoke(t *testing.T) {
 		t.Fatalf("results.json has %d rows, want 4", len(res.Rows))
 	}
 	for _, r := range res.Rows {
-		if r.Finished != 3 {
-			t.Errorf("row %s: %d of 3 seeds finished", r.Name, r.Finished)
+		if r.Finished != 5 {
+			t.Errorf("row %s: %d of 5 seeds finished", r.Name, r.Finished)
+		}
+	}
+	// Every pair of rows is compared over the 5 paired seeds, DAST - source-only among them.
+	if len(res.Comparisons) != 6 {
+		t.Fatalf("results.json has %d comparisons, want 6 (every pair of 4 rows)", len(res.Comparisons))
+	}
+	found := false
+	for _, c := range res.Comparisons {
+		if c.N != 5 || c.MeanDiff == nil || c.CILow == nil || c.CIHigh == nil || *c.CILow > *c.MeanDiff || *c.CIHigh < *c.MeanDiff {
+			t.Errorf("comparison %s: n %d, interval not around the mean: %+v", c.Label, c.N, c)
+		}
+		found = found || (c.A == "source_only" && c.B == "dast")
+	}
+	if !found {
+		t.Error("no DAST - source-only comparison in results.json")
+	}
+	for _, key := range []string{`"mean_diff"`, `"ci_low"`, `"ci_high"`, `"n"`, `"decided"`} {
+		if !strings.Contains(string(js), key) {
+			t.Errorf("results.json lacks %s", key)
 		}
 	}
 	if da := res.Rows[2]; da.Name != "da" || !strings.HasSuffix(da.Seeds[0].Dir, "01-da") {
@@ -80,7 +100,7 @@ func TestReproduceEmbeddedSmoke(t *testing.T) {
 		t.Fatalf("second reproduce exited %d: %s", code, stderr)
 	}
 	md, _ = os.ReadFile(filepath.Join(out, report.ReportFile))
-	if !strings.Contains(string(md), "9 runs were already finished") {
+	if !strings.Contains(string(md), "15 runs were already finished") {
 		t.Errorf("the second report does not say the runs were reused:\n%s", md)
 	}
 	if code, _, stderr := runCLI(t, "reproduce", "--out", out, "--set", "nosuchrow:train.iterations=1"); code == 0 || !strings.Contains(stderr, `"nosuchrow" is not a training row`) {
