@@ -11,7 +11,7 @@ import (
 	"testing"
 
 	"github.com/dast-uda/dast/backbones/small"
-	"github.com/dast-uda/dast/core/weights"
+	"github.com/dast-uda/dast/backbones/weights"
 )
 
 // TestPretrainReproducesBytes runs a toy pretraining twice into different run directories:
