@@ -6,9 +6,12 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"reflect"
 	"regexp"
 	"strings"
 	"testing"
+
+	"github.com/dast-uda/dast/internal/testutil"
 )
 
 // buildOutOfTree builds the plugin main package in dir src (a file main.go that imports only
@@ -76,7 +79,7 @@ func TestOutOfTreePluginTrains(t *testing.T) {
 			t.Errorf("go mod graph of a plugin holds %s:\n%s", bad, graph)
 		}
 	}
-	cfg := pluginConfig(t, dir, pdir, "{name: residual.residual, options: {width: 4, blocks: 2, attention: true}}")
+	cfg := pluginConfig(t, dir, "plugin_dirs: ["+pdir+"]", "{name: residual.residual, options: {width: 4, blocks: 2, attention: true}}")
 	losses := trainLosses(t, cfg, filepath.Join(dir, "run"))
 	if len(losses) != 2 {
 		t.Fatalf("loss lines %q, want 2", losses)
@@ -85,12 +88,13 @@ func TestOutOfTreePluginTrains(t *testing.T) {
 }
 
 // pluginConfig writes an AdaptSegNet config on tiny synthetic data whose corrector is the
-// given discriminator block, with plugins from pdir.
-func pluginConfig(t *testing.T, dir, pdir, corrector string) string {
+// given discriminator block, with the plugins of the YAML line plugins ("plugin_dirs: [...]"
+// or "plugins: [...]").
+func pluginConfig(t *testing.T, dir, plugins, corrector string) string {
 	t.Helper()
 	cfg := filepath.Join(dir, "plugin.yaml")
 	err := os.WriteFile(cfg, []byte(`seed: 1
-plugin_dirs: [`+pdir+`]
+`+plugins+`
 data:
   source: {name: synthetic, domain: source, split: train, size: 4, height: 32, width: 64}
   target: {name: synthetic, domain: target, split: train, size: 4, height: 32, width: 64}
@@ -131,4 +135,50 @@ func trainLosses(t *testing.T, cfg, out string) []string {
 		lines = append(lines, strings.Join(parts, " "))
 	}
 	return lines
+}
+
+// TestPythonPluginTrainsLikeGo trains the same AdaptSegNet step twice, with the Go PatchGAN
+// example and with the Python SDK's PatchGAN as the corrector: the losses are identical (the
+// host receives the same layers and builds the same network). `dast plugins inspect` prints
+// the same table for both, but for the path and checksum lines.
+func TestPythonPluginTrainsLikeGo(t *testing.T) {
+	testutil.PythonSDK(t)
+	dir := t.TempDir()
+	goDir := filepath.Join(dir, "go")
+	build := exec.Command("go", "build", "-o", filepath.Join(goDir, "patchgan"), "./plugins/examples/patchgan")
+	build.Dir = repoFile()
+	if out, err := build.CombinedOutput(); err != nil {
+		t.Fatalf("build the Go example: %v\n%s", err, out)
+	}
+	pyScript, err := filepath.Abs(repoFile("plugins", "sdk", "python", "examples", "patchgan.py"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	const block = "{name: patchgan.patchgan, options: {width: 8, downsamples: 2}}"
+	var losses [2][]string
+	for i, plugins := range []string{"plugin_dirs: [" + goDir + "]", "plugins: [{path: " + pyScript + "}]"} {
+		cfg := pluginConfig(t, t.TempDir(), plugins, block)
+		losses[i] = trainLosses(t, cfg, filepath.Join(dir, "run", []string{"go", "python"}[i]))
+	}
+	if len(losses[0]) != 2 || !reflect.DeepEqual(losses[0], losses[1]) {
+		t.Fatalf("losses differ:\nGo     %q\nPython %q", losses[0], losses[1])
+	}
+	t.Logf("losses of both: %q", losses[0])
+
+	table := func(path string) string {
+		code, out, stderr := runCLI(t, "plugins", "inspect", path)
+		if code != 0 {
+			t.Fatalf("inspect %s: %s", path, stderr)
+		}
+		var keep []string
+		for l := range strings.SplitSeq(out, "\n") {
+			if !strings.HasPrefix(l, "path ") && !strings.HasPrefix(l, "sha256 ") {
+				keep = append(keep, l)
+			}
+		}
+		return strings.Join(keep, "\n")
+	}
+	if g, p := table(filepath.Join(goDir, "patchgan")), table(pyScript); g != p {
+		t.Errorf("inspect tables differ:\nGo:\n%s\nPython:\n%s", g, p)
+	}
 }
