@@ -10,6 +10,7 @@ import (
 	"github.com/dast-uda/dast/core/backend"
 	"github.com/dast-uda/dast/core/config"
 	"github.com/dast-uda/dast/core/train"
+	_ "github.com/dast-uda/dast/datasets/fda"
 	_ "github.com/dast-uda/dast/datasets/synthetic"
 	_ "github.com/dast-uda/dast/discriminators/corrector"
 	_ "github.com/dast-uda/dast/discriminators/discoverer"

@@ -8,10 +8,10 @@ import (
 
 	"github.com/dast-uda/dast/app/figures"
 	"github.com/dast-uda/dast/app/matrix"
+	"github.com/dast-uda/dast/classes"
 	"github.com/dast-uda/dast/core/config"
 	"github.com/dast-uda/dast/core/train"
 	"github.com/dast-uda/dast/datasets"
-	"github.com/dast-uda/dast/datasets/classes"
 )
 
 // model is a trained model of the report: its setup and final checkpoint.

@@ -27,9 +27,9 @@ import (
 	"runtime"
 	"sort"
 
+	"github.com/dast-uda/dast/classes"
 	"github.com/dast-uda/dast/core/metrics"
 	"github.com/dast-uda/dast/datasets/cityscapes"
-	"github.com/dast-uda/dast/datasets/classes"
 	"github.com/dast-uda/dast/datasets/loader"
 )
 

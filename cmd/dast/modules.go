@@ -1,20 +1,5 @@
 package main
 
-// The components linked into dast: each package registers its modules in init. Add a
-// package here to make its modules available to configs and 'dast registry'.
-import (
-	_ "github.com/dast-uda/dast/backbones/resnet"
-	_ "github.com/dast-uda/dast/backbones/small"
-	_ "github.com/dast-uda/dast/backbones/vgg"
-	_ "github.com/dast-uda/dast/datasets/cityscapes"
-	_ "github.com/dast-uda/dast/datasets/gta5"
-	_ "github.com/dast-uda/dast/datasets/synthetic"
-	_ "github.com/dast-uda/dast/datasets/synthia"
-	_ "github.com/dast-uda/dast/discriminators/corrector"
-	_ "github.com/dast-uda/dast/discriminators/discoverer"
-	_ "github.com/dast-uda/dast/discriminators/pixel"
-	_ "github.com/dast-uda/dast/objectives"
-	_ "github.com/dast-uda/dast/strategies/adversarial"
-	_ "github.com/dast-uda/dast/strategies/dast"
-	_ "github.com/dast-uda/dast/strategies/sourceonly"
-)
+// The components linked into dast: package modules/standard imports each built-in component
+// package, which registers its modules in init.
+import _ "github.com/dast-uda/dast/modules/standard"

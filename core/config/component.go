@@ -208,6 +208,9 @@ func toAnyValues(m map[string]reflect.Value) map[string]any {
 // KindOf returns the registry kind of the component block at path: "dataset" under data,
 // "discriminator" under discriminators, else the path's first element.
 func KindOf(path string) string {
+	if path == "data.select.restyle" {
+		return "restyler"
+	}
 	first, _, _ := strings.Cut(path, ".")
 	switch first {
 	case "data":

@@ -239,6 +239,7 @@ func TestRootErrors(t *testing.T) {
 		{file: "data: {select: {source: {name: s}, betas: []}}\n", wantErr: "configs/x.yaml: data.select.betas: must list at least one beta"},
 		{file: "data: {select: {source: {name: s}}}\n", wantErr: "configs/x.yaml: data.select.style: no style images"},
 		{file: "data: {select: {style: {name: s}}}\n", wantErr: "configs/x.yaml: data.select.source: missing"},
+		{file: "data: {select: {restyle: {name: fda}}}\n", wantErr: "configs/x.yaml: data.select.source: missing: data.select.restyle is set"},
 		{file: "data: {select: {source: {nam: s}, style: {name: t}}}\n", wantErr: "configs/x.yaml: data.select.source.name: missing module name"},
 		{path: "configs/child.yaml", wantErr: `configs/base.yaml: train.iterations: expected int, got "abc"`},
 		{path: "configs/fixed.yaml"},
@@ -425,7 +426,7 @@ func TestHasAndKindOf(t *testing.T) {
 			t.Errorf("Has(%s) = %v, want %v", path, got, want)
 		}
 	}
-	for path, want := range map[string]string{"data.source": "dataset", "discriminators.corrector": "discriminator", "segmentor": "segmentor", "strategy": "strategy"} {
+	for path, want := range map[string]string{"data.source": "dataset", "discriminators.corrector": "discriminator", "segmentor": "segmentor", "strategy": "strategy", "data.select.source": "dataset", "data.select.restyle": "restyler"} {
 		if got := KindOf(path); got != want {
 			t.Errorf("KindOf(%s) = %s, want %s", path, got, want)
 		}

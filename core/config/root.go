@@ -73,6 +73,19 @@ type Select struct {
 	// Style lends its images' low-frequency amplitude spectra; nil: data.target.
 	Style Block     `koanf:"style" doc:"target images whose amplitude spectra restyle the source (default: data.target)"`
 	Betas []float64 `koanf:"betas" doc:"FDA band sizes, each in [0, 1); the score is the mean mIoU over them"`
+	// Restyle names the restyling component; nil: {name: DefaultRestyler}.
+	Restyle Block `koanf:"restyle" doc:"the restyler that turns the source toward the style images, once per beta (default: fda)"`
+}
+
+// DefaultRestyler is the restyler of data.select when data.select.restyle is absent.
+const DefaultRestyler = "fda"
+
+// RestyleBlock returns data.select.restyle, or {name: DefaultRestyler} when it is absent.
+func (s Select) RestyleBlock() Block {
+	if s.Restyle == nil {
+		return Block{"name": DefaultRestyler}
+	}
+	return s.Restyle
 }
 
 // Enabled reports whether a selection set is configured.
@@ -208,6 +221,8 @@ func (t *Tree) check(r *Root) error {
 		}
 	} else if r.Data.Select.Style != nil {
 		return d.errorf("data.select.source", "missing: data.select.style is set but there are no held-out source images to restyle")
+	} else if r.Data.Select.Restyle != nil {
+		return d.errorf("data.select.source", "missing: data.select.restyle is set but there are no held-out source images to restyle")
 	}
 	for i, p := range r.Plugins {
 		key := fmt.Sprintf("plugins[%d]", i)
@@ -245,6 +260,7 @@ func (t *Tree) blockPaths(r *Root) []string {
 	add("data.val", r.Data.Val)
 	add("data.select.source", r.Data.Select.Source)
 	add("data.select.style", r.Data.Select.Style)
+	add("data.select.restyle", r.Data.Select.Restyle)
 	for _, role := range sortedKeys(toAny(r.Discriminators)) {
 		add("discriminators."+role, r.Discriminators[role])
 	}

@@ -4,7 +4,7 @@
 package model
 
 import (
-	"github.com/dast-uda/dast/datasets"
+	"github.com/dast-uda/dast/core/data"
 	"github.com/gomlx/gomlx/pkg/core/graph"
 	"github.com/gomlx/gomlx/pkg/ml/context"
 )
@@ -32,7 +32,7 @@ type SegmentorBuilder interface {
 
 // DatasetOpener is implemented by dataset modules ("dataset.<name>").
 type DatasetOpener interface {
-	OpenDataset() (datasets.Dataset, error)
+	OpenDataset() (data.Dataset, error)
 }
 
 // ClassNamer is optionally implemented by datasets whose class names differ from the 19
@@ -103,4 +103,11 @@ type DatasetFacts struct {
 // touching the disk (the on-disk datasets; the in-memory synthetic one just opens).
 type DatasetDeclarer interface {
 	DeclaredFacts() (DatasetFacts, error)
+}
+
+// Restyler is implemented by restyling modules ("restyler.<name>", data.select.restyle): they
+// build a snapshot-selection set, the held-out labelled source images restyled toward the style
+// images with strength beta, labels and names kept.
+type Restyler interface {
+	Restyle(src, style data.Dataset, beta float64) (data.Dataset, error)
 }

@@ -10,7 +10,7 @@ import (
 	"strings"
 
 	"github.com/dast-uda/dast/core/checkpoint"
-	"github.com/dast-uda/dast/datasets"
+	"github.com/dast-uda/dast/core/data"
 )
 
 // StatsFile is the name of the summary a Writer leaves in its folder at Close.
@@ -134,7 +134,7 @@ func (w *Writer) Write(name string, label []uint8, h, wd int) error {
 	}
 	path := filepath.Join(w.dir, file)
 	err := checkpoint.WriteFileAtomic(path, func(f *os.File) error {
-		return datasets.EncodeLabel(f, label, wd, h)
+		return data.EncodeLabel(f, label, wd, h)
 	})
 	if err != nil {
 		return fmt.Errorf("pseudo: %w", err)

@@ -7,7 +7,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/dast-uda/dast/datasets"
+	"github.com/dast-uda/dast/core/data"
 )
 
 func TestFileName(t *testing.T) {
@@ -62,7 +62,7 @@ func TestWriter(t *testing.T) {
 		}
 	}
 	for file, want := range map[string][]uint8{"city_a.png": a, "b.png": b} {
-		got, _, _, err := datasets.ReadLabel(filepath.Join(dir, file))
+		got, _, _, err := data.ReadLabel(filepath.Join(dir, file))
 		if err != nil {
 			t.Fatal(err)
 		}

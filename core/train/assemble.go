@@ -3,21 +3,21 @@ package train
 import (
 	"fmt"
 
+	"github.com/dast-uda/dast/classes"
 	"github.com/dast-uda/dast/core/config"
+	"github.com/dast-uda/dast/core/data"
 	"github.com/dast-uda/dast/core/model"
-	"github.com/dast-uda/dast/datasets"
-	"github.com/dast-uda/dast/datasets/classes"
-	"github.com/dast-uda/dast/datasets/pseudolabel"
+	"github.com/dast-uda/dast/core/pseudo"
 )
 
 // Setup is a run's components, resolved and validated from its config before any compute.
 type Setup struct {
 	Tree         *config.Tree
 	Root         *config.Root
-	Source       datasets.Dataset // labelled training set
-	Target       datasets.Dataset // unlabelled target training set (nil unless the strategy uses it)
-	Val          datasets.Dataset // labelled target validation set (nil if absent)
-	Select       []SelectSet      // snapshot-selection set, one part per FDA beta (nil if absent)
+	Source       data.Dataset // labelled training set
+	Target       data.Dataset // unlabelled target training set (nil unless the strategy uses it)
+	Val          data.Dataset // labelled target validation set (nil if absent)
+	Select       []SelectSet  // snapshot-selection set, one part per FDA beta (nil if absent)
 	Seg          model.Segmentor
 	Strategy     Strategy
 	StrategyName string
@@ -26,7 +26,7 @@ type Setup struct {
 	ClassNames   []string
 	// Datasets holds every dataset the config opened, by its block's key ("data.val"), as
 	// opened (before pseudo-label or FDA wrapping): for the preflight check and data_issues.
-	Datasets map[string]datasets.Dataset
+	Datasets map[string]data.Dataset
 }
 
 // Assemble validates tree and builds every component it names. Nothing is computed.
@@ -38,7 +38,7 @@ func Assemble(tree *config.Tree) (*Setup, error) { return assemble(tree, openDat
 func AssembleDeclared(tree *config.Tree) (*Setup, error) { return assemble(tree, openDeclared) }
 
 // opener opens the dataset of the config block at path.
-type opener func(tree *config.Tree, path string) (datasets.Dataset, error)
+type opener func(tree *config.Tree, path string) (data.Dataset, error)
 
 func assemble(tree *config.Tree, openDataset opener) (*Setup, error) {
 	if err := tree.Validate(); err != nil {
@@ -48,9 +48,9 @@ func assemble(tree *config.Tree, openDataset opener) (*Setup, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &Setup{Tree: tree, Root: root, Datasets: map[string]datasets.Dataset{}}
+	s := &Setup{Tree: tree, Root: root, Datasets: map[string]data.Dataset{}}
 	open := openDataset
-	openDataset = func(tree *config.Tree, path string) (datasets.Dataset, error) {
+	openDataset = func(tree *config.Tree, path string) (data.Dataset, error) {
 		ds, err := open(tree, path)
 		if err == nil {
 			s.Datasets[path] = ds
@@ -114,7 +114,7 @@ func assemble(tree *config.Tree, openDataset opener) (*Setup, error) {
 			return nil, err
 		}
 		if pl, ok := s.Strategy.(PseudoLabelled); ok && pl.PseudoLabelDir() != "" {
-			if s.Target, err = pseudolabel.Wrap(s.Target, pl.PseudoLabelDir()); err != nil {
+			if s.Target, err = pseudo.Wrap(s.Target, pl.PseudoLabelDir()); err != nil {
 				return nil, fmt.Errorf("%s: strategy.pseudo_labels: %w", tree.Path(), err)
 			}
 			s.TargetLabels = true
@@ -128,7 +128,7 @@ func usesTarget(st Strategy) bool {
 	return ok && tu.UsesTarget()
 }
 
-func openDataset(tree *config.Tree, path string) (datasets.Dataset, error) {
+func openDataset(tree *config.Tree, path string) (data.Dataset, error) {
 	mod, err := tree.Component(path, "dataset")
 	if err != nil {
 		return nil, err
@@ -147,7 +147,7 @@ func openDataset(tree *config.Tree, path string) (datasets.Dataset, error) {
 	return ds, nil
 }
 
-func classNames(ds datasets.Dataset) []string {
+func classNames(ds data.Dataset) []string {
 	if n, ok := ds.(model.ClassNamer); ok {
 		return n.ClassNames()
 	}

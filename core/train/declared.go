@@ -4,8 +4,8 @@ import (
 	"fmt"
 
 	"github.com/dast-uda/dast/core/config"
+	"github.com/dast-uda/dast/core/data"
 	"github.com/dast-uda/dast/core/model"
-	"github.com/dast-uda/dast/datasets"
 )
 
 // Declared stands in for a dataset that was not opened: it knows what its module declares
@@ -15,25 +15,25 @@ type Declared struct {
 	Facts model.DatasetFacts
 }
 
-var _ datasets.Dataset = (*Declared)(nil)
+var _ data.Dataset = (*Declared)(nil)
 
 // Len is the declared image count (1 when it depends on the disk, e.g. a list file).
 func (d *Declared) Len() int { return max(d.Facts.Images, 1) }
 
-// NumClasses implements datasets.Dataset.
+// NumClasses implements data.Dataset.
 func (d *Declared) NumClasses() int { return d.Facts.Classes }
 
 // ClassNames implements model.ClassNamer.
 func (d *Declared) ClassNames() []string { return d.Facts.ClassNames }
 
 // Get fails: a declared dataset has no samples.
-func (d *Declared) Get(i int) (datasets.Sample, error) {
-	return datasets.Sample{}, fmt.Errorf("%s: %s was not opened (declared facts only): no sample %d", d.Path, d.Facts.Kind, i)
+func (d *Declared) Get(i int) (data.Sample, error) {
+	return data.Sample{}, fmt.Errorf("%s: %s was not opened (declared facts only): no sample %d", d.Path, d.Facts.Kind, i)
 }
 
 // openDeclared returns a Declared stand-in for a module that declares its facts, and opens
 // any other dataset (the in-memory synthetic one).
-func openDeclared(tree *config.Tree, path string) (datasets.Dataset, error) {
+func openDeclared(tree *config.Tree, path string) (data.Dataset, error) {
 	mod, err := tree.Component(path, "dataset")
 	if err != nil {
 		return nil, err
@@ -54,7 +54,7 @@ func openDeclared(tree *config.Tree, path string) (datasets.Dataset, error) {
 
 // SampleSize returns the height and width of ds's samples: the declared size of a Declared
 // stand-in, else the size of sample 0.
-func SampleSize(ds datasets.Dataset) (h, w int, err error) {
+func SampleSize(ds data.Dataset) (h, w int, err error) {
 	if d, ok := ds.(*Declared); ok {
 		return d.Facts.Height, d.Facts.Width, nil
 	}

@@ -3,10 +3,10 @@ package train
 import (
 	"fmt"
 
+	"github.com/dast-uda/dast/core/data"
 	"github.com/dast-uda/dast/core/metrics"
 	"github.com/dast-uda/dast/core/model"
 	"github.com/dast-uda/dast/core/nn"
-	"github.com/dast-uda/dast/datasets"
 	"github.com/gomlx/gomlx/backends"
 	"github.com/gomlx/gomlx/pkg/core/dtypes"
 	"github.com/gomlx/gomlx/pkg/core/graph"
@@ -82,8 +82,8 @@ func NewProber(b backends.Backend, ctx *context.Context, seg model.Segmentor, st
 }
 
 // Probabilities returns one sample's probabilities, HWC [H*W*classes].
-func (p *Prober) Probabilities(s datasets.Sample) ([]float32, error) {
-	out, err := p.Batch([]datasets.Sample{s})
+func (p *Prober) Probabilities(s data.Sample) ([]float32, error) {
+	out, err := p.Batch([]data.Sample{s})
 	if err != nil {
 		return nil, err
 	}
@@ -92,12 +92,12 @@ func (p *Prober) Probabilities(s datasets.Sample) ([]float32, error) {
 
 // Batch returns the probabilities of same-sized samples, one HWC [H*W*classes] slice each,
 // computed in one execution.
-func (p *Prober) Batch(batch []datasets.Sample) ([][]float32, error) {
-	if err := datasets.CheckBatch(batch...); err != nil {
+func (p *Prober) Batch(batch []data.Sample) ([][]float32, error) {
+	if err := data.CheckBatch(batch...); err != nil {
 		return nil, err
 	}
 	s := batch[0]
-	x := tensors.FromFlatDataAndDimensions(datasets.ToInput(batch...), len(batch), s.H, s.W, 3)
+	x := tensors.FromFlatDataAndDimensions(data.ToInput(batch...), len(batch), s.H, s.W, 3)
 	out, err := p.exec.Exec1(x)
 	if err != nil {
 		return nil, fmt.Errorf("probabilities of %s: %w", s.Name, err)
@@ -124,14 +124,14 @@ func UpsampleToSize(logits *graph.Node, h, w int) *graph.Node {
 }
 
 // Predict returns the class map [N*H*W] of a batch of same-sized samples, at the image size.
-func (p *Predictor) Predict(batch []datasets.Sample) ([]int32, error) {
+func (p *Predictor) Predict(batch []data.Sample) ([]int32, error) {
 	return p.PredictAt(batch, 0, 0)
 }
 
 // PredictAt is Predict with the logits upsampled to h x w (0, 0: the image size), the
 // resolution of ground truth that is larger than the network's input.
-func (p *Predictor) PredictAt(batch []datasets.Sample, h, w int) ([]int32, error) {
-	if err := datasets.CheckBatch(batch...); err != nil {
+func (p *Predictor) PredictAt(batch []data.Sample, h, w int) ([]int32, error) {
+	if err := data.CheckBatch(batch...); err != nil {
 		return nil, err
 	}
 	if h == batch[0].H && w == batch[0].W {
@@ -141,7 +141,7 @@ func (p *Predictor) PredictAt(batch []datasets.Sample, h, w int) ([]int32, error
 	if err != nil {
 		return nil, err
 	}
-	x := tensors.FromFlatDataAndDimensions(datasets.ToInput(batch...), len(batch), batch[0].H, batch[0].W, 3)
+	x := tensors.FromFlatDataAndDimensions(data.ToInput(batch...), len(batch), batch[0].H, batch[0].W, 3)
 	out, err := e.Exec1(x)
 	if err != nil {
 		return nil, fmt.Errorf("predict: %w", err)
@@ -160,7 +160,7 @@ type NativeLabeler interface {
 // with native-resolution labels (NativeLabeler) are scored one image at a time at that
 // resolution. Entries a dataset skipped (skip_bad) are left out, not scored as the entry
 // that stands in for them.
-func Evaluate(p *Predictor, ds datasets.Dataset, batchSize int, progress func(done int)) (*metrics.Confusion, error) {
+func Evaluate(p *Predictor, ds data.Dataset, batchSize int, progress func(done int)) (*metrics.Confusion, error) {
 	conf := metrics.NewConfusion(ds.NumClasses())
 	sub, _ := ds.(substituter)
 	skipped := func(i int) bool { return sub != nil && sub.Substituted(i) }
@@ -199,7 +199,7 @@ func Evaluate(p *Predictor, ds datasets.Dataset, batchSize int, progress func(do
 			if ids == nil {
 				return nil, fmt.Errorf("evaluate: sample %d (%s) has no label", i, s.Name)
 			}
-			pred, err := p.PredictAt([]datasets.Sample{s}, h, w)
+			pred, err := p.PredictAt([]data.Sample{s}, h, w)
 			if err != nil {
 				return nil, err
 			}
@@ -216,7 +216,7 @@ func Evaluate(p *Predictor, ds datasets.Dataset, batchSize int, progress func(do
 	}
 	for start := 0; start < ds.Len(); start += batchSize {
 		end := min(start+batchSize, ds.Len())
-		batch := make([]datasets.Sample, 0, end-start)
+		batch := make([]data.Sample, 0, end-start)
 		for i := start; i < end; i++ {
 			s, err := ds.Get(i)
 			if err != nil {
@@ -238,7 +238,7 @@ func Evaluate(p *Predictor, ds datasets.Dataset, batchSize int, progress func(do
 		if err != nil {
 			return nil, err
 		}
-		if err := conf.Add(pred, datasets.Labels(batch...)); err != nil {
+		if err := conf.Add(pred, data.Labels(batch...)); err != nil {
 			return nil, fmt.Errorf("evaluate: %w", err)
 		}
 		report(len(batch))

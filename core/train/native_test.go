@@ -8,13 +8,13 @@ import (
 	"github.com/dast-uda/dast/core/backend"
 	"github.com/dast-uda/dast/core/checkpoint"
 	"github.com/dast-uda/dast/core/config"
+	"github.com/dast-uda/dast/core/data"
 	"github.com/dast-uda/dast/core/train"
-	"github.com/dast-uda/dast/datasets"
 	"github.com/gomlx/gomlx/pkg/ml/context"
 )
 
 // nativeLabels serves a dataset's images with all-road ground truth stored at twice their size.
-type nativeLabels struct{ datasets.Dataset }
+type nativeLabels struct{ data.Dataset }
 
 func (n nativeLabels) NativeLabel(i int) ([]uint8, int, int, error) {
 	s, err := n.Get(i)

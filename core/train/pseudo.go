@@ -5,8 +5,8 @@ import (
 
 	"github.com/dast-uda/dast/core/backend"
 	"github.com/dast-uda/dast/core/checkpoint"
+	"github.com/dast-uda/dast/core/data"
 	"github.com/dast-uda/dast/core/pseudo"
-	"github.com/dast-uda/dast/datasets"
 	"github.com/gomlx/gomlx/pkg/ml/context"
 )
 
@@ -26,7 +26,7 @@ type PseudoOptions struct {
 // one trainId PNG per image (255 = not labelled) and stats.json with the per-class thresholds and
 // kept fractions. The images are predicted twice (collect confidences, then label), in
 // batches of eval.batch_size, so memory holds one batch of probability maps at a time.
-func PseudoLabel(setup *Setup, ckpt string, ds datasets.Dataset, dir string, o PseudoOptions, progress func(total int, what string) Progress) (pseudo.Stats, error) {
+func PseudoLabel(setup *Setup, ckpt string, ds data.Dataset, dir string, o PseudoOptions, progress func(total int, what string) Progress) (pseudo.Stats, error) {
 	if o.Q < 0 || o.Q > 1 || o.Cap <= 0 || o.Cap > 1 || o.Subsample < 1 {
 		return pseudo.Stats{}, fmt.Errorf("pseudo labels: q %v must be in [0, 1], cap %v in (0, 1], subsample %d >= 1", o.Q, o.Cap, o.Subsample)
 	}
@@ -53,7 +53,7 @@ func PseudoLabel(setup *Setup, ckpt string, ds datasets.Dataset, dir string, o P
 	skipped := func(i int) bool { return sub != nil && sub.Substituted(i) }
 	// pass predicts every image (or those `want` selects) in order and hands each, with its
 	// index, to `each`.
-	pass := func(what string, each func(i int, s datasets.Sample, prob []float32) error, want func(i int) bool) error {
+	pass := func(what string, each func(i int, s data.Sample, prob []float32) error, want func(i int) bool) error {
 		n := ds.Len()
 		if want != nil {
 			n = 0
@@ -73,7 +73,7 @@ func PseudoLabel(setup *Setup, ckpt string, ds datasets.Dataset, dir string, o P
 		}
 		verified := false
 		// Batches of eval.batch_size same-sized images, in dataset order.
-		var batch []datasets.Sample
+		var batch []data.Sample
 		var index []int
 		flush := func() error {
 			if len(batch) == 0 {
@@ -136,7 +136,7 @@ func PseudoLabel(setup *Setup, ckpt string, ds datasets.Dataset, dir string, o P
 	if budget == 0 {
 		budget = pseudoCacheBytes
 	}
-	if err := pass("confidences", func(i int, s datasets.Sample, prob []float32) error {
+	if err := pass("confidences", func(i int, s data.Sample, prob []float32) error {
 		if err := col.Add(prob, s.H, s.W); err != nil {
 			return err
 		}
@@ -179,7 +179,7 @@ func PseudoLabel(setup *Setup, ckpt string, ds datasets.Dataset, dir string, o P
 		}
 	}
 	w.SetRepredicted(repredicted)
-	if err := pass("labels", func(_ int, s datasets.Sample, prob []float32) error {
+	if err := pass("labels", func(_ int, s data.Sample, prob []float32) error {
 		return w.Write(s.Name, pseudo.Label(prob, s.H, s.W, classes, theta), s.H, s.W)
 	}, func(i int) bool { return !done[i] }); err != nil {
 		return pseudo.Stats{}, err

@@ -19,10 +19,10 @@ import (
 
 	"github.com/dast-uda/dast/core/checkpoint"
 	"github.com/dast-uda/dast/core/config"
+	"github.com/dast-uda/dast/core/data"
 	"github.com/dast-uda/dast/core/metrics"
 	"github.com/dast-uda/dast/core/runinfo"
 	"github.com/dast-uda/dast/core/train"
-	"github.com/dast-uda/dast/datasets"
 	_ "github.com/dast-uda/dast/datasets/gta5"
 )
 
@@ -248,13 +248,13 @@ func writeGTA5(t *testing.T, root string, n int) {
 			dir string
 			enc func(io.Writer) error
 		}{
-			{"images", func(w io.Writer) error { return datasets.EncodeRGB(w, rgb, 64, 32) }},
-			{"labels", func(w io.Writer) error { return datasets.EncodeLabel(w, ids, 64, 32) }},
+			{"images", func(w io.Writer) error { return data.EncodeRGB(w, rgb, 64, 32) }},
+			{"labels", func(w io.Writer) error { return data.EncodeLabel(w, ids, 64, 32) }},
 		} {
 			if err := os.MkdirAll(filepath.Join(root, f.dir), 0o755); err != nil {
 				t.Fatal(err)
 			}
-			if err := datasets.WritePNG(filepath.Join(root, f.dir, name), f.enc); err != nil {
+			if err := data.WritePNG(filepath.Join(root, f.dir, name), f.enc); err != nil {
 				t.Fatal(err)
 			}
 		}
@@ -313,7 +313,7 @@ func TestCorruptValFailsBeforeTraining(t *testing.T) {
 
 	// A label of another size than its image: 00003's label at half size.
 	lbl := filepath.Join(root, "labels", "00003.png")
-	ids, w, h, err := datasets.ReadLabel(lbl)
+	ids, w, h, err := data.ReadLabel(lbl)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -323,7 +323,7 @@ func TestCorruptValFailsBeforeTraining(t *testing.T) {
 			half = append(half, ids[y*w+x])
 		}
 	}
-	if err := datasets.WritePNG(lbl, func(wr io.Writer) error { return datasets.EncodeLabel(wr, half, w/2, h/2) }); err != nil {
+	if err := data.WritePNG(lbl, func(wr io.Writer) error { return data.EncodeLabel(wr, half, w/2, h/2) }); err != nil {
 		t.Fatal(err)
 	}
 	dir = filepath.Join(tmp, "skip")

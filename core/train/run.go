@@ -12,10 +12,10 @@ import (
 
 	"github.com/dast-uda/dast/core/backend"
 	"github.com/dast-uda/dast/core/checkpoint"
+	"github.com/dast-uda/dast/core/data"
 	"github.com/dast-uda/dast/core/metrics"
 	"github.com/dast-uda/dast/core/model"
 	"github.com/dast-uda/dast/core/runinfo"
-	"github.com/dast-uda/dast/datasets"
 	"github.com/gomlx/gomlx/backends"
 	"github.com/gomlx/gomlx/pkg/core/dtypes"
 	"github.com/gomlx/gomlx/pkg/core/graph"
@@ -340,24 +340,24 @@ func (t *trainer) inputs(it int) ([]any, error) {
 	}
 	args := []any{
 		tensors.FromScalar(float32(it)),
-		tensors.FromFlatDataAndDimensions(datasets.ToInput(src...), bs, src[0].H, src[0].W, 3),
-		tensors.FromFlatDataAndDimensions(datasets.Labels(src...), bs, src[0].H, src[0].W),
+		tensors.FromFlatDataAndDimensions(data.ToInput(src...), bs, src[0].H, src[0].W, 3),
+		tensors.FromFlatDataAndDimensions(data.Labels(src...), bs, src[0].H, src[0].W),
 	}
 	if t.setup.Target != nil {
 		tgt, err := t.batch(t.setup.Target, t.target, it, bs, "data.target")
 		if err != nil {
 			return nil, err
 		}
-		args = append(args, tensors.FromFlatDataAndDimensions(datasets.ToInput(tgt...), bs, tgt[0].H, tgt[0].W, 3))
+		args = append(args, tensors.FromFlatDataAndDimensions(data.ToInput(tgt...), bs, tgt[0].H, tgt[0].W, 3))
 		if t.setup.TargetLabels {
-			args = append(args, tensors.FromFlatDataAndDimensions(datasets.Labels(tgt...), bs, tgt[0].H, tgt[0].W))
+			args = append(args, tensors.FromFlatDataAndDimensions(data.Labels(tgt...), bs, tgt[0].H, tgt[0].W))
 		}
 	}
 	return args, nil
 }
 
-func (t *trainer) batch(ds datasets.Dataset, smp *sampler, it, bs int, role string) ([]datasets.Sample, error) {
-	out := make([]datasets.Sample, bs)
+func (t *trainer) batch(ds data.Dataset, smp *sampler, it, bs int, role string) ([]data.Sample, error) {
+	out := make([]data.Sample, bs)
 	for k := range out {
 		i := smp.At(it*bs + k)
 		s, err := ds.Get(i)
@@ -369,7 +369,7 @@ func (t *trainer) batch(ds datasets.Dataset, smp *sampler, it, bs int, role stri
 		}
 		out[k] = s
 	}
-	if err := datasets.CheckBatch(out...); err != nil {
+	if err := data.CheckBatch(out...); err != nil {
 		return nil, fmt.Errorf("%s: %w", role, err)
 	}
 	return out, nil

@@ -13,6 +13,7 @@ import (
 	"github.com/dast-uda/dast/core/config"
 	"github.com/dast-uda/dast/core/metrics"
 	"github.com/dast-uda/dast/core/train"
+	_ "github.com/dast-uda/dast/datasets/fda"
 	_ "github.com/dast-uda/dast/datasets/synthetic"
 	_ "github.com/dast-uda/dast/strategies/sourceonly"
 )

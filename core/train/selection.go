@@ -10,8 +10,8 @@ import (
 
 	"github.com/dast-uda/dast/core/checkpoint"
 	"github.com/dast-uda/dast/core/config"
-	"github.com/dast-uda/dast/datasets"
-	"github.com/dast-uda/dast/datasets/fda"
+	"github.com/dast-uda/dast/core/data"
+	"github.com/dast-uda/dast/core/model"
 	"go.uber.org/zap"
 )
 
@@ -29,7 +29,7 @@ const (
 // the target with FDA at one beta.
 type SelectSet struct {
 	Beta float64
-	Data datasets.Dataset
+	Data data.Dataset
 }
 
 // Selection is one line of selection.jsonl.
@@ -62,9 +62,17 @@ func openSelect(tree *config.Tree, root *config.Root, openDataset opener) ([]Sel
 	if err != nil {
 		return nil, err
 	}
+	mod, err := tree.ComponentOf("data.select.restyle", "restyler", sel.RestyleBlock())
+	if err != nil {
+		return nil, err
+	}
+	rs, ok := mod.(model.Restyler)
+	if !ok {
+		return nil, fmt.Errorf("%s: data.select.restyle: module %q cannot restyle", tree.Path(), mod.Module().ID)
+	}
 	var sets []SelectSet
 	for _, beta := range sel.Betas {
-		ds, err := fda.NewDataset(src, style, beta)
+		ds, err := rs.Restyle(src, style, beta)
 		if err != nil {
 			return nil, fmt.Errorf("%s: data.select: %w", tree.Path(), err)
 		}
@@ -75,16 +83,16 @@ func openSelect(tree *config.Tree, root *config.Root, openDataset opener) ([]Sel
 
 // cached keeps every sample of a dataset in memory after its first Get.
 type cached struct {
-	datasets.Dataset
+	data.Dataset
 	mu      sync.Mutex
-	samples map[int]datasets.Sample
+	samples map[int]data.Sample
 }
 
-func newCached(ds datasets.Dataset) *cached {
-	return &cached{Dataset: ds, samples: map[int]datasets.Sample{}}
+func newCached(ds data.Dataset) *cached {
+	return &cached{Dataset: ds, samples: map[int]data.Sample{}}
 }
 
-func (c *cached) Get(i int) (datasets.Sample, error) {
+func (c *cached) Get(i int) (data.Sample, error) {
 	c.mu.Lock()
 	s, ok := c.samples[i]
 	c.mu.Unlock()

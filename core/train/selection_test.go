@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -102,4 +103,51 @@ func abs(x float64) float64 {
 		return -x
 	}
 	return x
+}
+
+// TestSelectRestyler: data.select.restyle names the restyling component (fda when absent); a
+// name no restyler has is an error naming the key, before anything is computed.
+func TestSelectRestyler(t *testing.T) {
+	base := `data:
+  source: {name: synthetic, domain: source, split: train, size: 2, height: 16, width: 32}
+  target: {name: synthetic, domain: target, split: train, size: 2, height: 16, width: 32}
+  select:
+    source: {name: synthetic, domain: source, split: val, size: 2, height: 16, width: 32}
+    betas: [0.1]
+%s
+segmentor: {name: small, widths: [4, 8, 8]}
+strategy: {name: source_only}
+`
+	for _, tt := range []struct {
+		name, restyle, wantErr string
+	}{
+		{name: "default"},
+		{name: "named", restyle: "    restyle: {name: fda}"},
+		{name: "unknown", restyle: "    restyle: {name: cyclegan}", wantErr: `data.select.restyle.name: unknown restyler "cyclegan" (available: fda)`},
+		{name: "option", restyle: "    restyle: {name: fda, beta: 0.2}", wantErr: "data.select.restyle.beta"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			cfg := filepath.Join(t.TempDir(), "x.yaml")
+			if err := os.WriteFile(cfg, []byte(strings.Replace(base, "%s", tt.restyle, 1)), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			tree, err := config.Load(cfg, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			setup, err := train.Assemble(tree)
+			if tt.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+					t.Fatalf("Assemble: %v, want an error containing %q", err, tt.wantErr)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(setup.Select) != 1 || setup.Select[0].Beta != 0.1 || setup.Select[0].Data.Len() != 2 {
+				t.Fatalf("select = %+v, want one part of 2 images at beta 0.1", setup.Select)
+			}
+		})
+	}
 }

@@ -7,11 +7,11 @@ import (
 	"image/png"
 	"path/filepath"
 
+	"github.com/dast-uda/dast/classes"
+	"github.com/dast-uda/dast/core/data"
 	"github.com/dast-uda/dast/core/metrics"
 	"github.com/dast-uda/dast/core/optim"
 	"github.com/dast-uda/dast/core/tensorboard"
-	"github.com/dast-uda/dast/datasets"
-	"github.com/dast-uda/dast/datasets/classes"
 	"github.com/gomlx/gomlx/pkg/core/dtypes"
 	"github.com/gomlx/gomlx/pkg/core/graph"
 	"github.com/gomlx/gomlx/pkg/core/tensors"
@@ -141,7 +141,7 @@ func (r *tbRecorder) images(step int) error {
 				return err
 			}
 		}
-		pred, err := p.Predict([]datasets.Sample{s})
+		pred, err := p.Predict([]data.Sample{s})
 		if err != nil {
 			return err
 		}
@@ -157,7 +157,7 @@ func (r *tbRecorder) images(step int) error {
 			return err
 		}
 		if r.att != nil {
-			out, err := r.att.Exec1(tensors.FromFlatDataAndDimensions(datasets.ToInput(s), 1, s.H, s.W, 3))
+			out, err := r.att.Exec1(tensors.FromFlatDataAndDimensions(data.ToInput(s), 1, s.H, s.W, 3))
 			if err != nil {
 				return err
 			}

@@ -5,8 +5,8 @@ import (
 
 	"github.com/dast-uda/dast/core/backend"
 	"github.com/dast-uda/dast/core/checkpoint"
+	"github.com/dast-uda/dast/core/data"
 	"github.com/dast-uda/dast/core/model"
-	"github.com/dast-uda/dast/datasets"
 	"github.com/gomlx/gomlx/pkg/core/dtypes"
 	"github.com/gomlx/gomlx/pkg/core/graph"
 	"github.com/gomlx/gomlx/pkg/core/tensors"
@@ -30,7 +30,7 @@ type View struct {
 // ViewCheckpoint runs the weights of checkpoint ckpt, assembled as setup describes the model,
 // on samples (one at a time, so sizes may differ). Every variable inference needs must come
 // from the checkpoint.
-func ViewCheckpoint(setup *Setup, ckpt string, samples []datasets.Sample) (*View, error) {
+func ViewCheckpoint(setup *Setup, ckpt string, samples []data.Sample) (*View, error) {
 	snap, err := checkpoint.Open(ckpt)
 	if err != nil {
 		return nil, err
@@ -61,7 +61,7 @@ func ViewCheckpoint(setup *Setup, ckpt string, samples []datasets.Sample) (*View
 		if err := s.Validate(); err != nil {
 			return nil, err
 		}
-		x := tensors.FromFlatDataAndDimensions(datasets.ToInput(s), 1, s.H, s.W, 3)
+		x := tensors.FromFlatDataAndDimensions(data.ToInput(s), 1, s.H, s.W, 3)
 		outs, err := e.Exec(x)
 		if err != nil {
 			return nil, fmt.Errorf("checkpoint %s on %s: %w", ckpt, s.Name, err)

@@ -7,7 +7,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/dast-uda/dast/datasets/classes"
+	"github.com/dast-uda/dast/classes"
 	"github.com/dast-uda/dast/datasets/synthetic"
 )
 

@@ -1,8 +1,8 @@
 package loader
 
 import (
+	"github.com/dast-uda/dast/classes"
 	"github.com/dast-uda/dast/datasets"
-	"github.com/dast-uda/dast/datasets/classes"
 )
 
 // ReadCityscapesLabel reads a label PNG holding Cityscapes label ids (8-bit grey as in

@@ -3,8 +3,8 @@ package synthetic
 import (
 	"fmt"
 
+	"github.com/dast-uda/dast/classes"
 	"github.com/dast-uda/dast/datasets"
-	"github.com/dast-uda/dast/datasets/classes"
 )
 
 // Dataset is one split of one domain of the synthetic benchmark. It implements

@@ -7,7 +7,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/dast-uda/dast/datasets/classes"
+	"github.com/dast-uda/dast/classes"
 )
 
 func TestConfigValidate(t *testing.T) {

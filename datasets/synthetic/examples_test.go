@@ -8,7 +8,7 @@ import (
 	"strconv"
 	"testing"
 
-	"github.com/dast-uda/dast/datasets/classes"
+	"github.com/dast-uda/dast/classes"
 )
 
 // TestWriteExamples writes, when DAST_SYNTH_EXAMPLES names a directory, a mosaic per domain of

@@ -4,9 +4,9 @@ import (
 	"math"
 	"testing"
 
+	"github.com/dast-uda/dast/classes"
 	"github.com/dast-uda/dast/core/metrics"
 	"github.com/dast-uda/dast/datasets"
-	"github.com/dast-uda/dast/datasets/classes"
 )
 
 func samples(t testing.TB, domain, split string, n int) []datasets.Sample {

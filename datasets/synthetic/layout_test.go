@@ -5,8 +5,8 @@ import (
 	"path/filepath"
 	"testing"
 
+	"github.com/dast-uda/dast/classes"
 	"github.com/dast-uda/dast/datasets"
-	"github.com/dast-uda/dast/datasets/classes"
 )
 
 func TestWriteLayoutRoundTrip(t *testing.T) {

@@ -3,7 +3,7 @@ package synthetic
 import (
 	"math/rand/v2"
 
-	"github.com/dast-uda/dast/datasets/classes"
+	"github.com/dast-uda/dast/classes"
 )
 
 // Cityscapes categories, the pretrain domain's label set (the void category is not scored).

@@ -5,7 +5,7 @@ import (
 	"math"
 	"testing"
 
-	"github.com/dast-uda/dast/datasets/classes"
+	"github.com/dast-uda/dast/classes"
 )
 
 // TestCategories checks the trainId -> category table against Cityscapes' own label table

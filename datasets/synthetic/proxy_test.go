@@ -8,9 +8,9 @@ import (
 	"strconv"
 	"testing"
 
+	"github.com/dast-uda/dast/classes"
 	"github.com/dast-uda/dast/core/metrics"
 	"github.com/dast-uda/dast/datasets"
-	"github.com/dast-uda/dast/datasets/classes"
 )
 
 // The proxy below stands in for "a small CNN" when tuning the benchmark without one: a

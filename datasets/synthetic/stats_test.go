@@ -6,8 +6,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/dast-uda/dast/classes"
 	"github.com/dast-uda/dast/datasets"
-	"github.com/dast-uda/dast/datasets/classes"
 )
 
 // domainStats are per-class pixel fractions, images containing the class, and mean colours.

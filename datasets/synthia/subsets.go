@@ -1,6 +1,6 @@
 package synthia
 
-import "github.com/dast-uda/dast/datasets/classes"
+import "github.com/dast-uda/dast/classes"
 
 // Names of the class subsets SYNTHIA->Cityscapes results report (the paper's mIoU and mIoU*).
 const (

@@ -6,8 +6,8 @@ import (
 	"slices"
 	"testing"
 
+	"github.com/dast-uda/dast/classes"
 	"github.com/dast-uda/dast/core/model"
-	"github.com/dast-uda/dast/datasets/classes"
 	"github.com/dast-uda/dast/datasets/loader"
 )
 

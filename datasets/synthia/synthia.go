@@ -10,9 +10,9 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/dast-uda/dast/classes"
 	"github.com/dast-uda/dast/core/model"
 	"github.com/dast-uda/dast/datasets"
-	"github.com/dast-uda/dast/datasets/classes"
 	"github.com/dast-uda/dast/datasets/loader"
 	"github.com/dast-uda/dast/registry"
 )

@@ -10,7 +10,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/dast-uda/dast/datasets/classes"
+	"github.com/dast-uda/dast/classes"
 )
 
 func writePNG(t *testing.T, path string, img image.Image) {

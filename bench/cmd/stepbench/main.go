@@ -32,14 +32,9 @@ import (
 	"strings"
 	"time"
 
-	_ "github.com/dast-uda/dast/backbones/small"
 	"github.com/dast-uda/dast/bench/internal/peer"
 	"github.com/dast-uda/dast/core/backend/fastgo"
-	_ "github.com/dast-uda/dast/datasets/synthetic"
-	_ "github.com/dast-uda/dast/discriminators/corrector"
-	_ "github.com/dast-uda/dast/discriminators/discoverer"
-	_ "github.com/dast-uda/dast/objectives"
-	_ "github.com/dast-uda/dast/strategies/adversarial"
+	_ "github.com/dast-uda/dast/modules/standard"
 )
 
 // Paths relative to the repository root.

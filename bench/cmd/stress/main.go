@@ -16,15 +16,9 @@ import (
 	"path/filepath"
 	"time"
 
-	_ "github.com/dast-uda/dast/backbones/small"
 	"github.com/dast-uda/dast/core/config"
 	"github.com/dast-uda/dast/core/train"
-	_ "github.com/dast-uda/dast/datasets/synthetic"
-	_ "github.com/dast-uda/dast/discriminators/corrector"
-	_ "github.com/dast-uda/dast/discriminators/discoverer"
-	_ "github.com/dast-uda/dast/objectives"
-	_ "github.com/dast-uda/dast/strategies/adversarial"
-	_ "github.com/dast-uda/dast/strategies/sourceonly"
+	_ "github.com/dast-uda/dast/modules/standard"
 )
 
 func main() {

@@ -30,10 +30,8 @@ import (
 	"text/tabwriter"
 	"time"
 
-	_ "github.com/dast-uda/dast/backbones/resnet"
-	_ "github.com/dast-uda/dast/backbones/vgg"
 	"github.com/dast-uda/dast/bench/internal/peer"
-	_ "github.com/dast-uda/dast/datasets/synthetic"
+	_ "github.com/dast-uda/dast/modules/standard"
 )
 
 // options are the command's flags.

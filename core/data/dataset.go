@@ -1,9 +1,10 @@
-// Package datasets defines what every dataset of dast provides (a Dataset of Samples in the
-// Cityscapes trainId space) and the conversions from samples to the segmentor's input tensors.
+// Package data defines what the trainer reads from every dataset (a Dataset of Samples in the
+// trainId label space), the conversions from samples to the segmentor's input tensors, and
+// the PNG formats of images and label maps on disk.
 //
-// Concrete datasets live in sub-packages (synthetic, and later gta5, synthia, cityscapes); the
-// label tables are in datasets/classes.
-package datasets
+// Concrete datasets are components under datasets/; package datasets re-exports these names
+// for them.
+package data
 
 import "fmt"
 
@@ -63,7 +64,7 @@ func CheckBatch(s ...Sample) error {
 // and valid buffers (see CheckBatch); it panics otherwise.
 func ToInput(s ...Sample) []float32 {
 	if err := CheckBatch(s...); err != nil {
-		panic("datasets.ToInput: " + err.Error())
+		panic("data.ToInput: " + err.Error())
 	}
 	n := 0
 	for _, x := range s {
@@ -87,7 +88,7 @@ func ToInput(s ...Sample) []float32 {
 // buffers (see CheckBatch); it panics otherwise.
 func Labels(s ...Sample) []int32 {
 	if err := CheckBatch(s...); err != nil {
-		panic("datasets.Labels: " + err.Error())
+		panic("data.Labels: " + err.Error())
 	}
 	var out []int32
 	for _, x := range s {
