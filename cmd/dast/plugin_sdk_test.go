@@ -3,6 +3,8 @@ package main
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -180,5 +182,59 @@ func TestPythonPluginTrainsLikeGo(t *testing.T) {
 	}
 	if g, p := table(filepath.Join(goDir, "patchgan")), table(pyScript); g != p {
 		t.Errorf("inspect tables differ:\nGo:\n%s\nPython:\n%s", g, p)
+	}
+}
+
+// TestMatrixPinsPlugin runs a two-row matrix whose row config pins the PatchGAN plugin by
+// sha256 (a row's --set reaching into the plugin's options): every run's resolved config keeps
+// the checksum, and a matrix whose pin does not match the binary fails with the mismatch.
+func TestMatrixPinsPlugin(t *testing.T) {
+	dir := t.TempDir()
+	bin := filepath.Join(dir, "patchgan")
+	build := exec.Command("go", "build", "-o", bin, "./plugins/examples/patchgan")
+	build.Dir = repoFile()
+	if out, err := build.CombinedOutput(); err != nil {
+		t.Fatalf("build the example: %v\n%s", err, out)
+	}
+	b, err := os.ReadFile(bin)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sum := fmt.Sprintf("%x", sha256.Sum256(b))
+	matrix := filepath.Join(dir, "matrix.yaml")
+	if err := os.WriteFile(matrix, []byte(`matrix:
+  name: pin
+  seeds: [1]
+  jobs: 1
+  rows:
+    - {name: wide, config: plugin.yaml}
+    - {name: narrow, config: plugin.yaml, set: [discriminators.corrector.options.width=4]}
+`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, tt := range []struct {
+		sum, wantErr string
+	}{
+		{sum, ""},
+		{strings.Repeat("ab", 32), "checksum mismatch: sha256 of " + bin + " is " + sum + ", the configuration expects " + strings.Repeat("ab", 32)},
+	} {
+		pluginConfig(t, dir, `plugins: [{path: `+bin+`, sha256: "`+tt.sum+`"}]`, "{name: patchgan.patchgan, options: {width: 8, downsamples: 2}}")
+		out := filepath.Join(t.TempDir(), "m")
+		code, _, stderr := runCLI(t, "matrix", "--config", matrix, "--out", out)
+		if tt.wantErr != "" {
+			if code == 0 || !strings.Contains(stderr, tt.wantErr) {
+				t.Errorf("matrix with a wrong pin: exit %d, stderr %q, want %q", code, stderr, tt.wantErr)
+			}
+			continue
+		}
+		if code != 0 {
+			t.Fatalf("matrix failed: %s", stderr)
+		}
+		for _, row := range []string{"wide", "narrow"} {
+			cfg, err := os.ReadFile(filepath.Join(out, row, "seed1", "config.yaml"))
+			if err != nil || !strings.Contains(string(cfg), "sha256: "+sum) {
+				t.Errorf("%s: resolved config lacks the checksum (%v):\n%s", row, err, cfg)
+			}
+		}
 	}
 }
