@@ -4,7 +4,7 @@
 // A component (segmentor, discriminator, objective, strategy, dataset, ...) is a Go type that
 // registers itself in an init function:
 //
-//	func init() { registry.Register(Small{}) }
+//	func init() { registry.Register(Module{}) }
 //
 // Its Module method returns an Info whose ID is "kind.name" and whose New function returns a
 // pointer to the component's config struct filled with defaults. The struct's fields, named by
@@ -12,12 +12,17 @@
 // options. Package core/config looks a component up by kind and name, decodes a YAML block
 // strictly into the struct returned by New and runs its optional Validate method.
 //
+// Each kind is declared once, with the interface its modules implement (DeclareKind, by the
+// package defining the interface: core/model, core/train); a module of a declared kind that
+// does not implement it fails at registration.
+//
 // The registry is filled during program initialisation and read afterwards; Register is safe
 // for concurrent use so plugins may also register later.
 package registry
 
 import (
 	"fmt"
+	"reflect"
 	"sort"
 	"strings"
 	"sync"
@@ -61,12 +66,13 @@ type Validator interface {
 
 // registry is a set of modules keyed by ID. The zero value is not usable; use newRegistry.
 type registry struct {
-	mu   sync.RWMutex
-	mods map[string]Info
+	mu     sync.RWMutex
+	mods   map[string]Info
+	ifaces map[string]reflect.Type // kind -> the interface its modules implement (DeclareKind)
 }
 
 func newRegistry() *registry {
-	return &registry{mods: make(map[string]Info)}
+	return &registry{mods: make(map[string]Info), ifaces: make(map[string]reflect.Type)}
 }
 
 // std is the process-wide registry used by the package-level functions.
@@ -154,6 +160,11 @@ func (r *registry) add(m Module) error {
 	defer r.mu.Unlock()
 	if _, dup := r.mods[info.ID]; dup {
 		return fmt.Errorf("registry: module %s registered twice", info.ID)
+	}
+	if iface := r.ifaces[info.Kind()]; iface != nil {
+		if err := implements(info, iface); err != nil {
+			return err
+		}
 	}
 	r.mods[info.ID] = info
 	return nil

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"text/tabwriter"
 
+	"github.com/dast-uda/dast/core/config"
 	"github.com/dast-uda/dast/core/model"
 	"github.com/dast-uda/dast/core/train"
 	"github.com/gomlx/gomlx/backends"
@@ -102,13 +103,9 @@ func (r *Report) discriminators(b backends.Backend, setup *train.Setup) error {
 	sort.Strings(roles)
 	for _, role := range roles {
 		path := "discriminators." + role
-		mod, err := setup.Tree.Component(path, "discriminator")
+		db, err := config.Build[model.DiscriminatorBuilder](setup.Tree, path, "discriminator")
 		if err != nil {
 			return err
-		}
-		db, ok := mod.(model.DiscriminatorBuilder)
-		if !ok {
-			return fmt.Errorf("%s: %s is not a discriminator", path, mod.Module().ID)
 		}
 		var ins []shapes.Shape
 		in := setup.Classes

@@ -179,7 +179,11 @@ func checkData(tree *config.Tree, opts checkOptions) ([]*dataReport, error) {
 		if err != nil {
 			return nil, err
 		}
-		ds, err := mod.(model.DatasetOpener).OpenDataset()
+		op, err := config.As[model.DatasetOpener](tree, b.path, mod)
+		if err != nil {
+			return nil, err
+		}
+		ds, err := op.OpenDataset()
 		if err != nil {
 			r.add(probOpen, err.Error())
 			all = append(all, opened{r: r, facts: facts})

@@ -147,13 +147,9 @@ func checkAgainstSegmentor(path, seg string) error {
 	if err != nil {
 		return err
 	}
-	mod, err := tree.Component("segmentor", "segmentor")
+	sb, err := config.Build[model.SegmentorBuilder](tree, "segmentor", "segmentor")
 	if err != nil {
 		return err
-	}
-	sb, ok := mod.(model.SegmentorBuilder)
-	if !ok {
-		return fmt.Errorf("--segmentor %s is not a segmentor", seg)
 	}
 	s, err := sb.NewSegmentor(19)
 	if err != nil {

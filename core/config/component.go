@@ -87,7 +87,7 @@ func (t *Tree) build(path, kind string, v any) (registry.Module, error) {
 	}
 	info, err := registry.Lookup(kind + "." + name)
 	if err != nil {
-		return nil, d.errorf(nameKey, "%v", err)
+		return nil, d.wrapf(nameKey, err, "%v", err)
 	}
 	mod := info.New()
 	rest := make(map[string]any, len(block))
@@ -105,7 +105,7 @@ func (t *Tree) build(path, kind string, v any) (registry.Module, error) {
 	}
 	if val, ok := mod.(registry.Validator); ok {
 		if err := val.Validate(); err != nil {
-			return nil, d.errorf(path, "%s: %v", info.ID, err)
+			return nil, d.wrapf(path, err, "%s: %v", info.ID, err)
 		}
 	}
 	return mod, nil

@@ -477,3 +477,27 @@ func TestNestedDefaults(t *testing.T) {
 		t.Errorf("Validate with a broken default: %v", err)
 	}
 }
+
+// TestBuildAndUnwrap: Build returns the module as the interface asked for, or one error naming
+// the key and the module; a module's Validate error stays reachable through the config.Error.
+func TestBuildAndUnwrap(t *testing.T) {
+	tree, err := load("x.yaml", nil, memFS(map[string]string{"x.yaml": "segmentor: {name: fake, widths: []}\ndiscriminators: {corrector: {name: fake}}\n"}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = Build[registry.Validator](tree, "segmentor", "segmentor")
+	var cerr *Error
+	if !errors.As(err, &cerr) || cerr.Key != "segmentor" {
+		t.Fatalf("Build of an invalid block: %v, want a config.Error at segmentor", err)
+	}
+	if u := errors.Unwrap(err); u == nil || u.Error() != "widths must not be empty" {
+		t.Errorf("Unwrap = %v, want the module's Validate error", u)
+	}
+	if _, err := Build[*fakeDisc](tree, "discriminators.corrector", "discriminator"); err != nil {
+		t.Errorf("Build as the module's own type: %v", err)
+	}
+	_, err = Build[fmt.Stringer](tree, "discriminators.corrector", "discriminator")
+	if want := `x.yaml: discriminators.corrector: module "discriminator.fake" does not implement fmt.Stringer`; err == nil || err.Error() != want {
+		t.Errorf("Build as an interface the module lacks: %v, want %q", err, want)
+	}
+}

@@ -27,6 +27,11 @@ func (d decoder) errorf(key, format string, args ...any) error {
 	return &Error{Source: d.t.Source(key), Key: key, Msg: fmt.Sprintf(format, args...)}
 }
 
+// wrapf is errorf for a message that reports err, which the Error then wraps.
+func (d decoder) wrapf(key string, err error, format string, args ...any) error {
+	return &Error{Source: d.t.Source(key), Key: key, Msg: fmt.Sprintf(format, args...), Err: err}
+}
+
 // decode stores in into out (settable), leaving out unchanged when in is null. Struct fields
 // are named by their koanf tag (or lower-cased name); keys without a field are errors.
 func (d decoder) decode(key string, in any, out reflect.Value) error {

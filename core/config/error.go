@@ -15,7 +15,13 @@ type Error struct {
 	Key string
 	// Msg says what is wrong.
 	Msg string
+	// Err is the error Msg reports, when there is one (a module's Validate error, a lookup
+	// error): Unwrap returns it, so errors.Is and errors.As see through an Error.
+	Err error
 }
+
+// Unwrap returns the error e reports, or nil.
+func (e *Error) Unwrap() error { return e.Err }
 
 // Error formats e as "file: key: msg", or "key (from --set): msg" for --set values.
 func (e *Error) Error() string {

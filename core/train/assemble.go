@@ -83,13 +83,9 @@ func assemble(tree *config.Tree, openDataset opener) (*Setup, error) {
 			}
 		}
 	}
-	segMod, err := tree.Component("segmentor", "segmentor")
+	sb, err := config.Build[model.SegmentorBuilder](tree, "segmentor", "segmentor")
 	if err != nil {
 		return nil, err
-	}
-	sb, ok := segMod.(model.SegmentorBuilder)
-	if !ok {
-		return nil, fmt.Errorf("%s: segmentor %q cannot build a segmentor", tree.Path(), segMod.Module().ID)
 	}
 	if s.Seg, err = sb.NewSegmentor(s.Classes); err != nil {
 		return nil, fmt.Errorf("%s: segmentor: %w", tree.Path(), err)
@@ -99,9 +95,9 @@ func assemble(tree *config.Tree, openDataset opener) (*Setup, error) {
 		return nil, err
 	}
 	s.StrategyName = stMod.Module().ID
-	stb, ok := stMod.(StrategyBuilder)
-	if !ok {
-		return nil, fmt.Errorf("%s: strategy %q cannot build a strategy", tree.Path(), s.StrategyName)
+	stb, err := config.As[StrategyBuilder](tree, "strategy", stMod)
+	if err != nil {
+		return nil, err
 	}
 	if s.Strategy, err = stb.NewStrategy(&Env{Root: root, Tree: tree, Segmentor: s.Seg, Classes: s.Classes}); err != nil {
 		return nil, fmt.Errorf("%s: strategy: %w", tree.Path(), err)
@@ -129,13 +125,9 @@ func usesTarget(st Strategy) bool {
 }
 
 func openDataset(tree *config.Tree, path string) (data.Dataset, error) {
-	mod, err := tree.Component(path, "dataset")
+	op, err := config.Build[model.DatasetOpener](tree, path, "dataset")
 	if err != nil {
 		return nil, err
-	}
-	op, ok := mod.(model.DatasetOpener)
-	if !ok {
-		return nil, fmt.Errorf("%s: %s: module %q is not a dataset", tree.Path(), path, mod.Module().ID)
 	}
 	ds, err := op.OpenDataset()
 	if err != nil {

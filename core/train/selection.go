@@ -62,13 +62,9 @@ func openSelect(tree *config.Tree, root *config.Root, openDataset opener) ([]Sel
 	if err != nil {
 		return nil, err
 	}
-	mod, err := tree.ComponentOf("data.select.restyle", "restyler", sel.RestyleBlock())
+	rs, err := config.BuildOf[model.Restyler](tree, "data.select.restyle", "restyler", sel.RestyleBlock())
 	if err != nil {
 		return nil, err
-	}
-	rs, ok := mod.(model.Restyler)
-	if !ok {
-		return nil, fmt.Errorf("%s: data.select.restyle: module %q cannot restyle", tree.Path(), mod.Module().ID)
 	}
 	var sets []SelectSet
 	for _, beta := range sel.Betas {

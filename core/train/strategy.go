@@ -6,6 +6,7 @@ package train
 import (
 	"github.com/dast-uda/dast/core/config"
 	"github.com/dast-uda/dast/core/model"
+	"github.com/dast-uda/dast/registry"
 	"github.com/gomlx/gomlx/pkg/core/graph"
 	"github.com/gomlx/gomlx/pkg/ml/context"
 )
@@ -21,6 +22,8 @@ type Strategy interface {
 type StrategyBuilder interface {
 	NewStrategy(env *Env) (Strategy, error)
 }
+
+func init() { registry.DeclareKind[StrategyBuilder]("strategy") }
 
 // TargetUser is implemented by strategies that train on target images; the trainer then feeds
 // a target batch to every step.

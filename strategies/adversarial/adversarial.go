@@ -169,13 +169,9 @@ func build(env *train.Env, o Options) (*Adversarial, error) {
 	if err := o.Validate(); err != nil {
 		return nil, err
 	}
-	objMod, err := objective(env, o)
+	ob, err := objective(env, o)
 	if err != nil {
 		return nil, err
-	}
-	ob, ok := objMod.(model.ObjectiveBuilder)
-	if !ok {
-		return nil, fmt.Errorf("strategy.objective: %s is not a GAN objective", objMod.Module().ID)
 	}
 	a := &Adversarial{opts: o}
 	if a.gan, err = ob.NewObjective(); err != nil {
@@ -193,8 +189,8 @@ func build(env *train.Env, o Options) (*Adversarial, error) {
 }
 
 // objective resolves the strategy's objective block (the config's, or the strategy's default).
-func objective(env *train.Env, o Options) (registry.Module, error) {
-	return env.Tree.ComponentOf("strategy.objective", "objective", o.Objective)
+func objective(env *train.Env, o Options) (model.ObjectiveBuilder, error) {
+	return config.BuildOf[model.ObjectiveBuilder](env.Tree, "strategy.objective", "objective", o.Objective)
 }
 
 func discriminator(env *train.Env, role string, in int) (model.Discriminator, error) {
@@ -202,13 +198,9 @@ func discriminator(env *train.Env, role string, in int) (model.Discriminator, er
 	if env.Root.Discriminators[role] == nil {
 		return nil, fmt.Errorf("%s: the strategy needs a %s discriminator block, e.g. {name: %s}", path, role, role)
 	}
-	mod, err := env.Tree.Component(path, "discriminator")
+	db, err := config.Build[model.DiscriminatorBuilder](env.Tree, path, "discriminator")
 	if err != nil {
 		return nil, err
-	}
-	db, ok := mod.(model.DiscriminatorBuilder)
-	if !ok {
-		return nil, fmt.Errorf("%s: %s is not a discriminator", path, mod.Module().ID)
 	}
 	d, err := db.NewDiscriminator(in)
 	if err != nil {
