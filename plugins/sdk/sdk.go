@@ -1,6 +1,8 @@
 // Package sdk is for authors of dast discriminator plugins: executables that describe one or
-// more discriminators as declarative networks (convolutions and activations) which dast
-// validates and builds itself. A plugin's main is a call to Serve:
+// more discriminators as declarative layer graphs (convolutions, activations, pooling,
+// upsampling, residual additions, concatenations, self-attention, instance normalisation)
+// which dast validates and builds itself. It is a Go module of its own, depending on
+// go-plugin, gRPC and protobuf only. A plugin's main is a call to Serve:
 //
 //	func main() {
 //		sdk.Serve(sdk.Discriminator{
@@ -17,7 +19,12 @@
 //	}
 //
 // dast starts the executable through hashicorp/go-plugin (gRPC), calls Describe once and Build
-// whenever a configuration uses one of the discriminators. See docs/PLUGINS.md.
+// whenever a configuration uses one of the discriminators. A layer reads the previous layer
+// unless From names others: a residual block is
+//
+//	sdk.Conv(w, 3, 1, 1).Named("a"), sdk.LeakyReLU(0.2), sdk.Conv(w, 3, 1, 1).Named("b"), sdk.Add("a", "b")
+//
+// See docs/PLUGINS.md.
 package sdk
 
 import (
@@ -197,9 +204,10 @@ var Handshake = plugin.HandshakeConfig{
 // PluginKey is the name under which the Discriminators service is dispensed.
 const PluginKey = "discriminators"
 
-// Serve serves the discriminators over gRPC until dast stops the plugin. Run directly (not
-// by dast) it prints an explanation and exits with status 1; with an invalid description it
-// prints the error and exits with status 2.
+// Serve serves the discriminators over gRPC until dast stops the plugin, offering protocol
+// versions 1 and 2 (see ProtocolVersion). Run directly (not by dast) it prints an explanation
+// and exits with status 1; with an invalid description it prints the error and exits with
+// status 2.
 func Serve(ds ...Discriminator) {
 	versions := make(map[int]plugin.PluginSet, ProtocolVersion)
 	for v := 1; v <= ProtocolVersion; v++ {
