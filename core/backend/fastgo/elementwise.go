@@ -58,10 +58,8 @@ func unaryExecutor(op backends.OpType, stock executor, fn func(float32) float32)
 		dst := bufFlat(res).([]float32)
 		parallelFor(len(dst), grainFloats, func(lo, hi int) {
 			d, src := dst[lo:hi], x[lo:hi]
-			if op == backends.OpTypeExp { // the softmaxes' op: a direct call, not one through fn
-				for i, v := range src {
-					d[i] = float32(math.Exp(float64(v)))
-				}
+			if op == backends.OpTypeExp { // the softmaxes' op: the vector kernel, same bits as math.Exp
+				expRow(d, src)
 				return
 			}
 			for i, v := range src {
