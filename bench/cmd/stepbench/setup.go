@@ -35,7 +35,12 @@ type bench struct {
 	sets                  []string        // its overrides
 }
 
-// overrides returns the config overrides for h x w images and batch size 1.
+// overrides returns the config overrides for h x w images, batch size 1 and random
+// initialisation. The step's cost does not depend on the initial weights; the trajectory check
+// starts from random ones because its relative loss differences were calibrated there: from
+// the synthetic configs' pretrained encoder the losses are several times smaller and the same
+// code reads 2.7e-5 over 13 steps instead of 3.9e-6 (measured 2026-12-02; both sides start
+// from the same weights either way).
 func overrides(h, w int) []string {
 	var sets []string
 	for _, role := range []string{"source", "target", "val"} {
@@ -43,7 +48,7 @@ func overrides(h, w int) []string {
 			fmt.Sprintf("data.%s.height=%d", role, h),
 			fmt.Sprintf("data.%s.width=%d", role, w))
 	}
-	return append(sets, "train.batch_size=1")
+	return append(sets, "train.batch_size=1", `segmentor.pretrained=""`)
 }
 
 // load assembles the benchmark from the DA config at path, resized to h x w, exactly as the
