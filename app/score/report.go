@@ -5,11 +5,10 @@ import (
 	"encoding/json"
 	"fmt"
 	"math"
-	"os"
-	"path/filepath"
 	"strings"
 
 	"github.com/dast-uda/dast/core/metrics"
+	"github.com/dast-uda/dast/internal/atomicfile"
 )
 
 // Metrics returns the result in the metrics.json form of core/metrics (scored classes only).
@@ -80,20 +79,8 @@ func WriteJSON(path string, r *Result) error {
 		return fmt.Errorf("score json: %w", err)
 	}
 	data = append(data, '\n')
-	tmp, err := os.CreateTemp(filepath.Dir(path), filepath.Base(path)+".tmp*")
-	if err != nil {
+	if err := atomicfile.WriteFile(path, data); err != nil {
 		return fmt.Errorf("score json: %w", err)
-	}
-	_, werr := tmp.Write(data)
-	cerr := tmp.Close()
-	if werr == nil && cerr == nil {
-		werr = os.Rename(tmp.Name(), path)
-	} else if werr == nil {
-		werr = cerr
-	}
-	if werr != nil {
-		os.Remove(tmp.Name())
-		return fmt.Errorf("score json %s: %w", path, werr)
 	}
 	return nil
 }

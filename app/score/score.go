@@ -53,6 +53,29 @@ type Options struct {
 	PredFormat string
 	// Workers decoding images in parallel; 0 = GOMAXPROCS.
 	Workers int
+	// Naming finds the ground-truth files and pairs them with predictions; the zero value is
+	// CityscapesNaming().
+	Naming Naming
+}
+
+// Naming is how a release names its files: which files under the ground-truth folder are
+// labels, and the key that pairs a label with its prediction.
+type Naming struct {
+	LabelSuffix string              // ground-truth files end with it ("_gtFine_labelIds.png")
+	Stem        func(string) string // the pairing key of a file's name
+}
+
+// CityscapesNaming is the Cityscapes release's naming: labels *_gtFine_labelIds.png, paired by
+// the stem before _leftImg8bit / _gtFine_*.
+func CityscapesNaming() Naming {
+	return Naming{LabelSuffix: cityscapes.LabelSuffix, Stem: cityscapes.Stem}
+}
+
+func (n Naming) orDefault() Naming {
+	if n.LabelSuffix == "" || n.Stem == nil {
+		return CityscapesNaming()
+	}
+	return n
 }
 
 // Result is a finished scoring.
@@ -189,17 +212,18 @@ func convention(o Options) string {
 }
 
 // Match pairs every ground-truth file under gtDir with its prediction under predDir by the
-// Cityscapes stem: a prediction may be named <stem>.png, <stem>_leftImg8bit.png or like the
-// ground truth, at any depth. A ground truth without prediction, or two predictions of one
-// stem, is an error; predictions without ground truth are returned in extra (paths relative
-// to predDir, sorted).
-func Match(predDir, gtDir string) (pairs [][2]string, extra []string, err error) {
-	gts, err := loader.ScanDir(gtDir, cityscapes.LabelSuffix, true)
+// stem of naming (the zero Naming: Cityscapes', where a prediction may be named <stem>.png,
+// <stem>_leftImg8bit.png or like the ground truth), at any depth. A ground truth without
+// prediction, or two predictions of one stem, is an error; predictions without ground truth
+// are returned in extra (paths relative to predDir, sorted).
+func Match(predDir, gtDir string, naming Naming) (pairs [][2]string, extra []string, err error) {
+	naming = naming.orDefault()
+	gts, err := loader.ScanDir(gtDir, naming.LabelSuffix, true)
 	if err != nil {
 		return nil, nil, fmt.Errorf("ground truth: %w", err)
 	}
 	if len(gts) == 0 {
-		return nil, nil, fmt.Errorf("ground truth: no *%s under %s", cityscapes.LabelSuffix, gtDir)
+		return nil, nil, fmt.Errorf("ground truth: no *%s under %s", naming.LabelSuffix, gtDir)
 	}
 	preds, err := loader.ScanDir(predDir, ".png", true)
 	if err != nil {
@@ -207,7 +231,7 @@ func Match(predDir, gtDir string) (pairs [][2]string, extra []string, err error)
 	}
 	byStem := make(map[string]string, len(preds))
 	for _, p := range preds {
-		st := cityscapes.Stem(p)
+		st := naming.Stem(p)
 		if q, dup := byStem[st]; dup {
 			return nil, nil, fmt.Errorf("predictions: %s and %s are both for %s", q, p, st)
 		}
@@ -215,7 +239,7 @@ func Match(predDir, gtDir string) (pairs [][2]string, extra []string, err error)
 	}
 	var missing []string
 	for _, g := range gts {
-		st := cityscapes.Stem(g)
+		st := naming.Stem(g)
 		p, ok := byStem[st]
 		if !ok {
 			missing = append(missing, st)
@@ -241,7 +265,7 @@ func Score(ctx context.Context, o Options) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	pairs, extra, err := Match(o.PredDir, o.GTDir)
+	pairs, extra, err := Match(o.PredDir, o.GTDir, o.Naming)
 	if err != nil {
 		return nil, fmt.Errorf("score: %w", err)
 	}

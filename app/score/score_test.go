@@ -313,3 +313,31 @@ func TestScoreErrors(t *testing.T) {
 		t.Errorf("empty gt: err = %v", err)
 	}
 }
+
+// TestMatchNaming: another release's naming pairs its own label files and ignores
+// Cityscapes-named ones.
+func TestMatchNaming(t *testing.T) {
+	gt, pred := t.TempDir(), t.TempDir()
+	for _, p := range []string{filepath.Join(gt, "x", "a_label.png"), filepath.Join(gt, "b_gtFine_labelIds.png"), filepath.Join(pred, "a.png")} {
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, nil, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	naming := Naming{LabelSuffix: "_label.png", Stem: func(name string) string {
+		return strings.TrimSuffix(strings.TrimSuffix(filepath.Base(name), ".png"), "_label")
+	}}
+	pairs, extra, err := Match(pred, gt, naming)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := [2]string{filepath.Join(gt, "x", "a_label.png"), filepath.Join(pred, "a.png")}
+	if len(pairs) != 1 || pairs[0] != want || len(extra) != 0 {
+		t.Errorf("pairs %v, extra %v; want [%v] and none", pairs, extra, want)
+	}
+	if _, _, err := Match(pred, gt, Naming{}); err == nil || !strings.Contains(err.Error(), "no prediction") {
+		t.Errorf("Cityscapes naming over b_gtFine_labelIds.png without its prediction: %v, want a missing-prediction error", err)
+	}
+}
