@@ -13,7 +13,7 @@ import (
 	"github.com/gomlx/gomlx/pkg/core/tensors"
 	mlctx "github.com/gomlx/gomlx/pkg/ml/context"
 
-	"github.com/dast-uda/dast/bench/golden"
+	"github.com/dast-uda/dast/internal/golden"
 	"github.com/dast-uda/dast/internal/testutil"
 	"github.com/dast-uda/dast/plugins/sdk"
 )

@@ -22,7 +22,9 @@ func (*widget) Widget() int { return 1 }
 
 type gadget struct{}
 
-func (gadget) Module() Info { return Info{ID: "widget.gadget", New: func() Module { return &gadget{} }} }
+func (gadget) Module() Info {
+	return Info{ID: "widget.gadget", New: func() Module { return &gadget{} }}
+}
 
 func TestDeclareKind(t *testing.T) {
 	iface := reflect.TypeFor[widgeter]()

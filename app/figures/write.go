@@ -8,10 +8,10 @@ import (
 	"os"
 	"path/filepath"
 
-	"github.com/dast-uda/dast/core/runinfo"
+	"github.com/dast-uda/dast/internal/atomicfile"
 )
 
-// writePNGAtomic encodes img as PNG and writes it to path atomically (runinfo.WriteFileAtomic:
+// writePNGAtomic encodes img as PNG and writes it to path atomically (atomicfile.WriteFile:
 // a temporary file renamed over path, so readers never see a partial file), creating parent
 // directories.
 func writePNGAtomic(path string, img image.Image) error {
@@ -22,5 +22,5 @@ func writePNGAtomic(path string, img image.Image) error {
 	if err := png.Encode(&buf, img); err != nil {
 		return fmt.Errorf("write %s: encode png: %w", path, err)
 	}
-	return runinfo.WriteFileAtomic(path, buf.Bytes())
+	return atomicfile.WriteFile(path, buf.Bytes())
 }

@@ -8,8 +8,8 @@ import (
 	"path/filepath"
 	"sync"
 
-	"github.com/dast-uda/dast/core/checkpoint"
 	"github.com/dast-uda/dast/core/metrics"
+	"github.com/dast-uda/dast/internal/atomicfile"
 	"go.uber.org/zap"
 )
 
@@ -186,7 +186,7 @@ func (r *Runner) write(res Results) error {
 		return err
 	}
 	for name, data := range map[string][]byte{ResultsJSON: js, ResultsCSV: cs, ResultsMarkdown: []byte(res.Markdown())} {
-		if err := checkpoint.WriteFileAtomic(filepath.Join(r.OutDir, name), func(f *os.File) error {
+		if err := atomicfile.WriteMkdir(filepath.Join(r.OutDir, name), func(f *os.File) error {
 			_, err := f.Write(data)
 			return err
 		}); err != nil {

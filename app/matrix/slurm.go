@@ -14,6 +14,7 @@ import (
 
 	"github.com/dast-uda/dast/core/metrics"
 	"github.com/dast-uda/dast/core/runinfo"
+	"github.com/dast-uda/dast/internal/atomicfile"
 	"go.uber.org/zap"
 )
 
@@ -138,7 +139,7 @@ func writeSlurmRecord(out string, f *SlurmRecordFile) error {
 	if err != nil {
 		return err
 	}
-	return runinfo.WriteFileAtomic(filepath.Join(out, SlurmDir, SlurmRecord), append(b, '\n'))
+	return atomicfile.WriteFile(filepath.Join(out, SlurmDir, SlurmRecord), append(b, '\n'))
 }
 
 // SubmitSummary counts what Submit found and did, in runs.
@@ -277,7 +278,7 @@ func (e *SlurmExecutor) submitRun(ctx context.Context, j Job, rr *SlurmRunRecord
 		script := filepath.Join(e.abs(e.OutDir), SlurmDir, "scripts", name+".sh")
 		logPattern := filepath.Join(e.abs(e.OutDir), SlurmDir, "logs", name+".%j.log")
 		body := e.script(j, fmt.Sprintf("dast.%s.%s", e.Matrix.Name, name), logPattern, p.until)
-		if err := runinfo.WriteFileAtomic(script, []byte(body)); err != nil {
+		if err := atomicfile.WriteFile(script, []byte(body)); err != nil {
 			return ids, err
 		}
 		if err := os.Chmod(script, 0o755); err != nil {

@@ -18,6 +18,7 @@ import (
 	"github.com/dast-uda/dast/app/matrix"
 	"github.com/dast-uda/dast/core/runinfo"
 	"github.com/dast-uda/dast/core/train"
+	"github.com/dast-uda/dast/internal/atomicfile"
 )
 
 // File names written into the matrix's output directory.
@@ -68,7 +69,7 @@ func Write(dir string, m *matrix.Matrix, res matrix.Results, info Info) (Written
 	}
 	md := markdown(dir, m, res, rep, info, w, curves)
 	w.Report = filepath.Join(dir, ReportFile)
-	if err := runinfo.WriteFileAtomic(w.Report, []byte(md)); err != nil {
+	if err := atomicfile.WriteFile(w.Report, []byte(md)); err != nil {
 		return w, err
 	}
 	return w, nil

@@ -10,6 +10,7 @@ import (
 	"sort"
 
 	"github.com/dast-uda/dast/core/checkpoint"
+	"github.com/dast-uda/dast/internal/atomicfile"
 )
 
 // ParseArch reads an architecture name: resnet (also resnet101, resnet50) or vgg16.
@@ -51,7 +52,7 @@ func Convert(in, out string) (int, error) {
 		return 0, fmt.Errorf("convert %s: no float tensor", in)
 	}
 	meta := map[string]string{"source": filepath.Base(in), "format": "pytorch state dict, OIHW kernels"}
-	err = checkpoint.WriteFileAtomic(out, func(f *os.File) error {
+	err = atomicfile.WriteMkdir(out, func(f *os.File) error {
 		w := bufio.NewWriter(f)
 		if err := checkpoint.Write(w, ts, meta); err != nil {
 			return err

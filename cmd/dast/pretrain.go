@@ -19,6 +19,7 @@ import (
 	"github.com/dast-uda/dast/core/config"
 	"github.com/dast-uda/dast/core/runinfo"
 	"github.com/dast-uda/dast/core/train"
+	"github.com/dast-uda/dast/internal/atomicfile"
 	"github.com/spf13/cobra"
 )
 
@@ -119,11 +120,11 @@ func newPretrainCmd() *cobra.Command {
 			if err := os.MkdirAll(filepath.Dir(export), 0o755); err != nil {
 				return fmt.Errorf("pretrain: export: %w", err)
 			}
-			if err := runinfo.WriteFileAtomic(export, data); err != nil {
+			if err := atomicfile.WriteFile(export, data); err != nil {
 				return fmt.Errorf("pretrain: export: %w", err)
 			}
 			jsonPath := strings.TrimSuffix(export, filepath.Ext(export)) + ".json"
-			if err := runinfo.WriteFileAtomic(jsonPath, append(js, '\n')); err != nil {
+			if err := atomicfile.WriteFile(jsonPath, append(js, '\n')); err != nil {
 				return fmt.Errorf("pretrain: provenance: %w", err)
 			}
 			w := cmd.OutOrStdout()

@@ -13,6 +13,8 @@ import (
 	"github.com/gomlx/gomlx/pkg/core/shapes"
 	"github.com/gomlx/gomlx/pkg/core/tensors"
 	"github.com/gomlx/gomlx/pkg/ml/context"
+
+	"github.com/dast-uda/dast/internal/atomicfile"
 )
 
 const (
@@ -99,7 +101,7 @@ func Save(dir string, iteration int, ctx *context.Context, meta map[string]strin
 		m[k] = v
 	}
 	path := filepath.Join(dir, FileName(iteration))
-	if err := WriteFileAtomic(path, func(f *os.File) error { return Write(f, all, m) }); err != nil {
+	if err := atomicfile.WriteMkdir(path, func(f *os.File) error { return Write(f, all, m) }); err != nil {
 		return "", err
 	}
 	if keep > 0 {
@@ -114,40 +116,6 @@ func Save(dir string, iteration int, ctx *context.Context, meta map[string]strin
 		}
 	}
 	return path, nil
-}
-
-// WriteFileAtomic writes a file through fill into a temporary file in the same folder, syncs it
-// and renames it over path, so a crash leaves either the old file or the new one, never a
-// partial one.
-func WriteFileAtomic(path string, fill func(f *os.File) error) error {
-	dir := filepath.Dir(path)
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return err
-	}
-	tmp, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp-*")
-	if err != nil {
-		return err
-	}
-	defer os.Remove(tmp.Name()) // no-op after the rename
-	if err := fill(tmp); err != nil {
-		tmp.Close()
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	if err := tmp.Sync(); err != nil {
-		tmp.Close()
-		return fmt.Errorf("sync %s: %w", path, err)
-	}
-	if err := tmp.Close(); err != nil {
-		return fmt.Errorf("close %s: %w", path, err)
-	}
-	if err := os.Rename(tmp.Name(), path); err != nil {
-		return fmt.Errorf("rename into %s: %w", path, err)
-	}
-	if d, err := os.Open(dir); err == nil {
-		d.Sync()
-		d.Close()
-	}
-	return nil
 }
 
 // List returns the checkpoints in dir, oldest first. A missing dir has none.

@@ -61,7 +61,7 @@ type Data struct {
 	Target Block `koanf:"target" doc:"unlabelled target-domain training set"`
 	Val    Block `koanf:"val" doc:"target validation set"`
 	// Select is the synthetic validation set that picks the snapshot self-training starts
-	// from (SPEC section 5); absent: no snapshot selection.
+	// from (docs/METHOD.md, "Snapshot selection"); absent: no snapshot selection.
 	Select Select `koanf:"select"`
 }
 

@@ -6,9 +6,10 @@ import (
 	"fmt"
 	"math"
 	"os"
-	"path/filepath"
 	"sort"
 	"strings"
+
+	"github.com/dast-uda/dast/internal/atomicfile"
 )
 
 // ClassIoU is one class's IoU in percent; NaN when undefined (written as null).
@@ -168,29 +169,15 @@ func (m *Metrics) UnmarshalJSON(data []byte) error {
 	return nil
 }
 
-// WriteJSON writes m to path atomically (temporary file in the same directory, then rename).
+// WriteJSON writes m to path atomically (package atomicfile).
 func WriteJSON(path string, m Metrics) error {
 	data, err := json.MarshalIndent(m, "", "  ")
 	if err != nil {
 		return fmt.Errorf("metrics %s: %w", path, err)
 	}
 	data = append(data, '\n')
-	tmp, err := os.CreateTemp(filepath.Dir(path), filepath.Base(path)+".tmp*")
-	if err != nil {
+	if err := atomicfile.WriteFile(path, data); err != nil {
 		return fmt.Errorf("metrics: %w", err)
-	}
-	if _, err := tmp.Write(data); err != nil {
-		tmp.Close()
-		os.Remove(tmp.Name())
-		return fmt.Errorf("metrics %s: %w", path, err)
-	}
-	if err := tmp.Close(); err != nil {
-		os.Remove(tmp.Name())
-		return fmt.Errorf("metrics %s: %w", path, err)
-	}
-	if err := os.Rename(tmp.Name(), path); err != nil {
-		os.Remove(tmp.Name())
-		return fmt.Errorf("metrics %s: %w", path, err)
 	}
 	return nil
 }

@@ -5,8 +5,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/dast-uda/dast/bench/golden"
 	"github.com/dast-uda/dast/core/nn"
+	"github.com/dast-uda/dast/internal/golden"
 	"github.com/dast-uda/dast/internal/testutil"
 	"github.com/gomlx/gomlx/backends"
 	"github.com/gomlx/gomlx/pkg/core/graph"

@@ -6,7 +6,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/dast-uda/dast/bench/golden"
+	"github.com/dast-uda/dast/internal/golden"
 	"github.com/gomlx/gomlx/pkg/core/graph"
 	"github.com/gomlx/gomlx/pkg/ml/context"
 )

@@ -6,7 +6,7 @@ import (
 
 	"github.com/dast-uda/dast/internal/testutil"
 
-	"github.com/dast-uda/dast/bench/golden"
+	"github.com/dast-uda/dast/internal/golden"
 	"github.com/gomlx/gomlx/backends"
 	"github.com/gomlx/gomlx/pkg/core/tensors"
 )

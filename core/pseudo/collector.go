@@ -1,4 +1,4 @@
-// Package pseudo makes class-balanced pseudo labels for self-training (SPEC section 5), the
+// Package pseudo makes class-balanced pseudo labels for self-training (docs/METHOD.md, "Self-training"), the
 // algorithm of the DAST release:
 //
 //  1. For every target image, the segmentor's softmax probabilities are passed to

@@ -9,8 +9,8 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/dast-uda/dast/core/checkpoint"
 	"github.com/dast-uda/dast/core/data"
+	"github.com/dast-uda/dast/internal/atomicfile"
 )
 
 // StatsFile is the name of the summary a Writer leaves in its folder at Close.
@@ -133,7 +133,7 @@ func (w *Writer) Write(name string, label []uint8, h, wd int) error {
 		}
 	}
 	path := filepath.Join(w.dir, file)
-	err := checkpoint.WriteFileAtomic(path, func(f *os.File) error {
+	err := atomicfile.WriteMkdir(path, func(f *os.File) error {
 		return data.EncodeLabel(f, label, wd, h)
 	})
 	if err != nil {
@@ -210,7 +210,7 @@ func (w *Writer) Close() error {
 		return fmt.Errorf("pseudo: stats: %w", err)
 	}
 	data = append(data, '\n')
-	err = checkpoint.WriteFileAtomic(filepath.Join(w.dir, StatsFile), func(f *os.File) error {
+	err = atomicfile.WriteMkdir(filepath.Join(w.dir, StatsFile), func(f *os.File) error {
 		_, err := f.Write(data)
 		return err
 	})

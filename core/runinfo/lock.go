@@ -114,8 +114,8 @@ func parseHolder(b []byte) *InUseError {
 }
 
 // tempFile matches the names os.CreateTemp gives the temporary files of dast's atomic
-// writers: "."+base+".tmp-"+digits (WriteFileAtomic, checkpoint.WriteFileAtomic) and
-// base+".tmp"+digits (metrics.WriteJSON).
+// writer (package atomicfile): "."+base+".tmp-"+digits, and base+".tmp"+digits, the names
+// metrics.WriteJSON gave them before it used that writer (runs killed then still hold them).
 var tempFile = regexp.MustCompile(`^(\..+\.tmp-|.+\.tmp)[0-9]+$`)
 
 // IsTempFile reports whether name is the temporary file of an atomic write.

@@ -14,6 +14,8 @@ import (
 	"runtime/debug"
 	"strings"
 	"time"
+
+	"github.com/dast-uda/dast/internal/atomicfile"
 )
 
 // File names written by Write.
@@ -110,11 +112,11 @@ func Write(dir string, info Info) error {
 	// config.yaml first: it marks a run that can be resumed, so a process killed between the
 	// two writes leaves either nothing but temporary files or a resumable run.
 	if info.Config != nil {
-		if err := WriteFileAtomic(filepath.Join(dir, ConfigFile), info.Config); err != nil {
+		if err := atomicfile.WriteFile(filepath.Join(dir, ConfigFile), info.Config); err != nil {
 			return fmt.Errorf("runinfo: %w", err)
 		}
 	}
-	if err := WriteFileAtomic(filepath.Join(dir, RunFile), append(b, '\n')); err != nil {
+	if err := atomicfile.WriteFile(filepath.Join(dir, RunFile), append(b, '\n')); err != nil {
 		return fmt.Errorf("runinfo: %w", err)
 	}
 	return nil

@@ -9,7 +9,7 @@ import (
 	"path/filepath"
 
 	"github.com/dast-uda/dast/core/metrics"
-	"github.com/dast-uda/dast/core/runinfo"
+	"github.com/dast-uda/dast/internal/atomicfile"
 	"go.uber.org/zap"
 )
 
@@ -53,7 +53,7 @@ func trimRecords(path string, keep func(iteration int) bool) (int, error) {
 	if dropped == 0 {
 		return 0, nil
 	}
-	if err := runinfo.WriteFileAtomic(path, out); err != nil {
+	if err := atomicfile.WriteFile(path, out); err != nil {
 		return 0, err
 	}
 	return dropped, nil

@@ -10,7 +10,7 @@ import (
 	"github.com/gomlx/gomlx/pkg/ml/context"
 )
 
-// PseudoOptions configure class-balanced pseudo-labelling (SPEC section 5).
+// PseudoOptions configure class-balanced pseudo-labelling (docs/METHOD.md, "Self-training").
 type PseudoOptions struct {
 	Q         float64 // portion: theta_c is the confidence at rank floor(Q*n_c), descending
 	Cap       float64 // upper bound of every theta_c (0.9 in the paper)

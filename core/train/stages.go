@@ -7,10 +7,10 @@ import (
 	"os"
 	"path/filepath"
 
-	"github.com/dast-uda/dast/core/checkpoint"
 	"github.com/dast-uda/dast/core/config"
 	"github.com/dast-uda/dast/core/metrics"
 	"github.com/dast-uda/dast/core/runinfo"
+	"github.com/dast-uda/dast/internal/atomicfile"
 	"go.uber.org/zap"
 	yaml "go.yaml.in/yaml/v3"
 )
@@ -130,7 +130,7 @@ func RunStages(ctx context.Context, tree *config.Tree, st Staged, opts Options) 
 		if err != nil {
 			return nil, err
 		}
-		if err := checkpoint.WriteFileAtomic(cfgPath, func(f *os.File) error { _, err := f.Write(b); return err }); err != nil {
+		if err := atomicfile.WriteMkdir(cfgPath, func(f *os.File) error { _, err := f.Write(b); return err }); err != nil {
 			return nil, err
 		}
 		stree, err := config.Load(cfgPath, nil)
@@ -168,7 +168,7 @@ func RunStages(ctx context.Context, tree *config.Tree, st Staged, opts Options) 
 		}
 	}
 	js, _ := json.MarshalIndent(results, "", "  ")
-	if err := runinfo.WriteFileAtomic(filepath.Join(dir, StageFile), append(js, '\n')); err != nil {
+	if err := atomicfile.WriteFile(filepath.Join(dir, StageFile), append(js, '\n')); err != nil {
 		return nil, err
 	}
 	res := &Result{Dir: dir}

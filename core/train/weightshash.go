@@ -18,6 +18,7 @@ import (
 	"github.com/dast-uda/dast/core/checkpoint"
 	"github.com/dast-uda/dast/core/metrics"
 	"github.com/dast-uda/dast/core/runinfo"
+	"github.com/dast-uda/dast/internal/atomicfile"
 )
 
 // WeightsKey is the metrics.json key that identifies a run's final weights (see Weights).
@@ -148,7 +149,7 @@ func writeMetrics(path string, m metrics.Metrics, ckpt, backendSpec string) erro
 		return fmt.Errorf("metrics %s: %w", path, err)
 	}
 	out.WriteByte('\n')
-	if err := runinfo.WriteFileAtomic(path, out.Bytes()); err != nil {
+	if err := atomicfile.WriteFile(path, out.Bytes()); err != nil {
 		return fmt.Errorf("metrics %s: %w", path, err)
 	}
 	return nil
@@ -183,5 +184,5 @@ func copyMetrics(src, dst string) error {
 	if err != nil {
 		return err
 	}
-	return runinfo.WriteFileAtomic(dst, b)
+	return atomicfile.WriteFile(dst, b)
 }

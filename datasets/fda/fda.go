@@ -4,8 +4,8 @@
 // the source takes on the target's global colour and illumination while keeping its content.
 //
 // dast uses it to build the held-out validation set that picks the snapshot from which
-// self-training starts (SPEC section 5: 500 source images restyled toward the target with
-// beta = 0.5 and 0.9).
+// self-training starts (docs/METHOD.md, "Snapshot selection": 500 source images restyled
+// toward the target with beta = 0.5 and 0.9).
 package fda
 
 import (

@@ -1,5 +1,5 @@
-// Package golden loads the PyTorch golden fixtures written by golden.py (run.sh) and compares
-// tensors against them.
+// Package golden loads the PyTorch golden fixtures written by bench/golden/golden.py (run.sh)
+// and compares tensors against them.
 //
 // A fixture file is an .npz archive whose keys are "<case>__<name>"; "<case>__cfg" holds the
 // case's configuration. Activations are NHWC, kernels HWIO, labels int32.

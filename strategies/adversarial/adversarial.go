@@ -223,7 +223,8 @@ func (*Adversarial) UsesTarget() bool { return true }
 // PseudoLabelDir implements train.PseudoLabelled.
 func (a *Adversarial) PseudoLabelDir() string { return a.opts.PseudoLabels }
 
-// Step is one iteration of SPEC section 4 (the paper's Algorithm 1 without self-training).
+// Step is one iteration of the paper's Algorithm 1 without self-training (docs/ARCHITECTURE.md,
+// "One training step").
 func (a *Adversarial) Step(s *train.Step) []train.Loss {
 	xs, ys, xt := s.Source.Image, s.Source.Label, s.Target.Image
 

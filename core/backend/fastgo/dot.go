@@ -196,7 +196,7 @@ func findOffsets() error {
 		return berr
 	}
 	defer b.Finalize()
-	bld := b.Builder("fastdot-probe")
+	bld := b.Builder("fastgo-dot-probe")
 	x, perr := bld.Parameter("x", shapes.Make(dtypes.Float32, 2, 3), nil)
 	if perr != nil {
 		return perr
@@ -288,7 +288,7 @@ func execDotGeneral(b *simplego.Backend, node *simplego.Node, inputs []*simplego
 	out := getBufferForShape(b, outShape)
 	c, ok := bufFlat(out).([]float32)
 	if !ok || len(c) != p.batch*p.lhsCross*p.rhsCross {
-		return nil, fmt.Errorf("fastdot: output buffer of %s has %d values, want %d", outShape, len(c), p.batch*p.lhsCross*p.rhsCross)
+		return nil, fmt.Errorf("fastgo: DotGeneral output buffer of %s has %d values, want %d", outShape, len(c), p.batch*p.lhsCross*p.rhsCross)
 	}
 	ls, rs := bufShape(lhsBuf), bufShape(rhsBuf)
 	// lhs as [B, M, K] (or [B, K, M]) and rhs as [B, K, N] (or [B, N, K]), transposing into

@@ -197,6 +197,6 @@ func TestGoModPinsVersion(t *testing.T) {
 		t.Fatal(err)
 	}
 	if !strings.Contains(string(b), "github.com/gomlx/gomlx "+GoMLXVersion) {
-		t.Fatalf("go.mod does not require github.com/gomlx/gomlx %s; review fastdot's use of simplego internals before upgrading", GoMLXVersion)
+		t.Fatalf("go.mod does not require github.com/gomlx/gomlx %s; review fastgo's use of simplego internals before upgrading", GoMLXVersion)
 	}
 }

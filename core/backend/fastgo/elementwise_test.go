@@ -13,8 +13,8 @@ import (
 	"github.com/gomlx/gomlx/pkg/core/tensors"
 )
 
-// withStock runs f with simplego's own executors for the ops of elementwise.go.
-func withStock(f func()) {
+// withSimplego runs f with simplego's own executors for the ops of elementwise.go.
+func withSimplego(f func()) {
 	saved := map[backends.OpType]executor{}
 	for op, stock := range stockOps {
 		saved[op] = nodeExecutors[op]
@@ -28,10 +28,10 @@ func withStock(f func()) {
 	f()
 }
 
-// TestElementwiseMatchesStock computes unary ops, BroadcastInDim, ReduceSum/ReduceMax over
+// TestElementwiseMatchesSimplego computes unary ops, BroadcastInDim, ReduceSum/ReduceMax over
 // leading, middle, trailing and all axes, and Where, at sizes split across goroutines, with
 // dast's executors and with simplego's: the results must be identical bit for bit.
-func TestElementwiseMatchesStock(t *testing.T) {
+func TestElementwiseMatchesSimplego(t *testing.T) {
 	if active, why := Install(); !active {
 		t.Fatalf("not installed: %s", why)
 	}
@@ -94,7 +94,7 @@ func TestElementwiseMatchesStock(t *testing.T) {
 		}
 		fast := tensors.MustCopyFlatData[float32](e.MustExec1(input()))
 		var stock []float32
-		withStock(func() {
+		withSimplego(func() {
 			e2, err := graph.NewExec(b, tc.fn)
 			if err != nil {
 				t.Fatal(err)
