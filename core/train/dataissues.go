@@ -10,23 +10,6 @@ import (
 	"go.uber.org/zap"
 )
 
-// headerChecker is a dataset that can check its files' headers without decoding them
-// (loader.PairDataset).
-type headerChecker interface {
-	CheckHeaders() error
-}
-
-// issueReporter is a dataset that counts what it skipped or repaired (loader.PairDataset).
-type issueReporter interface {
-	DataIssues() metrics.DataIssues
-}
-
-// substituter is a dataset whose Get(i) may return another entry in place of a skipped one
-// (loader.PairDataset with skip_bad): a sequential pass leaves such an entry out.
-type substituter interface {
-	Substituted(i int) bool
-}
-
 // preflight checks every dataset's files (headers and trailers) before the first step, so a
 // corrupt file fails the run at once instead of after the training iterations (a val image
 // is first read at the first evaluation), and reports what skip_bad already dropped.

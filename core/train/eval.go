@@ -149,13 +149,6 @@ func (p *Predictor) PredictAt(batch []data.Sample, h, w int) ([]int32, error) {
 	return tensors.CopyFlatData[int32](out)
 }
 
-// NativeLabeler is implemented by datasets whose ground truth is stored at a larger size than
-// the (resized) images they serve: evaluation then upsamples the logits to the label file's
-// size, as the paper scores Cityscapes val (1024x512 inputs, 2048x1024 labels).
-type NativeLabeler interface {
-	NativeLabel(i int) (ids []uint8, w, h int, err error)
-}
-
 // Evaluate predicts every sample of ds in batches and returns the confusion matrix. Datasets
 // with native-resolution labels (NativeLabeler) are scored one image at a time at that
 // resolution. Entries a dataset skipped (skip_bad) are left out, not scored as the entry

@@ -5,11 +5,9 @@ import (
 	"os"
 	"path/filepath"
 
-	"github.com/dast-uda/dast/core/backend"
 	"github.com/dast-uda/dast/core/checkpoint"
 	"github.com/dast-uda/dast/core/metrics"
 	"github.com/dast-uda/dast/core/model"
-	"github.com/gomlx/gomlx/pkg/ml/context"
 )
 
 // ResolveCheckpoint returns the checkpoint file named by path: the file itself, or the newest
@@ -39,21 +37,16 @@ func EvaluateCheckpoint(setup *Setup, ckpt string, progress func(total int) Prog
 	if setup.Val == nil {
 		return metrics.Metrics{}, fmt.Errorf("%s: data.val: evaluation needs a labelled validation set", setup.Tree.Path())
 	}
-	snap, err := checkpoint.Open(ckpt)
+	r, err := restore(setup, ckpt)
 	if err != nil {
 		return metrics.Metrics{}, err
 	}
+	defer r.Close()
+	snap, b, ctx := r.snap, r.b, r.ctx
 	it, err := snap.Iteration()
 	if err != nil {
 		return metrics.Metrics{}, err
 	}
-	b, err := backend.New(setup.Root.Backend)
-	if err != nil {
-		return metrics.Metrics{}, err
-	}
-	defer b.Finalize()
-	ctx := context.New().Checked(false)
-	snap.Attach(ctx)
 	p, err := NewPredictor(b, ctx, setup.Seg, setup.Strategy)
 	if err != nil {
 		return metrics.Metrics{}, err

@@ -3,11 +3,8 @@ package train
 import (
 	"fmt"
 
-	"github.com/dast-uda/dast/core/backend"
-	"github.com/dast-uda/dast/core/checkpoint"
 	"github.com/dast-uda/dast/core/data"
 	"github.com/dast-uda/dast/core/pseudo"
-	"github.com/gomlx/gomlx/pkg/ml/context"
 )
 
 // PseudoOptions configure class-balanced pseudo-labelling (docs/METHOD.md, "Self-training").
@@ -30,17 +27,12 @@ func PseudoLabel(setup *Setup, ckpt string, ds data.Dataset, dir string, o Pseud
 	if o.Q < 0 || o.Q > 1 || o.Cap <= 0 || o.Cap > 1 || o.Subsample < 1 {
 		return pseudo.Stats{}, fmt.Errorf("pseudo labels: q %v must be in [0, 1], cap %v in (0, 1], subsample %d >= 1", o.Q, o.Cap, o.Subsample)
 	}
-	snap, err := checkpoint.Open(ckpt)
+	r, err := restore(setup, ckpt)
 	if err != nil {
 		return pseudo.Stats{}, err
 	}
-	b, err := backend.New(setup.Root.Backend)
-	if err != nil {
-		return pseudo.Stats{}, err
-	}
-	defer b.Finalize()
-	ctx := context.New().Checked(false)
-	snap.Attach(ctx)
+	defer r.Close()
+	snap, b, ctx := r.snap, r.b, r.ctx
 	p, err := NewProber(b, ctx, setup.Seg, setup.Strategy)
 	if err != nil {
 		return pseudo.Stats{}, err

@@ -306,14 +306,9 @@ func (t *trainer) compile() error {
 	e, err := context.NewExec(t.backend, t.ctx, func(ctx *context.Context, in []*graph.Node) []*graph.Node {
 		// The step graph is a training graph (layers such as batch-statistics BN depend on it);
 		// the evaluation graphs are not.
-		ctx.SetTraining(in[0].Graph(), true)
-		s := &Step{Ctx: ctx, Iter: in[0], Source: Batch{Image: in[1], Label: in[2]}, Seg: t.setup.Seg, Train: t.setup.Root.Train}
-		if useTarget {
-			s.Target = Batch{Image: in[3]}
-			if t.setup.TargetLabels {
-				s.Target.Label = in[4]
-			}
-		}
+		n := stepNodes(in, useTarget, t.setup.TargetLabels)
+		ctx.SetTraining(n.Iter.Graph(), true)
+		s := &Step{Ctx: ctx, Iter: n.Iter, Source: n.Source, Target: n.Target, Seg: t.setup.Seg, Train: t.setup.Root.Train}
 		losses := t.setup.Strategy.Step(s)
 		names := make([]string, len(losses))
 		out := make([]*graph.Node, len(losses))
@@ -338,22 +333,62 @@ func (t *trainer) inputs(it int) ([]any, error) {
 	if err != nil {
 		return nil, err
 	}
-	args := []any{
-		tensors.FromScalar(float32(it)),
-		tensors.FromFlatDataAndDimensions(data.ToInput(src...), bs, src[0].H, src[0].W, 3),
-		tensors.FromFlatDataAndDimensions(data.Labels(src...), bs, src[0].H, src[0].W),
+	in := stepInputs{
+		Iter:        tensors.FromScalar(float32(it)),
+		SourceImage: tensors.FromFlatDataAndDimensions(data.ToInput(src...), bs, src[0].H, src[0].W, 3),
+		SourceLabel: tensors.FromFlatDataAndDimensions(data.Labels(src...), bs, src[0].H, src[0].W),
 	}
 	if t.setup.Target != nil {
 		tgt, err := t.batch(t.setup.Target, t.target, it, bs, "data.target")
 		if err != nil {
 			return nil, err
 		}
-		args = append(args, tensors.FromFlatDataAndDimensions(data.ToInput(tgt...), bs, tgt[0].H, tgt[0].W, 3))
+		in.TargetImage = tensors.FromFlatDataAndDimensions(data.ToInput(tgt...), bs, tgt[0].H, tgt[0].W, 3)
 		if t.setup.TargetLabels {
-			args = append(args, tensors.FromFlatDataAndDimensions(data.Labels(tgt...), bs, tgt[0].H, tgt[0].W))
+			in.TargetLabel = tensors.FromFlatDataAndDimensions(data.Labels(tgt...), bs, tgt[0].H, tgt[0].W)
 		}
 	}
-	return args, nil
+	return in.args(), nil
+}
+
+// stepInputs are the step graph's inputs by name. The compiled step takes them as one list,
+// in the order of args; stepNodes reads the graph's parameters back in that same order.
+type stepInputs struct {
+	Iter                     *tensors.Tensor // float32 scalar
+	SourceImage, SourceLabel *tensors.Tensor
+	TargetImage              *tensors.Tensor // nil unless the strategy trains on target images
+	TargetLabel              *tensors.Tensor // nil unless the target set carries (pseudo) labels
+}
+
+// args lists the inputs present: Iter, SourceImage, SourceLabel[, TargetImage[, TargetLabel]].
+func (s stepInputs) args() []any {
+	out := []any{s.Iter, s.SourceImage, s.SourceLabel}
+	if s.TargetImage != nil {
+		out = append(out, s.TargetImage)
+		if s.TargetLabel != nil {
+			out = append(out, s.TargetLabel)
+		}
+	}
+	return out
+}
+
+// stepGraphInputs are the step graph's parameters, named as stepInputs.
+type stepGraphInputs struct {
+	Iter           *graph.Node
+	Source, Target Batch
+}
+
+// stepNodes names the step graph's parameters in, laid out as stepInputs.args lays them out
+// (target images when target, their labels when also targetLabels).
+func stepNodes(in []*graph.Node, target, targetLabels bool) stepGraphInputs {
+	n := stepGraphInputs{Iter: in[0], Source: Batch{Image: in[1], Label: in[2]}}
+	if target {
+		n.Target.Image = in[3]
+		if targetLabels {
+			n.Target.Label = in[4]
+		}
+	}
+	return n
 }
 
 func (t *trainer) batch(ds data.Dataset, smp *sampler, it, bs int, role string) ([]data.Sample, error) {

@@ -8,7 +8,6 @@ import (
 	"github.com/dast-uda/dast/core/model"
 	"github.com/dast-uda/dast/registry"
 	"github.com/gomlx/gomlx/pkg/core/graph"
-	"github.com/gomlx/gomlx/pkg/ml/context"
 )
 
 // Strategy is a training method (source-only, AdaptSegNet, DA, DAST, ...). Its Step builds one
@@ -24,25 +23,6 @@ type StrategyBuilder interface {
 }
 
 func init() { registry.DeclareKind[StrategyBuilder]("strategy") }
-
-// TargetUser is implemented by strategies that train on target images; the trainer then feeds
-// a target batch to every step.
-type TargetUser interface {
-	UsesTarget() bool
-}
-
-// PseudoLabelled is implemented by strategies that train on target images with pseudo labels
-// (self-training): the trainer pairs the target set with the labels in PseudoLabelDir and feeds
-// them as Step.Target.Label.
-type PseudoLabelled interface {
-	PseudoLabelDir() string
-}
-
-// Inferer is implemented by strategies whose inference differs from P(E(x)) (the DA models
-// apply the discriminator attention to target images at inference too).
-type Inferer interface {
-	Infer(ctx *context.Context, seg model.Segmentor, x *graph.Node) *graph.Node
-}
 
 // Env is what a strategy may use to build itself: the resolved config (for its
 // discriminators) and the segmentor.

@@ -3,22 +3,12 @@ package train
 import (
 	"fmt"
 
-	"github.com/dast-uda/dast/core/backend"
-	"github.com/dast-uda/dast/core/checkpoint"
 	"github.com/dast-uda/dast/core/data"
-	"github.com/dast-uda/dast/core/model"
 	"github.com/gomlx/gomlx/pkg/core/dtypes"
 	"github.com/gomlx/gomlx/pkg/core/graph"
 	"github.com/gomlx/gomlx/pkg/core/tensors"
 	"github.com/gomlx/gomlx/pkg/ml/context"
 )
-
-// Attender is implemented by strategies with discriminator attention (DAST's DA stage and
-// rounds): AttentionMap returns alpha [N,h,w,1] at the feature resolution for images x.
-type Attender interface {
-	HasAttention() bool
-	AttentionMap(ctx *context.Context, seg model.Segmentor, x *graph.Node) *graph.Node
-}
 
 // View is what a checkpoint makes of a few images: class maps at the image size and, for
 // models with discriminator attention, the attention map upsampled to the image size.
@@ -31,17 +21,12 @@ type View struct {
 // on samples (one at a time, so sizes may differ). Every variable inference needs must come
 // from the checkpoint.
 func ViewCheckpoint(setup *Setup, ckpt string, samples []data.Sample) (*View, error) {
-	snap, err := checkpoint.Open(ckpt)
+	r, err := restore(setup, ckpt)
 	if err != nil {
 		return nil, err
 	}
-	b, err := backend.New(setup.Root.Backend)
-	if err != nil {
-		return nil, err
-	}
-	defer b.Finalize()
-	ctx := context.New().Checked(false)
-	snap.Attach(ctx)
+	defer r.Close()
+	snap, b, ctx := r.snap, r.b, r.ctx
 	att, _ := setup.Strategy.(Attender)
 	withAtt := att != nil && att.HasAttention()
 	e, err := context.NewExec(b, ctx, func(ctx *context.Context, x *graph.Node) []*graph.Node {
