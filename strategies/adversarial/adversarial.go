@@ -117,6 +117,22 @@ func (a *AdaptSegNet) NewStrategy(env *train.Env) (train.Strategy, error) {
 	return build(env, a.Options)
 }
 
+// DADefaults are the options of DAST's DA stage (strategy.da), the one place they are
+// written: LSGAN, λ_d = λ_c = 0.01, discoverer and corrector with discriminator attention
+// (its gradient kept), the corrector loss weighted by the attention.
+func DADefaults() Options {
+	return Options{Objective: config.Block{"name": "lsgan"}, LambdaD: 0.01, LambdaC: 0.01,
+		Discoverer: true, Attention: true, AttentionGrad: true, CorrectorWeighting: "attention"}
+}
+
+// SelfTrainingDefaults are DADefaults plus the pseudo-label loss weight μ = 1
+// (strategy.self_training, and strategy.dast's options).
+func SelfTrainingDefaults() Options {
+	o := DADefaults()
+	o.Mu = 1
+	return o
+}
+
 // DA is strategy.da.
 type DA struct{ Options }
 
@@ -126,8 +142,7 @@ func (DA) Module() registry.Info {
 		ID:          "strategy.da",
 		Description: "DAST's DA stage: discoverer + corrector with discriminator attention",
 		New: func() registry.Module {
-			return &DA{Options{Objective: config.Block{"name": "lsgan"}, LambdaD: 0.01, LambdaC: 0.01,
-				Discoverer: true, Attention: true, AttentionGrad: true, CorrectorWeighting: "attention"}}
+			return &DA{DADefaults()}
 		},
 	}
 }
@@ -145,8 +160,7 @@ func (SelfTraining) Module() registry.Info {
 		ID:          "strategy.self_training",
 		Description: "a DAST self-training round: the DA step plus cross-entropy on target pseudo labels",
 		New: func() registry.Module {
-			return &SelfTraining{Options{Objective: config.Block{"name": "lsgan"}, LambdaD: 0.01, LambdaC: 0.01,
-				Discoverer: true, Attention: true, AttentionGrad: true, CorrectorWeighting: "attention", Mu: 1}}
+			return &SelfTraining{SelfTrainingDefaults()}
 		},
 	}
 }

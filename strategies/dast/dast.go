@@ -7,7 +7,6 @@ package dast
 import (
 	"fmt"
 
-	"github.com/dast-uda/dast/core/config"
 	"github.com/dast-uda/dast/core/train"
 	"github.com/dast-uda/dast/registry"
 	"github.com/dast-uda/dast/strategies/adversarial"
@@ -37,9 +36,8 @@ func (Config) Module() registry.Info {
 		Description: "DAST: the DA stage, then K self-training rounds on class-balanced pseudo labels",
 		New: func() registry.Module {
 			return &Config{
-				Options: adversarial.Options{Objective: config.Block{"name": "lsgan"}, LambdaD: 0.01, LambdaC: 0.01,
-					Discoverer: true, Attention: true, AttentionGrad: true, CorrectorWeighting: "attention", Mu: 1},
-				Rounds: 3, Q: []float64{0.5}, Cap: 0.9, Subsample: 1, RoundLR: 2e-4, RoundHeadLRMult: 1,
+				Options: adversarial.SelfTrainingDefaults(),
+				Rounds:  3, Q: []float64{0.5}, Cap: 0.9, Subsample: 1, RoundLR: 2e-4, RoundHeadLRMult: 1,
 			}
 		},
 	}
