@@ -8,8 +8,6 @@ import (
 	"os"
 	"sort"
 	"strings"
-
-	"gonum.org/v1/gonum/stat/distuv"
 )
 
 // ReadResults reads a results.json file (a baseline).
@@ -143,8 +141,7 @@ func compareRow(br, nr RowResult, tolerance float64) RowChange {
 	case ch.Paired == 1:
 		ch.Tolerance, ch.TolFrom = 0, "one paired seed, no interval"
 	default:
-		t := distuv.StudentsT{Mu: 0, Sigma: 1, Nu: float64(ch.Paired - 1)}.Quantile(0.975)
-		ch.Tolerance = t * sd / math.Sqrt(float64(ch.Paired))
+		ch.Tolerance = halfWidth95(sd, ch.Paired)
 		ch.TolFrom = fmt.Sprintf("paired 95%% interval, %d seeds", ch.Paired)
 	}
 	if tolerance < 0 && ch.Tolerance < MinTolerance {

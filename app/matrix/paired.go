@@ -75,11 +75,17 @@ func DiffRows(a, b RowResult) RowDiff {
 	if c.N < 2 {
 		return c
 	}
-	half := distuv.StudentsT{Mu: 0, Sigma: 1, Nu: float64(c.N - 1)}.Quantile(0.975) * sd / math.Sqrt(float64(c.N))
+	half := halfWidth95(sd, c.N)
 	lo, hi := mean-half, mean+half
 	c.SD, c.CILow, c.CIHigh = &sd, &lo, &hi
 	c.Decided = lo > 0 || hi < 0
 	return c
+}
+
+// halfWidth95 is the half-width of the 95% Student-t interval of the mean of n >= 2 values
+// whose sample standard deviation is sd.
+func halfWidth95(sd float64, n int) float64 {
+	return distuv.StudentsT{Mu: 0, Sigma: 1, Nu: float64(n - 1)}.Quantile(0.975) * sd / math.Sqrt(float64(n))
 }
 
 // RowDiffs returns the paired comparison of every pair of rows, later row minus earlier

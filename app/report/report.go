@@ -105,37 +105,22 @@ func Gain(res matrix.Results, method, baseline string) (gain float64, ok bool) {
 	return *a - *b, true
 }
 
-// SeedGain is the mIoU difference of two rows on one seed.
-type SeedGain struct {
-	Seed int64
-	Gain float64
-}
-
-// PairedGains returns, for every seed both rows finished, the method's mIoU minus the
-// baseline's, in seed order.
-func PairedGains(res matrix.Results, method, baseline string) []SeedGain {
-	by := func(name string) map[int64]float64 {
-		out := map[int64]float64{}
-		for _, r := range res.Rows {
-			if r.Name == name {
-				for _, s := range r.Seeds {
-					if s.MIoU != nil {
-						out[s.Seed] = *s.MIoU
-					}
-				}
-			}
-		}
-		return out
-	}
-	a, b := by(method), by(baseline)
-	var out []SeedGain
-	for seed, v := range a {
-		if w, ok := b[seed]; ok {
-			out = append(out, SeedGain{seed, v - w})
+// pairedGains returns, for every seed both rows finished, the method's mIoU minus the
+// baseline's, in seed order (nil when either row is missing).
+func pairedGains(res matrix.Results, method, baseline string) []matrix.SeedDiff {
+	var m, b *matrix.RowResult
+	for i := range res.Rows {
+		switch res.Rows[i].Name {
+		case method:
+			m = &res.Rows[i]
+		case baseline:
+			b = &res.Rows[i]
 		}
 	}
-	sort.Slice(out, func(i, j int) bool { return out[i].Seed < out[j].Seed })
-	return out
+	if m == nil || b == nil {
+		return nil
+	}
+	return matrix.PairedDiffs(*b, *m)
 }
 
 func markdown(dir string, m *matrix.Matrix, res matrix.Results, rep *matrix.Report, info Info, w Written, curves *curveSummary) string {
@@ -167,12 +152,12 @@ func markdown(dir string, m *matrix.Matrix, res matrix.Results, rep *matrix.Repo
 		if g, ok := Gain(res, rep.Method, rep.Baseline); ok {
 			fmt.Fprintf(&b, "%s minus %s: %+.1f mIoU points (mean over seeds).\n", label(res, rep.Method), label(res, rep.Baseline), g)
 		}
-		if d := PairedGains(res, rep.Method, rep.Baseline); len(d) > 0 {
+		if d := pairedGains(res, rep.Method, rep.Baseline); len(d) > 0 {
 			var parts []string
 			better := 0
 			for _, x := range d {
-				parts = append(parts, fmt.Sprintf("seed %d %+.1f", x.Seed, x.Gain))
-				if x.Gain > 0 {
+				parts = append(parts, fmt.Sprintf("seed %d %+.1f", x.Seed, x.Diff))
+				if x.Diff > 0 {
 					better++
 				}
 			}
@@ -180,7 +165,7 @@ func markdown(dir string, m *matrix.Matrix, res matrix.Results, rep *matrix.Repo
 				strings.Join(parts, ", "), label(res, rep.Method), better, len(d))
 		}
 	}
-	b.WriteString(decisions(matrix.RowDiffs(res.Rows)))
+	b.WriteString(decisions(res.Comparisons))
 	b.WriteString("\n" + SeedVaries + "\n")
 	b.WriteString("\n### Per seed\n\n| method | " + strings.Join(seedHeaders(m.Seeds), " | ") + " |\n|---|" + strings.Repeat("---:|", len(m.Seeds)) + "\n")
 	for _, r := range res.Rows {

@@ -33,6 +33,7 @@ func results(rows map[string][]*float64, order ...string) matrix.Results {
 		}
 		res.Rows = append(res.Rows, rr)
 	}
+	res.Comparisons = matrix.RowDiffs(res.Rows) // as matrix.Aggregate fills it
 	return res
 }
 
@@ -48,9 +49,12 @@ func TestGainsAndRanking(t *testing.T) {
 	if _, ok := Gain(res, "dast", "nope"); ok {
 		t.Error("Gain with an unknown row reported a value")
 	}
-	got := PairedGains(res, "dast", "so")
-	if len(got) != 2 || got[0] != (SeedGain{1, 6}) || got[1] != (SeedGain{3, 3}) {
-		t.Errorf("PairedGains = %v, want seed 1 +6 and seed 3 +3 (seed 2 failed)", got)
+	got := pairedGains(res, "dast", "so")
+	if len(got) != 2 || got[0] != (matrix.SeedDiff{Seed: 1, Diff: 6}) || got[1] != (matrix.SeedDiff{Seed: 3, Diff: 3}) {
+		t.Errorf("pairedGains = %v, want seed 1 +6 and seed 3 +3 (seed 2 failed)", got)
+	}
+	if got := pairedGains(res, "dast", "nope"); got != nil {
+		t.Errorf("pairedGains with an unknown row = %v", got)
 	}
 	var order []string
 	for _, r := range Ranking(res) {
@@ -61,7 +65,7 @@ func TestGainsAndRanking(t *testing.T) {
 	}
 	// da - so is +1 on all three seeds (sd 0: decided); dast - da pairs seeds 1 and 3 (+5, +2:
 	// mean 3.5, sd 2.12, t(0.975, 1) = 12.71, so the interval [-15.6, 22.6] contains 0).
-	d := decisions(matrix.RowDiffs(res.Rows))
+	d := decisions(res.Comparisons)
 	if !strings.Contains(d, "Decided by the paired 95% interval (it excludes 0): DA − SO +1.0 [+1.0, +1.0]") ||
 		!strings.Contains(d, "DAST − DA +3.5") || strings.Contains(d, "DAST − DA +3.5 [") {
 		t.Errorf("decisions: %s", d)
