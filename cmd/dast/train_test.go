@@ -137,6 +137,10 @@ func TestTrainEvalAndMatrixEndToEnd(t *testing.T) {
 	if code != 0 || !strings.Contains(out, want) {
 		t.Errorf("eval --bootstrap: code %d, out %q, want it to contain %q (stderr %s)", code, out, want, stderr)
 	}
+	// The bootstrap refuses a checkpoint of another model as eval does.
+	if code, _, stderr := runCLI(t, "eval", "--checkpoint", run, "--bootstrap", "50", "--set", "segmentor.widths=[4,8,8]"); code == 0 || !strings.Contains(stderr, "checkpoint") {
+		t.Errorf("eval --bootstrap of a mismatched model: code %d, stderr %q", code, stderr)
+	}
 	// A checkpoint of a different model is refused, not silently re-initialised.
 	code, _, stderr = runCLI(t, "eval", "--checkpoint", run, "--config", cfg, "--set", "segmentor.widths=[4,8,8]")
 	if code == 0 || !strings.Contains(stderr, "checkpoint") {

@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 
 	"github.com/dast-uda/dast/core/checkpoint"
+	"github.com/dast-uda/dast/core/data"
 	"github.com/dast-uda/dast/core/metrics"
 	"github.com/dast-uda/dast/core/model"
 )
@@ -88,4 +89,43 @@ func subsetMIoUs(setup *Setup, conf *metrics.Confusion) map[string]float64 {
 		return conf.SubsetMIoUs(cs.ClassSubsets())
 	}
 	return nil
+}
+
+// oneImage is a view of image i of a dataset.
+type oneImage struct {
+	data.Dataset
+	i int
+}
+
+func (o oneImage) Len() int                     { return 1 }
+func (o oneImage) Get(int) (data.Sample, error) { return o.Dataset.Get(o.i) }
+
+// EvaluateCheckpointPerImage scores a checkpoint on every data.val image alone and returns
+// their confusion matrices in image order (their sum is EvaluateCheckpoint's), for resampling
+// statistics over the images; the checkpoint is checked as EvaluateCheckpoint checks it.
+func EvaluateCheckpointPerImage(setup *Setup, ckpt string) ([]*metrics.Confusion, error) {
+	if setup.Val == nil {
+		return nil, fmt.Errorf("%s: data.val: evaluation needs a labelled validation set", setup.Tree.Path())
+	}
+	r, err := restore(setup, ckpt)
+	if err != nil {
+		return nil, err
+	}
+	defer r.Close()
+	p, err := NewPredictor(r.b, r.ctx, setup.Seg, setup.Strategy)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]*metrics.Confusion, setup.Val.Len())
+	for i := range out {
+		if out[i], err = Evaluate(p, oneImage{setup.Val, i}, 1, nil); err != nil {
+			return nil, fmt.Errorf("evaluate checkpoint %s: val image %d: %w", ckpt, i, err)
+		}
+		if i == 0 {
+			if err := r.snap.VerifyUsed(r.ctx); err != nil {
+				return nil, err
+			}
+		}
+	}
+	return out, nil
 }
