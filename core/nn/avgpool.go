@@ -31,25 +31,7 @@ func AvgPool2D(x *graph.Node, o PoolOpts, countIncludePad bool) *graph.Node {
 			WindowPerAxis(k, k).StridePerAxis(s, s).
 			PaddingPerDim([][2]int{{o.Pad, o.Pad + extraH}, {o.Pad, o.Pad + extraW}}).Done()
 	} else {
-		fill := int32(n * h * w)
-		idx := make([]int32, 0, n*ho*wo*k*k)
-		for b := range n {
-			for oy := range ho {
-				for ox := range wo {
-					for ky := range k {
-						iy := oy*s - o.Pad + ky
-						for kx := range k {
-							ix := ox*s - o.Pad + kx
-							if iy < 0 || iy >= h || ix < 0 || ix >= w {
-								idx = append(idx, fill)
-							} else {
-								idx = append(idx, int32((b*h+iy)*w+ix))
-							}
-						}
-					}
-				}
-			}
-		}
+		idx := windowRows(n, h, w, ho, wo, o)
 		win := gatherRows(withFillRow(x, 0), tensors.FromFlatDataAndDimensions(idx, len(idx), 1))
 		sum = graph.ReduceSum(graph.Reshape(win, n, ho, wo, k*k, c), 3)
 	}

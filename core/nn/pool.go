@@ -52,11 +52,27 @@ func MaxPool2D(x *graph.Node, o PoolOpts) *graph.Node {
 	if ho <= 0 || wo <= 0 {
 		panic(fmt.Sprintf("nn.MaxPool2D: empty output for x %s, %+v", x.Shape(), o))
 	}
-	s := o.stride()
 	if isXLA(x.Graph()) {
 		return maxPoolNative(x, o)
 	}
 	k := o.Kernel
+	idx := windowRows(n, h, w, ho, wo, o)
+	win := gatherRows(withFillRow(x, math.Inf(-1)), tensors.FromFlatDataAndDimensions(idx, len(idx), 1))
+	win = graph.Reshape(win, n, ho, wo, k*k, c)
+	// Like PyTorch, the gradient goes to the first maximum of each window only (ReduceMax's
+	// gradient would go to every tied maximum, e.g. to all of an all-zero window after a ReLU):
+	// keep the first arg-max (ArgMax resolves ties to the smallest index) and sum the window.
+	first := graph.ArgMax(win, 3, dtypes.Int32)
+	taps := graph.Iota(x.Graph(), shapes.Make(dtypes.Int32, n, ho, wo, k*k, c), 3)
+	mask := graph.Equal(taps, graph.InsertAxes(first, 3))
+	return graph.ReduceSum(graph.Where(mask, win, graph.ZerosLike(win)), 3)
+}
+
+// windowRows lists, for every output position of a k x k pooling window over n images of
+// h x w rows (row-major, one row per pixel), the input row of each tap, window by window,
+// taps row-major; taps in the padding get n*h*w, the fill row withFillRow appends.
+func windowRows(n, h, w, ho, wo int, o PoolOpts) []int32 {
+	s, k := o.stride(), o.Kernel
 	fill := int32(n * h * w)
 	idx := make([]int32, 0, n*ho*wo*k*k)
 	for b := range n {
@@ -76,15 +92,7 @@ func MaxPool2D(x *graph.Node, o PoolOpts) *graph.Node {
 			}
 		}
 	}
-	win := gatherRows(withFillRow(x, math.Inf(-1)), tensors.FromFlatDataAndDimensions(idx, len(idx), 1))
-	win = graph.Reshape(win, n, ho, wo, k*k, c)
-	// Like PyTorch, the gradient goes to the first maximum of each window only (ReduceMax's
-	// gradient would go to every tied maximum, e.g. to all of an all-zero window after a ReLU):
-	// keep the first arg-max (ArgMax resolves ties to the smallest index) and sum the window.
-	first := graph.ArgMax(win, 3, dtypes.Int32)
-	taps := graph.Iota(x.Graph(), shapes.Make(dtypes.Int32, n, ho, wo, k*k, c), 3)
-	mask := graph.Equal(taps, graph.InsertAxes(first, 3))
-	return graph.ReduceSum(graph.Where(mask, win, graph.ZerosLike(win)), 3)
+	return idx
 }
 
 // maxPoolNative is graph.MaxPool (the XLA path: the pure-Go backend has no gradient for it),
