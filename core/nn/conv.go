@@ -3,9 +3,10 @@ package nn
 import (
 	"fmt"
 
-	"github.com/dast-uda/dast/core/backend/fastgo"
 	"strings"
 
+	"github.com/dast-uda/dast/core/backend/fastgo"
+	"github.com/dast-uda/dast/core/nn/winograd"
 	"github.com/gomlx/gomlx/pkg/core/graph"
 	"github.com/gomlx/gomlx/pkg/core/tensors"
 )
@@ -97,9 +98,9 @@ func Conv2DWith(x, w, b *graph.Node, o ConvOpts, impl ConvImpl) *graph.Node {
 	case ConvIm2Col:
 		y = convIm2Col(x, w, o)
 	case ConvWinograd:
-		y = convWinogradSpec(x, w, o, winoF4)
+		y = winograd.Conv(x, w, o.winogradGeometry(), winograd.F4)
 	case ConvWinograd6:
-		y = convWinogradSpec(x, w, o, winoF6)
+		y = winograd.Conv(x, w, o.winogradGeometry(), winograd.F6)
 	default:
 		panic(fmt.Sprintf("nn.Conv2D: unknown implementation %d", impl))
 	}
@@ -107,6 +108,23 @@ func Conv2DWith(x, w, b *graph.Node, o ConvOpts, impl ConvImpl) *graph.Node {
 		y = graph.Add(y, graph.Reshape(b, 1, 1, 1, -1))
 	}
 	return y
+}
+
+// winogradMinChannels is the smallest input and output channel count for which ConvAuto uses
+// Winograd: with fewer channels the tile transforms cost more than they save.
+const winogradMinChannels = 16
+
+// winogradApplies reports whether a kh x kw kernel with options o can use Winograd.
+func winogradApplies(kh, kw int, o ConvOpts) bool {
+	o = o.normalized()
+	return kh == 3 && kw == 3 && o.StrideH == 1 && o.StrideW == 1
+}
+
+// winogradGeometry is o's dilation and padding, for package winograd (whose convolutions have
+// stride 1).
+func (o ConvOpts) winogradGeometry() winograd.Geometry {
+	return winograd.Geometry{DilationH: o.DilationH, DilationW: o.DilationW,
+		PadTop: o.PadTop, PadBottom: o.PadBottom, PadLeft: o.PadLeft, PadRight: o.PadRight}
 }
 
 // chooseConv picks the implementation ConvAuto stands for.
@@ -132,9 +150,9 @@ func chooseConvWith(x, w *graph.Node, o ConvOpts, fastSGEMM bool) ConvImpl {
 	}
 	h, wd := x.Shape().Dimensions[1], x.Shape().Dimensions[2]
 	switch {
-	case winogradTileUse(h, wd, o, 6) >= 0.7:
+	case winograd.TileUse(h, wd, o.winogradGeometry(), winograd.F6) >= 0.7:
 		return ConvWinograd6
-	case winogradTileUse(h, wd, o, 4) >= 0.5:
+	case winograd.TileUse(h, wd, o.winogradGeometry(), winograd.F4) >= 0.5:
 		return ConvWinograd
 	}
 	return ConvIm2Col

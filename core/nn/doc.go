@@ -9,7 +9,8 @@
 //     channels each way (any dilation: tiles are laid on the dilated sub-lattices), im2col
 //     (Gather of patches and one DotGeneral) otherwise. The Winograd tile transforms are
 //     elementwise adds on tile slices with explicitly given transposed gradients; float32
-//     results stay within 3e-6 (norm-wise relative) of a float64 direct convolution.
+//     results stay within 3e-6 (norm-wise relative) of a float64 direct convolution. The
+//     Winograd algorithms live in package core/nn/winograd; Conv2D chooses among them.
 //   - MaxPool2D: Gather of windows (padding reads -inf) and ReduceMax, PyTorch's ceil mode.
 //   - ResizeBilinear: two products with constant interpolation matrices, PyTorch semantics.
 //

@@ -1,4 +1,4 @@
-package nn
+package winograd
 
 import (
 	"math"
@@ -92,8 +92,8 @@ func TestWinogradTileUse(t *testing.T) {
 		{6, 6, 1, 36.0 / 64}, // 2x2 tiles of 4 for 6 outputs per axis
 		{65, 129, 24, 65.0 * 129 / (24 * 4 * 24 * 8)},
 	} {
-		if got := winogradTileUse(tc.h, tc.w, SamePad(3, 1, tc.d), 4); math.Abs(got-tc.want) > 1e-12 {
-			t.Errorf("winogradTileUse(%d, %d, d=%d) = %g, want %g", tc.h, tc.w, tc.d, got, tc.want)
+		if got := TileUse(tc.h, tc.w, samePad(tc.d), F4); math.Abs(got-tc.want) > 1e-12 {
+			t.Errorf("TileUse(%d, %d, d=%d) = %g, want %g", tc.h, tc.w, tc.d, got, tc.want)
 		}
 	}
 }

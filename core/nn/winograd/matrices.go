@@ -1,4 +1,4 @@
-package nn
+package winograd
 
 import (
 	"math"
@@ -15,7 +15,7 @@ import (
 func winogradMatrices(m, r int, points []*big.Rat) (at, g, bt [][]float64) {
 	alpha := m + r - 1
 	if len(points) != alpha-1 {
-		panic("nn: winogradMatrices needs m+r-2 finite points")
+		panic("winograd: winogradMatrices needs m+r-2 finite points")
 	}
 	pow := func(p *big.Rat, e int) *big.Rat {
 		out := big.NewRat(1, 1)

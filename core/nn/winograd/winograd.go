@@ -1,6 +1,17 @@
-package nn
+// Package winograd computes 3x3 stride-1 convolutions (any dilation, any zero padding) of NHWC
+// inputs with HWIO kernels by Winograd's minimal filtering algorithms F(4x4,3x3) and
+// F(6x6,3x3), built from graph ops that have gradients on the pure-Go backend.
+//
+// Winograd F(4x4,3x3): a 6x6 input tile d and a 3x3 kernel g give a 4x4 output tile
+// Y = Aᵀ [(G g Gᵀ) ⊙ (Bᵀ d B)] A, with interpolation points 0, ±1, ±2, ∞.
+// That is 36 multiplications per channel pair for 16 outputs instead of 144. F(6x6,3x3) uses the
+// points 0, ±1, ±2, ±1/2, ∞ and 8x8 input tiles; its matrices are generated (matrices.go).
+//
+// Package nn's Conv2D chooses when to use it (ConvAuto, ConvWinograd, ConvWinograd6).
+package winograd
 
 import (
+	"fmt"
 	"math/big"
 	"slices"
 
@@ -8,13 +19,50 @@ import (
 	"github.com/gomlx/gomlx/pkg/core/tensors"
 )
 
-// Winograd F(4x4,3x3): a 6x6 input tile d and a 3x3 kernel g give a 4x4 output tile
-// Y = Aᵀ [(G g Gᵀ) ⊙ (Bᵀ d B)] A, with interpolation points 0, ±1, ±2, ∞.
-// That is 36 multiplications per channel pair for 16 outputs instead of 144.
+// Geometry is the dilation and zero padding of a 3x3 stride-1 convolution. A zero dilation
+// means 1.
+type Geometry struct {
+	DilationH, DilationW                 int
+	PadTop, PadBottom, PadLeft, PadRight int
+}
 
-// winogradMinChannels is the smallest input and output channel count for which ConvAuto uses
-// Winograd: with fewer channels the tile transforms cost more than they save.
-const winogradMinChannels = 16
+// normalized returns geo with zero dilations replaced by 1.
+func (geo Geometry) normalized() Geometry {
+	for _, p := range []*int{&geo.DilationH, &geo.DilationW} {
+		if *p == 0 {
+			*p = 1
+		}
+	}
+	return geo
+}
+
+// outputSize returns the output spatial size of the convolution of an h x w input.
+func (geo Geometry) outputSize(h, w int) (ho, wo int) {
+	ho = h + geo.PadTop + geo.PadBottom - geo.DilationH*2
+	wo = w + geo.PadLeft + geo.PadRight - geo.DilationW*2
+	return ho, wo
+}
+
+// Tile names a Winograd algorithm by its output tile size m: F(m x m, 3x3).
+type Tile int
+
+const (
+	// F4 is F(4x4,3x3): 6x6 input tiles, hand-written transforms.
+	F4 Tile = 4
+	// F6 is F(6x6,3x3): 8x8 input tiles, generated transforms.
+	F6 Tile = 6
+)
+
+// spec returns the algorithm t stands for.
+func (t Tile) spec() winoSpec {
+	switch t {
+	case F4:
+		return winoF4
+	case F6:
+		return winoF6
+	}
+	panic(fmt.Sprintf("winograd: unknown tile size %d (want F4 or F6)", int(t)))
+}
 
 var (
 	winoBT = [][]float64{
@@ -41,17 +89,11 @@ var (
 	}
 )
 
-// winogradApplies reports whether a kh x kw kernel with options o can use Winograd.
-func winogradApplies(kh, kw int, o ConvOpts) bool {
-	o = o.normalized()
-	return kh == 3 && kw == 3 && o.StrideH == 1 && o.StrideW == 1
-}
-
-// winogradTileUse is the fraction of the m x m tiles' outputs that are real outputs of a stride-1
-// 3x3 convolution of an h x w input (large dilations on small maps waste most of each tile).
-func winogradTileUse(h, w int, o ConvOpts, m int) float64 {
-	o = o.normalized()
-	ho, wo := o.OutputSize(h, w, 3, 3)
+// TileUse is the fraction of the outputs of t's m x m tiles that are real outputs of the
+// convolution of an h x w input (large dilations on small maps waste most of each tile).
+func TileUse(h, w int, geo Geometry, t Tile) float64 {
+	o, m := geo.normalized(), int(t)
+	ho, wo := o.outputSize(h, w)
 	covered := func(n, d int) int {
 		c := 0
 		for r := 0; r < d && r < n; r++ {
@@ -91,8 +133,8 @@ type winoTiling struct {
 	tiles           [][3]int // batch, first output row, first output column
 }
 
-func newWinoTiling(n, h, w int, o ConvOpts, m int) winoTiling {
-	ho, wo := o.OutputSize(h, w, 3, 3)
+func newWinoTiling(n, h, w int, o Geometry, m int) winoTiling {
+	ho, wo := o.outputSize(h, w)
 	t := winoTiling{n: n, h: h, w: w, ho: ho, wo: wo, m: m, alpha: m + 2}
 	for b := range n {
 		for ry := 0; ry < o.DilationH && ry < ho; ry++ {
@@ -111,7 +153,7 @@ func newWinoTiling(n, h, w int, o ConvOpts, m int) winoTiling {
 }
 
 // inputIndices returns [α*α*T, 1] rows of the fill-row-flattened input for every tile element.
-func (t winoTiling) inputIndices(o ConvOpts) *tensors.Tensor {
+func (t winoTiling) inputIndices(o Geometry) *tensors.Tensor {
 	nt, a := len(t.tiles), t.alpha
 	fill := int32(t.n * t.h * t.w)
 	idx := make([]int32, a*a*nt)
@@ -133,7 +175,7 @@ func (t winoTiling) inputIndices(o ConvOpts) *tensors.Tensor {
 
 // outputIndices returns [N*Ho*Wo, 1] rows of the [α*α*T, Cout] (zero-padded m x m) tile outputs
 // for every output pixel.
-func (t winoTiling) outputIndices(o ConvOpts) *tensors.Tensor {
+func (t winoTiling) outputIndices(o Geometry) *tensors.Tensor {
 	nt, a := len(t.tiles), t.alpha
 	idx := make([]int32, t.n*t.ho*t.wo)
 	for k, tile := range t.tiles {
@@ -180,20 +222,19 @@ func newWinoSpec(m int, points []*big.Rat) winoSpec {
 		atPad: pairedCombiner(atPad), aPad: pairedCombiner(transpose(atPad))}
 }
 
-// convWinograd is a 3x3 stride-1 convolution (any dilation, any padding) by Winograd F(4x4,3x3).
-func convWinograd(x, w *graph.Node, o ConvOpts) *graph.Node {
-	return convWinogradSpec(x, w, o, winoF4)
-}
-
-// convWinogradSpec is a 3x3 stride-1 convolution (any dilation, any padding) by the Winograd
-// algorithm sp.
+// Conv convolves x [N,H,W,Cin] with the 3x3 kernel w [3,3,Cin,Cout] (HWIO), stride 1, with the
+// geometry geo, by the Winograd algorithm t: [N,Ho,Wo,Cout], PyTorch's cross-correlation.
 //
 // The tile transforms are a few dozen elementwise adds on [T,C] slices rather than products
 // with α²xα² constant matrices (which the pure-Go DotGeneral pads to 64x64 blocks and makes
 // slower than the product they save). Their gradients are given explicitly (the transposed
 // transforms) through linearWithGradient, since Slice has no gradient on the pure-Go backend.
-func convWinogradSpec(x, w *graph.Node, o ConvOpts, sp winoSpec) *graph.Node {
-	o = o.normalized()
+func Conv(x, w *graph.Node, geo Geometry, t Tile) *graph.Node {
+	return conv(x, w, geo.normalized(), t.spec())
+}
+
+// conv is Conv by the algorithm sp, with o normalized.
+func conv(x, w *graph.Node, o Geometry, sp winoSpec) *graph.Node {
 	g := x.Graph()
 	xd, wd := x.Shape().Dimensions, w.Shape().Dimensions
 	cin, cout := wd[2], wd[3]
@@ -202,7 +243,7 @@ func convWinogradSpec(x, w *graph.Node, o ConvOpts, sp winoSpec) *graph.Node {
 	nt := len(t.tiles)
 
 	// Input tiles d [α,α,T,Cin] -> V = Bᵀ d B.
-	d := graph.Reshape(gatherRows(withFillRow(x, 0), t.inputIndices(o)), a, a, nt, cin)
+	d := graph.Reshape(gatherRows(withZeroRow(x), t.inputIndices(o)), a, a, nt, cin)
 	v := linearWithGradient(d,
 		func(d *graph.Node) *graph.Node { return transform2D(d, sp.bt) },
 		func(dv *graph.Node) *graph.Node { return transform2D(dv, sp.b) })
@@ -218,6 +259,20 @@ func convWinogradSpec(x, w *graph.Node, o ConvOpts, sp winoSpec) *graph.Node {
 		func(dy *graph.Node) *graph.Node { return transform2D(dy, sp.aPad) })
 	y = graph.Reshape(y, a*a*nt, cout)
 	return graph.Reshape(gatherRows(y, t.outputIndices(o)), t.n, t.ho, t.wo, cout)
+}
+
+// withZeroRow flattens x [N,H,W,C] to [N*H*W+1, C]: the last row is zeros, which out-of-range
+// (padding) indices point to.
+func withZeroRow(x *graph.Node) *graph.Node {
+	d := x.Shape().Dimensions
+	flat := graph.Reshape(x, d[0]*d[1]*d[2], d[3])
+	row := graph.BroadcastToDims(graph.Scalar(x.Graph(), x.DType(), 0.0), 1, d[3])
+	return graph.Concatenate([]*graph.Node{flat, row}, 0)
+}
+
+// gatherRows gathers rows of the 2-D params [R, C] at the indices idx [K, 1] (int32): [K, C].
+func gatherRows(params *graph.Node, idx *tensors.Tensor) *graph.Node {
+	return graph.Gather(params, graph.Const(params.Graph(), idx))
 }
 
 // winoATPadded is Aᵀ with two zero rows: 6x6.
