@@ -49,6 +49,8 @@ func loadTree(ctx context.Context, path string, sets []string) (tree *config.Tre
 }
 
 // stagedStrategy returns the config's strategy when it is a pipeline of stages (strategy.dast).
+// It validates the whole tree; the modules it decodes are kept in the tree, so a later
+// train.Assemble of it decodes nothing again.
 func stagedStrategy(tree *config.Tree) (train.Staged, error) {
 	if err := tree.Validate(); err != nil {
 		return nil, err

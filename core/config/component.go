@@ -37,13 +37,17 @@ func (t *Tree) Has(path string) bool {
 // Component builds the module configured by the block at path: it reads the block's name,
 // looks up "kind.name" in the registry, calls New and strictly decodes the block's other keys
 // into the result, then runs its Validate method if it has one. Errors name the key and the
-// file it came from. The caller type-asserts the result to the kind's interface.
+// file it came from. Build returns the result as the kind's interface.
+//
+// A block is decoded once per tree: Validate and every later Component or ComponentOf of the
+// same block at the same path and kind return the module built first. Modules are
+// configuration; treat them as read-only.
 func (t *Tree) Component(path, kind string) (registry.Module, error) {
 	v, ok := t.get(path)
 	if !ok || v == nil {
 		return nil, &Error{Source: t.sourceOrFile(path), Key: path, Msg: fmt.Sprintf("missing %s block", kind)}
 	}
-	return t.build(path, kind, v)
+	return t.resolve(path, kind, v)
 }
 
 // ComponentOf is Component for a block already decoded into a module's options, typically
@@ -54,7 +58,39 @@ func (t *Tree) ComponentOf(path, kind string, b Block) (registry.Module, error) 
 	if b == nil {
 		return nil, &Error{Source: t.sourceOrFile(path), Key: path, Msg: fmt.Sprintf("missing %s block", kind)}
 	}
-	return t.build(path, kind, map[string]any(b))
+	return t.resolve(path, kind, map[string]any(b))
+}
+
+// built is a module the tree resolved: its kind, the block it was decoded from (a copy, as the
+// block stood after decoding) and the module.
+type built struct {
+	kind  string
+	block map[string]any
+	mod   registry.Module
+}
+
+// resolve returns the module a block with v's contents at path resolved to before, or builds
+// it and keeps it. A block is compared by value: the block read again from the tree, or a copy
+// decoded into a module's Block field, finds the module built from it. Decoding depends only on
+// the block, its path (the --set text of its keys) and the registry, so the kept module is the
+// one building again would give.
+func (t *Tree) resolve(path, kind string, v any) (registry.Module, error) {
+	for _, b := range t.built[path] {
+		if b.kind == kind && reflect.DeepEqual(b.block, v) {
+			return b.mod, nil
+		}
+	}
+	mod, err := t.build(path, kind, v)
+	if err != nil {
+		return nil, err
+	}
+	if t.built == nil {
+		t.built = make(map[string][]built)
+	}
+	// build may have rewritten --set scalars of the block in the tree (scalarText); the copy
+	// is taken after it, so the block read again from the tree matches.
+	t.built[path] = append(t.built[path], built{kind: kind, block: deepCopy(v).(map[string]any), mod: mod})
+	return mod, nil
 }
 
 // sourceOrFile is Source(key), or the file given to Load when no source knows the key (it is
@@ -124,6 +160,8 @@ func moduleNames(kind string) string {
 // discriminator, segmentor, strategy). Blocks nested in a component's options (non-nil Block
 // fields after decoding, defaults included, such as a strategy's objective) are resolved too:
 // their kind is the field's `kind:"..."` tag, else its key when that is a registered kind.
+// The modules it builds are kept: Component and ComponentOf return them afterwards, so a
+// validated configuration is decoded once.
 func (t *Tree) Validate() error {
 	r, err := t.Root()
 	if err != nil {
@@ -140,7 +178,7 @@ func (t *Tree) Validate() error {
 
 // validateBlock resolves block value v at path and, recursively, its nested blocks.
 func (t *Tree) validateBlock(path, kind string, v any) error {
-	mod, err := t.build(path, kind, v)
+	mod, err := t.resolve(path, kind, v)
 	if err != nil {
 		return err
 	}

@@ -20,7 +20,7 @@ type fakeSeg struct {
 
 func (fakeSeg) Module() registry.Info {
 	return registry.Info{ID: "segmentor.fake", Description: "test segmentor",
-		New: func() registry.Module { return &fakeSeg{Widths: []int{8, 16}, Dropout: 0.1} }}
+		New: func() registry.Module { made.seg.Add(1); return &fakeSeg{Widths: []int{8, 16}, Dropout: 0.1} }}
 }
 
 func (s *fakeSeg) Validate() error {
@@ -43,7 +43,7 @@ type fakeObj struct {
 }
 
 func (fakeObj) Module() registry.Info {
-	return registry.Info{ID: "objective.fakeobj", New: func() registry.Module { return &fakeObj{} }}
+	return registry.Info{ID: "objective.fakeobj", New: func() registry.Module { made.obj.Add(1); return &fakeObj{} }}
 }
 
 // fakeStrat is a strategy with nested component blocks.
@@ -56,6 +56,7 @@ type fakeStrat struct {
 
 func (fakeStrat) Module() registry.Info {
 	return registry.Info{ID: "strategy.fakestrat", New: func() registry.Module {
+		made.strat.Add(1)
 		return &fakeStrat{Objective: Block{"name": "fakeobj"}}
 	}}
 }

@@ -39,6 +39,13 @@ type Tree struct {
 	raw   map[string]any    // merged values
 	prov  map[string]string // flattened leaf key -> source
 	text  map[string]string // --set leaf key -> value text as typed
+
+	// Decoded values, kept: the modules resolved so far by path, and the Root with the value
+	// of rewrites when it was decoded (see Root).
+	built    map[string][]built
+	root     *Root
+	rootAt   int
+	rewrites int // --set scalars stored back as strings (setLeaf)
 }
 
 // Load reads the YAML file at path with its base chain and applies the "key=value" overrides
@@ -398,8 +405,9 @@ func (t *Tree) setLeaf(key string, v any) {
 	}
 	if p, ok := t.get(parent); ok {
 		if m, ok := p.(map[string]any); ok {
-			if _, ok := m[last]; ok {
+			if old, ok := m[last]; ok && old != v {
 				m[last] = v
+				t.rewrites++
 			}
 		}
 	}

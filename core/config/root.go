@@ -156,7 +156,25 @@ func DefaultRoot(name string) Root {
 // Root strictly decodes the fixed part of the configuration over DefaultRoot (named after the
 // config file's stem) and checks its values. Component blocks are checked to be maps with a
 // name; their options are checked by Component.
+//
+// The Root is decoded once and shared by every caller: treat it as read-only. It is decoded
+// again only when building a component has since stored a --set scalar back into the tree as
+// the string its option takes (--set segmentor.label=007): the Root's copies of the blocks
+// then hold what the tree holds, as the resolved YAML does.
 func (t *Tree) Root() (*Root, error) {
+	if t.root != nil && t.rootAt == t.rewrites {
+		return t.root, nil
+	}
+	r, err := t.decodeRoot()
+	if err != nil {
+		return nil, err
+	}
+	t.root, t.rootAt = r, t.rewrites
+	return r, nil
+}
+
+// decodeRoot is Root without the kept value.
+func (t *Tree) decodeRoot() (*Root, error) {
 	stem := strings.TrimSuffix(filepath.Base(t.path), filepath.Ext(t.path))
 	r := DefaultRoot(stem)
 	if err := (decoder{t}).decode("", t.raw, reflect.ValueOf(&r).Elem()); err != nil {

@@ -29,7 +29,9 @@ type Setup struct {
 	Datasets map[string]data.Dataset
 }
 
-// Assemble validates tree and builds every component it names. Nothing is computed.
+// Assemble validates tree and builds every component it names. Nothing is computed. The
+// modules Validate decodes are the ones the components are built from (the tree keeps them),
+// so each block is decoded once, however often the tree is validated or assembled.
 func Assemble(tree *config.Tree) (*Setup, error) { return assemble(tree, openDataset) }
 
 // AssembleDeclared is Assemble without reading any dataset from disk: the datasets whose module
