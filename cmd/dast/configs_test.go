@@ -160,20 +160,7 @@ func dryRun(t *testing.T, path string, sets []string) string {
 	if err != nil || st == nil {
 		return out
 	}
-	root, err := tree.Root()
-	if err != nil {
-		t.Fatal(err)
-	}
-	y, err := tree.YAML()
-	if err != nil {
-		t.Fatal(err)
-	}
-	var resolved map[string]any
-	if err := yaml.Unmarshal(y, &resolved); err != nil {
-		t.Fatal(err)
-	}
-	resolved["name"] = root.Name
-	stages, err := st.Stages(resolved)
+	stages, err := st.Stages(tree)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -181,14 +168,20 @@ func dryRun(t *testing.T, path string, sets []string) string {
 	labels := filepath.Join(dir, "pseudo")
 	writeFile(t, filepath.Join(labels, pseudo.StatsFile), []byte("{}\n"))
 	for i, s := range stages {
-		if s.Pseudo != nil {
-			s.Config["strategy"].(map[string]any)["pseudo_labels"] = labels
-		}
-		b, err := yaml.Marshal(s.Config)
+		p := filepath.Join(dir, fmt.Sprintf("%02d-%s.yaml", i+1, s.Name))
+		cfg, err := s.Config(tree, p)
 		if err != nil {
 			t.Fatal(err)
 		}
-		p := filepath.Join(dir, fmt.Sprintf("%02d-%s.yaml", i+1, s.Name))
+		if s.Pseudo != nil {
+			if cfg, err = cfg.Derive(p, config.Set("strategy.pseudo_labels", labels)); err != nil {
+				t.Fatal(err)
+			}
+		}
+		b, err := cfg.YAML()
+		if err != nil {
+			t.Fatal(err)
+		}
 		writeFile(t, p, b)
 		code, sout, serr := runCLI(t, "train", "--dry-run", "--config", p)
 		if code != 0 || !strings.Contains(sout, "ok: the config is valid") {

@@ -5,10 +5,8 @@ import (
 	"fmt"
 	"path"
 	"strings"
-	"testing/fstest"
 
 	"github.com/spf13/cobra"
-	yaml "go.yaml.in/yaml/v3"
 
 	"github.com/dast-uda/dast/app/describe"
 	"github.com/dast-uda/dast/core/backend"
@@ -90,30 +88,13 @@ func assembleDeclared(ctx context.Context, cfg string, sets []string) (*train.Se
 
 // firstStage returns the config tree of a staged strategy's first stage.
 func firstStage(tree *config.Tree, st train.Staged) (*config.Tree, error) {
-	y, err := tree.YAML()
-	if err != nil {
-		return nil, err
-	}
-	var resolved map[string]any
-	if err := yaml.Unmarshal(y, &resolved); err != nil {
-		return nil, err
-	}
-	root, err := tree.Root()
-	if err != nil {
-		return nil, err
-	}
-	resolved["name"] = root.Name // the default (the config's file name) is not in the tree
-	stages, err := st.Stages(resolved)
+	stages, err := st.Stages(tree)
 	if err != nil {
 		return nil, fmt.Errorf("%s: strategy: %w", tree.Path(), err)
 	}
 	if len(stages) == 0 {
 		return nil, fmt.Errorf("%s: strategy: no stages", tree.Path())
 	}
-	b, err := yaml.Marshal(stages[0].Config)
-	if err != nil {
-		return nil, err
-	}
 	name := strings.TrimSuffix(path.Base(tree.Path()), ".yaml") + "-stage1-" + stages[0].Name + ".yaml"
-	return config.LoadFS(fstest.MapFS{name: {Data: b}}, name, nil)
+	return stages[0].Config(tree, name)
 }

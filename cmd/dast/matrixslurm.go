@@ -18,7 +18,6 @@ import (
 	"github.com/dast-uda/dast/core/train"
 	"github.com/spf13/cobra"
 	"go.uber.org/zap"
-	yaml "go.yaml.in/yaml/v3"
 )
 
 // slurmFlags are dast matrix's options for the slurm executor.
@@ -145,20 +144,7 @@ func stagesOf(ctx context.Context) func(matrix.Job) ([]matrix.StageRef, error) {
 		if err != nil || staged == nil {
 			return nil, err
 		}
-		y, err := tree.YAML()
-		if err != nil {
-			return nil, err
-		}
-		var resolved map[string]any
-		if err := yaml.Unmarshal(y, &resolved); err != nil {
-			return nil, err
-		}
-		root, err := tree.Root()
-		if err != nil {
-			return nil, err
-		}
-		resolved["name"] = root.Name
-		stages, err := staged.Stages(resolved)
+		stages, err := staged.Stages(tree)
 		if err != nil {
 			return nil, fmt.Errorf("%s: strategy: %w", j.Config, err)
 		}

@@ -5,7 +5,6 @@ import (
 	"io"
 
 	"github.com/dast-uda/dast/core/config"
-	yaml "go.yaml.in/yaml/v3"
 
 	"strings"
 
@@ -132,23 +131,21 @@ func describeSetup(w io.Writer, s *train.Setup) error {
 
 // describeStages prints the stages of a pipeline strategy and validates the first one.
 func describeStages(w io.Writer, tree *config.Tree, st train.Staged) error {
-	y, err := tree.YAML()
-	if err != nil {
-		return err
-	}
-	var resolved map[string]any
-	if err := yaml.Unmarshal(y, &resolved); err != nil {
-		return err
-	}
-	stages, err := st.Stages(resolved)
+	stages, err := st.Stages(tree)
 	if err != nil {
 		return err
 	}
 	fmt.Fprintf(w, "config     %s\n", tree.Path())
 	for i, s := range stages {
-		strat, _ := s.Config["strategy"].(map[string]any)
-		tr, _ := s.Config["train"].(map[string]any)
-		line := fmt.Sprintf("stage %d    %s: strategy %v, %v iterations, lr %v", i+1, s.Name, strat["name"], tr["iterations"], tr["lr"])
+		cfg, err := s.Config(tree, fmt.Sprintf("%02d-%s.yaml", i+1, s.Name))
+		if err != nil {
+			return err
+		}
+		r, err := cfg.Root()
+		if err != nil {
+			return fmt.Errorf("stage %s: %w", s.Name, err)
+		}
+		line := fmt.Sprintf("stage %d    %s: strategy %v, %v iterations, lr %v", i+1, s.Name, r.Strategy.Name(), r.Train.Iterations, r.Train.LR)
 		if s.Pseudo != nil {
 			line += fmt.Sprintf(", pseudo labels q %g cap %g from the previous stage", s.Pseudo.Q, s.Pseudo.Cap)
 		}

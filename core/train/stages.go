@@ -12,24 +12,35 @@ import (
 	"github.com/dast-uda/dast/core/runinfo"
 	"github.com/dast-uda/dast/internal/atomicfile"
 	"go.uber.org/zap"
-	yaml "go.yaml.in/yaml/v3"
 )
 
 // Stage is one training run of a multi-stage method (DAST: the DA stage, then self-training
 // rounds).
 type Stage struct {
 	Name string
-	// Config is the stage's complete configuration (a resolved config tree as a map).
-	Config map[string]any
+	// Edits derive the stage's configuration from the run's (config.Tree.Derive; see Config).
+	Edits []config.Edit
 	// Pseudo, when set, makes pseudo labels with the previous stage's final model before this
 	// stage trains; the stage's strategy.pseudo_labels and init_from point at them.
 	Pseudo *PseudoOptions
 }
 
 // Staged is implemented by strategy modules that are pipelines of stages rather than one
-// training step (strategy.dast). resolved is the run's resolved configuration.
+// training step (strategy.dast). tree is the run's configuration, validated.
 type Staged interface {
-	Stages(resolved map[string]any) ([]Stage, error)
+	Stages(tree *config.Tree) ([]Stage, error)
+}
+
+// Config derives the stage's configuration from the run's, named path (the file it is written
+// to). A stage with pseudo labels also needs WithStart.
+func (s Stage) Config(run *config.Tree, path string) (*config.Tree, error) {
+	return run.Derive(path, s.Edits...)
+}
+
+// WithStart returns the configuration of a self-training stage cfg training on the pseudo
+// labels in labels, starting from checkpoint start.
+func WithStart(cfg *config.Tree, labels, start string) (*config.Tree, error) {
+	return cfg.Derive(cfg.Path(), config.Set("strategy.pseudo_labels", labels), config.Set("init_from", start))
 }
 
 // StageFile is the summary a staged run writes: each stage's directory and final mIoU.
@@ -66,12 +77,7 @@ func RunStages(ctx context.Context, tree *config.Tree, st Staged, opts Options) 
 	if err != nil {
 		return nil, err
 	}
-	var resolved map[string]any
-	if err := yaml.Unmarshal(y, &resolved); err != nil {
-		return nil, err
-	}
-	resolved["name"] = root.Name // the default (the config's file name) is not in the tree
-	stages, err := st.Stages(resolved)
+	stages, err := st.Stages(tree)
 	if err != nil {
 		return nil, fmt.Errorf("%s: strategy: %w", tree.Path(), err)
 	}
@@ -101,6 +107,10 @@ func RunStages(ctx context.Context, tree *config.Tree, st Staged, opts Options) 
 		name := fmt.Sprintf("%02d-%s", i+1, stage.Name)
 		stageDir := filepath.Join(dir, name)
 		cfgPath := filepath.Join(dir, name+".yaml")
+		cfg, err := stage.Config(tree, cfgPath)
+		if err != nil {
+			return nil, fmt.Errorf("stage %s: %w", stage.Name, err)
+		}
 		var start *string
 		if stage.Pseudo != nil {
 			if prevDir == "" {
@@ -113,8 +123,9 @@ func RunStages(ctx context.Context, tree *config.Tree, st Staged, opts Options) 
 			if err != nil {
 				return nil, fmt.Errorf("stage %s: %w", stage.Name, err)
 			}
-			set(stage.Config, []string{"strategy", "pseudo_labels"}, labels)
-			set(stage.Config, []string{"init_from"}, ckpt)
+			if cfg, err = WithStart(cfg, labels, ckpt); err != nil {
+				return nil, fmt.Errorf("stage %s: %w", stage.Name, err)
+			}
 			start = &ckpt
 			if selected {
 				log.Info("starting from the selected snapshot", zap.String("stage", stage.Name), zap.String("checkpoint", ckpt))
@@ -126,7 +137,9 @@ func RunStages(ctx context.Context, tree *config.Tree, st Staged, opts Options) 
 				}
 			}
 		}
-		b, err := yaml.Marshal(stage.Config)
+		// The stage runs from the file it is written to, as a resumed stage (or dast train
+		// --resume of the stage's directory) does.
+		b, err := cfg.YAML()
 		if err != nil {
 			return nil, err
 		}
@@ -181,19 +194,6 @@ func RunStages(ctx context.Context, tree *config.Tree, st Staged, opts Options) 
 		}
 	}
 	return res, nil
-}
-
-// set writes v at path in a nested map, creating maps on the way.
-func set(m map[string]any, path []string, v any) {
-	for _, k := range path[:len(path)-1] {
-		next, ok := m[k].(map[string]any)
-		if !ok {
-			next = map[string]any{}
-			m[k] = next
-		}
-		m = next
-	}
-	m[path[len(path)-1]] = v
 }
 
 // ReadStages reads the stages.json of a staged run directory, with every stage's Dir resolved

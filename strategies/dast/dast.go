@@ -7,6 +7,7 @@ package dast
 import (
 	"fmt"
 
+	"github.com/dast-uda/dast/core/config"
 	"github.com/dast-uda/dast/core/train"
 	"github.com/dast-uda/dast/registry"
 	"github.com/dast-uda/dast/strategies/adversarial"
@@ -74,55 +75,45 @@ func (c *Config) Validate() error {
 	return c.Options.Validate()
 }
 
-// pipelineKeys are strategy.dast's own options, removed from the stages' strategy blocks.
-var pipelineKeys = []string{"rounds", "q", "cap", "subsample", "round_iterations", "round_lr", "round_head_lr_mult", "round_poly_horizon"}
-
-// Stages implements train.Staged: "da", then "round1".."roundK".
-func (c *Config) Stages(resolved map[string]any) ([]train.Stage, error) {
-	stage := func(strategy string, edit func(cfg map[string]any)) map[string]any {
-		cfg := deepCopy(resolved).(map[string]any)
-		st, _ := cfg["strategy"].(map[string]any)
-		for _, k := range pipelineKeys {
-			delete(st, k)
-		}
-		st["name"] = strategy
-		edit(cfg)
-		return cfg
+// Stages implements train.Staged: "da", then "round1".."roundK". Each stage's strategy block
+// is this block's adversarial options under the stage's strategy (the pipeline's own options
+// left out); a round also trains with the round schedule and without snapshot selection.
+func (c *Config) Stages(tree *config.Tree) ([]train.Stage, error) {
+	root, err := tree.Root()
+	if err != nil {
+		return nil, err
 	}
-	name, _ := resolved["name"].(string)
-	stages := []train.Stage{{Name: "da", Config: stage("da", func(cfg map[string]any) {
-		cfg["name"] = name + "-da"
-	})}}
+	strategy := func(name string) config.Edit {
+		return config.Set("strategy", config.BlockOf[adversarial.Options](root.Strategy, name))
+	}
+	stages := []train.Stage{{Name: "da", Edits: []config.Edit{
+		config.Set("name", root.Name+"-da"),
+		strategy("da"),
+	}}}
 	for r := 1; r <= c.Rounds; r++ {
 		q := c.Q[0]
 		if len(c.Q) > 1 {
 			q = c.Q[r-1]
 		}
+		edits := []config.Edit{
+			config.Set("name", fmt.Sprintf("%s-round%d", root.Name, r)),
+			strategy("self_training"),
+			// Snapshot selection chooses where self-training starts (the DA stage's
+			// snapshot); each round trains to its end.
+			config.Unset("data.select"),
+		}
+		if c.RoundIterations > 0 {
+			edits = append(edits, config.Set("train.iterations", c.RoundIterations))
+		}
+		edits = append(edits, config.Unset("train.poly_horizon"))
+		if c.RoundPolyHorizon > 0 {
+			edits = append(edits, config.Set("train.poly_horizon", c.RoundPolyHorizon))
+		}
+		edits = append(edits, config.Set("train.lr", c.RoundLR), config.Set("train.head_lr_mult", c.RoundHeadLRMult))
 		stages = append(stages, train.Stage{
 			Name:   fmt.Sprintf("round%d", r),
 			Pseudo: &train.PseudoOptions{Q: q, Cap: c.Cap, Subsample: c.Subsample},
-			Config: stage("self_training", func(cfg map[string]any) {
-				cfg["name"] = fmt.Sprintf("%s-round%d", name, r)
-				// Snapshot selection chooses where self-training starts (the DA stage's
-				// snapshot); each round trains to its end.
-				if data, ok := cfg["data"].(map[string]any); ok {
-					delete(data, "select")
-				}
-				tr, _ := cfg["train"].(map[string]any)
-				if tr == nil {
-					tr = map[string]any{}
-					cfg["train"] = tr
-				}
-				if c.RoundIterations > 0 {
-					tr["iterations"] = c.RoundIterations
-				}
-				delete(tr, "poly_horizon")
-				if c.RoundPolyHorizon > 0 {
-					tr["poly_horizon"] = c.RoundPolyHorizon
-				}
-				tr["lr"] = c.RoundLR
-				tr["head_lr_mult"] = c.RoundHeadLRMult
-			}),
+			Edits:  edits,
 		})
 	}
 	return stages, nil
@@ -131,23 +122,4 @@ func (c *Config) Stages(resolved map[string]any) ([]train.Stage, error) {
 // NewStrategy refuses to build a single step: strategy.dast is a pipeline (train.Staged).
 func (c *Config) NewStrategy(*train.Env) (train.Strategy, error) {
 	return nil, fmt.Errorf("strategy.dast is a pipeline of stages; run it with dast train, which runs its stages")
-}
-
-func deepCopy(v any) any {
-	switch x := v.(type) {
-	case map[string]any:
-		m := make(map[string]any, len(x))
-		for k, e := range x {
-			m[k] = deepCopy(e)
-		}
-		return m
-	case []any:
-		s := make([]any, len(x))
-		for i, e := range x {
-			s[i] = deepCopy(e)
-		}
-		return s
-	default:
-		return v
-	}
 }

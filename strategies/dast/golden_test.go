@@ -7,18 +7,19 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+	"testing/fstest"
 
 	"github.com/dast-uda/dast/configs"
 	"github.com/dast-uda/dast/core/config"
 	"github.com/dast-uda/dast/core/train"
 	_ "github.com/dast-uda/dast/modules/standard"
-	yaml "go.yaml.in/yaml/v3"
 )
 
 var update = flag.Bool("update", false, "rewrite testdata/stages from the current code")
 
-// goldenCases are the configurations whose stage configs testdata/stages holds, as the
-// pre-typed code (map edits by string keys) wrote them.
+// goldenCases are the configurations whose stage configs testdata/stages holds. The files were
+// written by the derivation this package had before the typed one (tree -> YAML -> map, edited
+// by string keys -> YAML; commit 9353288); -update rewrites them from the current code.
 var goldenCases = []struct {
 	name string
 	file string // under configs/; synthetic/ ones are read from the embedded FS
@@ -70,7 +71,7 @@ func TestStagesGolden(t *testing.T) {
 	for _, c := range goldenCases {
 		t.Run(c.name, func(t *testing.T) {
 			tree := loadCase(t, c.file, c.sets)
-			got, summary := oldStageYAML(t, tree)
+			got, summary := stageYAML(t, tree)
 			dir := filepath.Join("testdata", "stages", c.name)
 			js, err := json.MarshalIndent(summary, "", "  ")
 			if err != nil {
@@ -108,44 +109,44 @@ func TestStagesGolden(t *testing.T) {
 	}
 }
 
-// oldStageYAML is the stage derivation of the map-editing code: tree -> YAML -> map ->
-// Stages -> (pseudo_labels, init_from set by RunStages) -> YAML.
-func oldStageYAML(t *testing.T, tree *config.Tree) (map[string][]byte, []stageSummary) {
+// stageYAML derives each stage's configuration from tree as RunStages does (Stage.Config,
+// then WithStart for a stage on pseudo labels) and returns its YAML by file name.
+func stageYAML(t *testing.T, tree *config.Tree) (map[string][]byte, []stageSummary) {
 	t.Helper()
-	mod, err := tree.Component("strategy", "strategy")
+	st, err := config.Build[train.Staged](tree, "strategy", "strategy")
 	if err != nil {
 		t.Fatal(err)
 	}
-	st := mod.(train.Staged)
-	y, err := tree.YAML()
-	if err != nil {
-		t.Fatal(err)
-	}
-	var resolved map[string]any
-	if err := yaml.Unmarshal(y, &resolved); err != nil {
-		t.Fatal(err)
-	}
-	root, err := tree.Root()
-	if err != nil {
-		t.Fatal(err)
-	}
-	resolved["name"] = root.Name
-	stages, err := st.Stages(resolved)
+	stages, err := st.Stages(tree)
 	if err != nil {
 		t.Fatal(err)
 	}
 	out := map[string][]byte{}
 	var summary []stageSummary
 	for i, s := range stages {
-		if s.Pseudo != nil {
-			s.Config["strategy"].(map[string]any)["pseudo_labels"] = goldenLabels
-			s.Config["init_from"] = goldenStart
-		}
-		b, err := yaml.Marshal(s.Config)
+		name := fmt.Sprintf("%02d-%s.yaml", i+1, s.Name)
+		cfg, err := s.Config(tree, filepath.Join("RUN", name))
 		if err != nil {
 			t.Fatal(err)
 		}
-		out[fmt.Sprintf("%02d-%s.yaml", i+1, s.Name)] = b
+		if s.Pseudo != nil {
+			if cfg, err = train.WithStart(cfg, goldenLabels, goldenStart); err != nil {
+				t.Fatal(err)
+			}
+		}
+		// The stage runs from its file: it must load and validate as written.
+		b, err := cfg.YAML()
+		if err != nil {
+			t.Fatal(err)
+		}
+		loaded, err := config.LoadFS(fstest.MapFS{name: {Data: b}}, name, nil)
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		if err := loaded.Validate(); err != nil {
+			t.Errorf("%s: %v", name, err)
+		}
+		out[name] = b
 		summary = append(summary, stageSummary{s.Name, s.Pseudo})
 	}
 	return out, summary
