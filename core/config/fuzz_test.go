@@ -31,3 +31,48 @@ func FuzzLoad(f *testing.F) {
 		}
 	})
 }
+
+// FuzzDerive checks that no edit makes Derive panic, that it leaves its tree alone, and that a
+// derived tree's YAML loads again.
+func FuzzDerive(f *testing.F) {
+	f.Add([]byte("seed: 2\ntrain: {iterations: 10}\nsegmentor: {name: fake, widths: [1]}\n"), "train.lr", "1e-4", false)
+	f.Add([]byte("strategy: {name: fakestrat, objective: {name: fakeobj}}\n"), "strategy", "{name: fakestrat, lambda: 2}", false)
+	f.Add([]byte("data: {select: {source: {name: x}}}\n"), "data.select", "", true)
+	f.Add([]byte("seed: 2\n"), "seed.x", "[1, {a: b}]", false)
+	f.Fuzz(func(t *testing.T, data []byte, key, value string, remove bool) {
+		tree, err := load("x.yaml", nil, memFS(map[string]string{"x.yaml": string(data)}))
+		if err != nil {
+			return
+		}
+		before, err := tree.YAML()
+		if err != nil {
+			return
+		}
+		e := Unset(key)
+		if !remove {
+			v, err := parseValue(value)
+			if err != nil {
+				return
+			}
+			e = Set(key, v)
+		}
+		d, err := tree.Derive("d.yaml", e)
+		if after, _ := tree.YAML(); string(after) != string(before) {
+			t.Fatalf("Derive(%v) changed its tree", e)
+		}
+		if err != nil {
+			return
+		}
+		_, _ = d.Root()
+		_ = d.Validate()
+		y, err := d.YAML()
+		if err != nil {
+			t.Fatalf("YAML: %v", err)
+		}
+		if len(y) > 0 && string(y) != "{}\n" {
+			if _, err := load("d.yaml", nil, memFS(map[string]string{"d.yaml": string(y)})); err != nil {
+				t.Errorf("derived YAML does not load: %v\n%s", err, y)
+			}
+		}
+	})
+}
