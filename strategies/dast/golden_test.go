@@ -19,7 +19,7 @@ var update = flag.Bool("update", false, "rewrite testdata/stages from the curren
 
 // goldenCases are the configurations whose stage configs testdata/stages holds. The files were
 // written by the derivation this package had before the typed one (tree -> YAML -> map, edited
-// by string keys -> YAML; commit 9353288); -update rewrites them from the current code.
+// by string keys -> YAML; commit fa9f157); -update rewrites them from the current code.
 var goldenCases = []struct {
 	name string
 	file string // under configs/; synthetic/ ones are read from the embedded FS
