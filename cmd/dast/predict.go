@@ -16,6 +16,7 @@ import (
 	"github.com/dast-uda/dast/classes"
 	"github.com/dast-uda/dast/core/backend"
 	"github.com/dast-uda/dast/core/checkpoint"
+	"github.com/dast-uda/dast/core/data"
 	"github.com/dast-uda/dast/core/train"
 	"github.com/dast-uda/dast/datasets"
 	"github.com/dast-uda/dast/datasets/loader"
@@ -139,7 +140,7 @@ func predict(setup *train.Setup, ckpt, out string, o predictOptions, newProgress
 	}
 	prog := newProgress(n, "predict")
 	defer prog.Close()
-	nl, _ := ds.(train.NativeLabeler)
+	nl, _ := ds.(data.NativeLabeler)
 	sub, _ := ds.(interface{ Substituted(int) bool })
 	written := 0
 	for i := range n {
@@ -190,7 +191,7 @@ func predict(setup *train.Setup, ckpt, out string, o predictOptions, newProgress
 // outputSize is the size predictions of entry i are written at: its ground truth's (as dast
 // eval scores), else, without labels (Cityscapes test), its image file's native size (what a
 // benchmark server expects), else the served sample's.
-func outputSize(ds datasets.Dataset, nl train.NativeLabeler, i int, s datasets.Sample) (h, w int, err error) {
+func outputSize(ds datasets.Dataset, nl data.NativeLabeler, i int, s datasets.Sample) (h, w int, err error) {
 	if nl != nil {
 		ids, lw, lh, err := nl.NativeLabel(i)
 		if err != nil {

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/dast-uda/dast/core/data"
 	"github.com/dast-uda/dast/core/metrics"
 	"go.uber.org/zap"
 )
@@ -17,7 +18,7 @@ func preflight(setup *Setup, log *zap.Logger) error {
 	began := time.Now()
 	checked := 0
 	for _, role := range sortedKeys(setup.Datasets) {
-		hc, ok := setup.Datasets[role].(headerChecker)
+		hc, ok := setup.Datasets[role].(data.HeaderChecker)
 		if !ok {
 			continue
 		}
@@ -36,7 +37,7 @@ func preflight(setup *Setup, log *zap.Logger) error {
 func dataIssues(setup *Setup) map[string]metrics.DataIssues {
 	var out map[string]metrics.DataIssues
 	for _, role := range sortedKeys(setup.Datasets) {
-		ir, ok := setup.Datasets[role].(issueReporter)
+		ir, ok := setup.Datasets[role].(data.IssueReporter)
 		if !ok {
 			continue
 		}
@@ -87,7 +88,7 @@ func scored(ds interface {
 	Len() int
 }) int {
 	n := ds.Len()
-	if sub, ok := ds.(substituter); ok {
+	if sub, ok := ds.(data.Substituter); ok {
 		for i := range ds.Len() {
 			if sub.Substituted(i) {
 				n--

@@ -150,12 +150,12 @@ func (p *Predictor) PredictAt(batch []data.Sample, h, w int) ([]int32, error) {
 }
 
 // Evaluate predicts every sample of ds in batches and returns the confusion matrix. Datasets
-// with native-resolution labels (NativeLabeler) are scored one image at a time at that
+// with native-resolution labels (data.NativeLabeler) are scored one image at a time at that
 // resolution. Entries a dataset skipped (skip_bad) are left out, not scored as the entry
 // that stands in for them.
 func Evaluate(p *Predictor, ds data.Dataset, batchSize int, progress func(done int)) (*metrics.Confusion, error) {
 	conf := metrics.NewConfusion(ds.NumClasses())
-	sub, _ := ds.(substituter)
+	sub, _ := ds.(data.Substituter)
 	skipped := func(i int) bool { return sub != nil && sub.Substituted(i) }
 	// Skipped entries are reported with the next scored ones: callers may expect a call of
 	// progress to follow a prediction (EvaluateCheckpoint verifies the checkpoint then).
@@ -171,7 +171,7 @@ func Evaluate(p *Predictor, ds data.Dataset, batchSize int, progress func(done i
 			progress(pending)
 		}
 	}()
-	if nl, ok := ds.(NativeLabeler); ok {
+	if nl, ok := ds.(data.NativeLabeler); ok {
 		for i := 0; i < ds.Len(); i++ {
 			if skipped(i) {
 				pending++

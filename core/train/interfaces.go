@@ -1,10 +1,10 @@
 package train
 
-// The optional interfaces the trainer looks for, in one place: a strategy or a dataset
-// implements one to ask for a behaviour the trainer otherwise leaves out.
+// The optional interfaces the trainer looks for, in one place: a strategy implements one to ask
+// for a behaviour the trainer otherwise leaves out. Those of datasets are in core/data
+// (optional.go).
 
 import (
-	"github.com/dast-uda/dast/core/metrics"
 	"github.com/dast-uda/dast/core/model"
 	"github.com/gomlx/gomlx/pkg/core/graph"
 	"github.com/gomlx/gomlx/pkg/ml/context"
@@ -36,30 +36,4 @@ type Inferer interface {
 type Attender interface {
 	HasAttention() bool
 	AttentionMap(ctx *context.Context, seg model.Segmentor, x *graph.Node) *graph.Node
-}
-
-// Optional interfaces of datasets.
-
-// NativeLabeler is implemented by datasets whose ground truth is stored at a larger size than
-// the (resized) images they serve: evaluation then upsamples the logits to the label file's
-// size, as the paper scores Cityscapes val (1024x512 inputs, 2048x1024 labels).
-type NativeLabeler interface {
-	NativeLabel(i int) (ids []uint8, w, h int, err error)
-}
-
-// headerChecker is a dataset that can check its files' headers without decoding them
-// (loader.PairDataset).
-type headerChecker interface {
-	CheckHeaders() error
-}
-
-// issueReporter is a dataset that counts what it skipped or repaired (loader.PairDataset).
-type issueReporter interface {
-	DataIssues() metrics.DataIssues
-}
-
-// substituter is a dataset whose Get(i) may return another entry in place of a skipped one
-// (loader.PairDataset with skip_bad): a sequential pass leaves such an entry out.
-type substituter interface {
-	Substituted(i int) bool
 }

@@ -41,7 +41,7 @@ func PseudoLabel(setup *Setup, ckpt string, ds data.Dataset, dir string, o Pseud
 	bs := max(setup.Root.Eval.BatchSize, 1)
 	// Entries a dataset skipped (skip_bad) get no pseudo label: Get returns another entry for
 	// them, which would be counted twice in the thresholds.
-	sub, _ := ds.(substituter)
+	sub, _ := ds.(data.Substituter)
 	skipped := func(i int) bool { return sub != nil && sub.Substituted(i) }
 	// pass predicts every image (or those `want` selects) in order and hands each, with its
 	// index, to `each`.

@@ -570,7 +570,7 @@ func (t *trainer) evaluate(iteration int) (*metrics.Metrics, error) {
 			return nil, err
 		}
 		fields := []zap.Field{zap.Int("it", iteration), zap.Float64("miou", m.MIoU)}
-		if ir, ok := t.setup.Val.(issueReporter); ok {
+		if ir, ok := t.setup.Val.(data.IssueReporter); ok {
 			if n := ir.DataIssues().Skipped; n > 0 {
 				// The eval progress counts every entry; the skipped ones were not scored.
 				fields = append(fields, zap.Int("images", scored(t.setup.Val)), zap.Int("skipped", n))
