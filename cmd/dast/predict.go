@@ -17,6 +17,7 @@ import (
 	"github.com/dast-uda/dast/core/backend"
 	"github.com/dast-uda/dast/core/checkpoint"
 	"github.com/dast-uda/dast/core/data"
+	"github.com/dast-uda/dast/core/infer"
 	"github.com/dast-uda/dast/core/train"
 	"github.com/dast-uda/dast/datasets"
 	"github.com/dast-uda/dast/datasets/loader"
@@ -119,7 +120,7 @@ func predict(setup *train.Setup, ckpt, out string, o predictOptions, newProgress
 	defer b.Finalize()
 	ctx := context.New().Checked(false)
 	snap.Attach(ctx)
-	p, err := train.NewPredictor(b, ctx, setup.Seg, setup.Strategy)
+	p, err := infer.NewPredictor(b, ctx, train.Inference(setup.Seg, setup.Strategy))
 	if err != nil {
 		return 0, err
 	}
@@ -127,7 +128,7 @@ func predict(setup *train.Setup, ckpt, out string, o predictOptions, newProgress
 	if a, ok := setup.Strategy.(train.Attender); ok && a.HasAttention() {
 		att, err = context.NewExec(b, ctx, func(ctx *context.Context, x *graph.Node) *graph.Node {
 			d := x.Shape().Dimensions
-			return graph.ConvertDType(train.UpsampleToSize(a.AttentionMap(ctx, setup.Seg, x), d[1], d[2]), dtypes.Float32)
+			return graph.ConvertDType(infer.UpsampleToSize(a.AttentionMap(ctx, setup.Seg, x), d[1], d[2]), dtypes.Float32)
 		})
 		if err != nil {
 			return 0, err

@@ -7,8 +7,8 @@ import (
 
 	"github.com/dast-uda/dast/core/checkpoint"
 	"github.com/dast-uda/dast/core/data"
+	"github.com/dast-uda/dast/core/infer"
 	"github.com/dast-uda/dast/core/metrics"
-	"github.com/dast-uda/dast/core/model"
 )
 
 // ResolveCheckpoint returns the checkpoint file named by path: the file itself, or the newest
@@ -38,17 +38,17 @@ func EvaluateCheckpoint(setup *Setup, ckpt string, progress func(total int) Prog
 	if setup.Val == nil {
 		return metrics.Metrics{}, fmt.Errorf("%s: data.val: evaluation needs a labelled validation set", setup.Tree.Path())
 	}
-	r, err := restore(setup, ckpt)
+	r, err := infer.Restore(setup.Root.Backend, ckpt)
 	if err != nil {
 		return metrics.Metrics{}, err
 	}
 	defer r.Close()
-	snap, b, ctx := r.snap, r.b, r.ctx
+	snap, b, ctx := r.Snap, r.B, r.Ctx
 	it, err := snap.Iteration()
 	if err != nil {
 		return metrics.Metrics{}, err
 	}
-	p, err := NewPredictor(b, ctx, setup.Seg, setup.Strategy)
+	p, err := infer.NewPredictor(b, ctx, Inference(setup.Seg, setup.Strategy))
 	if err != nil {
 		return metrics.Metrics{}, err
 	}
@@ -59,7 +59,7 @@ func EvaluateCheckpoint(setup *Setup, ckpt string, progress func(total int) Prog
 	}
 	checked := false
 	var verifyErr error
-	conf, err := Evaluate(p, setup.Val, setup.Root.Eval.BatchSize, func(n int) {
+	conf, err := infer.Evaluate(p, setup.Val, setup.Root.Eval.BatchSize, func(n int) {
 		if !checked {
 			checked = true
 			verifyErr = snap.VerifyUsed(ctx)
@@ -75,20 +75,11 @@ func EvaluateCheckpoint(setup *Setup, ckpt string, progress func(total int) Prog
 		return metrics.Metrics{}, verifyErr
 	}
 	m := conf.Metrics(setup.ClassNames, it)
-	m.Subsets = subsetMIoUs(setup, conf)
+	m.Subsets = infer.SubsetMIoUs(setup.Source, conf)
 	if is, ok := dataIssues(setup)["data.val"]; ok {
 		m.DataIssues = map[string]metrics.DataIssues{"data.val": is}
 	}
 	return m, nil
-}
-
-// subsetMIoUs is the mIoU over the class subsets the source dataset defines (SYNTHIA's 16 and
-// 13 classes), nil for datasets without any.
-func subsetMIoUs(setup *Setup, conf *metrics.Confusion) map[string]float64 {
-	if cs, ok := setup.Source.(model.ClassSubsetter); ok {
-		return conf.SubsetMIoUs(cs.ClassSubsets())
-	}
-	return nil
 }
 
 // oneImage is a view of image i of a dataset.
@@ -107,22 +98,22 @@ func EvaluateCheckpointPerImage(setup *Setup, ckpt string) ([]*metrics.Confusion
 	if setup.Val == nil {
 		return nil, fmt.Errorf("%s: data.val: evaluation needs a labelled validation set", setup.Tree.Path())
 	}
-	r, err := restore(setup, ckpt)
+	r, err := infer.Restore(setup.Root.Backend, ckpt)
 	if err != nil {
 		return nil, err
 	}
 	defer r.Close()
-	p, err := NewPredictor(r.b, r.ctx, setup.Seg, setup.Strategy)
+	p, err := infer.NewPredictor(r.B, r.Ctx, Inference(setup.Seg, setup.Strategy))
 	if err != nil {
 		return nil, err
 	}
 	out := make([]*metrics.Confusion, setup.Val.Len())
 	for i := range out {
-		if out[i], err = Evaluate(p, oneImage{setup.Val, i}, 1, nil); err != nil {
+		if out[i], err = infer.Evaluate(p, oneImage{setup.Val, i}, 1, nil); err != nil {
 			return nil, fmt.Errorf("evaluate checkpoint %s: val image %d: %w", ckpt, i, err)
 		}
 		if i == 0 {
-			if err := r.snap.VerifyUsed(r.ctx); err != nil {
+			if err := r.Snap.VerifyUsed(r.Ctx); err != nil {
 				return nil, err
 			}
 		}

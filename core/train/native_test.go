@@ -9,6 +9,7 @@ import (
 	"github.com/dast-uda/dast/core/checkpoint"
 	"github.com/dast-uda/dast/core/config"
 	"github.com/dast-uda/dast/core/data"
+	"github.com/dast-uda/dast/core/infer"
 	"github.com/dast-uda/dast/core/train"
 	"github.com/gomlx/gomlx/pkg/ml/context"
 )
@@ -50,12 +51,12 @@ func TestEvaluateAtNativeLabelSize(t *testing.T) {
 	defer b.Finalize()
 	ctx := context.New().Checked(false)
 	snap.Attach(ctx)
-	p, err := train.NewPredictor(b, ctx, setup.Seg, setup.Strategy)
+	p, err := infer.NewPredictor(b, ctx, train.Inference(setup.Seg, setup.Strategy))
 	if err != nil {
 		t.Fatal(err)
 	}
 	ds := nativeLabels{setup.Val}
-	conf, err := train.Evaluate(p, ds, 2, nil)
+	conf, err := infer.Evaluate(p, ds, 2, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -4,6 +4,7 @@ import (
 	"fmt"
 
 	"github.com/dast-uda/dast/core/data"
+	"github.com/dast-uda/dast/core/infer"
 	"github.com/dast-uda/dast/core/pseudo"
 )
 
@@ -27,13 +28,13 @@ func PseudoLabel(setup *Setup, ckpt string, ds data.Dataset, dir string, o Pseud
 	if o.Q < 0 || o.Q > 1 || o.Cap <= 0 || o.Cap > 1 || o.Subsample < 1 {
 		return pseudo.Stats{}, fmt.Errorf("pseudo labels: q %v must be in [0, 1], cap %v in (0, 1], subsample %d >= 1", o.Q, o.Cap, o.Subsample)
 	}
-	r, err := restore(setup, ckpt)
+	r, err := infer.Restore(setup.Root.Backend, ckpt)
 	if err != nil {
 		return pseudo.Stats{}, err
 	}
 	defer r.Close()
-	snap, b, ctx := r.snap, r.b, r.ctx
-	p, err := NewProber(b, ctx, setup.Seg, setup.Strategy)
+	snap, b, ctx := r.Snap, r.B, r.Ctx
+	p, err := infer.NewProber(b, ctx, Inference(setup.Seg, setup.Strategy))
 	if err != nil {
 		return pseudo.Stats{}, err
 	}

@@ -13,6 +13,7 @@ import (
 	"github.com/dast-uda/dast/core/backend"
 	"github.com/dast-uda/dast/core/checkpoint"
 	"github.com/dast-uda/dast/core/data"
+	"github.com/dast-uda/dast/core/infer"
 	"github.com/dast-uda/dast/core/metrics"
 	"github.com/dast-uda/dast/core/model"
 	"github.com/dast-uda/dast/core/runinfo"
@@ -293,7 +294,7 @@ type trainer struct {
 	source, target *sampler
 	step           *context.Exec
 	lossNames      []string
-	predictor      *Predictor
+	predictor      *infer.Predictor
 	verify         *checkpoint.Snapshot // checked against the model after the first step
 	verifyInit     *checkpoint.Snapshot // init_from, likewise
 	bestSelect     *Selection           // best snapshot-selection score so far (nil: not read yet)
@@ -541,7 +542,7 @@ func (t *trainer) evaluate(iteration int) (*metrics.Metrics, error) {
 		return nil, nil
 	}
 	if t.predictor == nil {
-		p, err := NewPredictor(t.backend, t.ctx, t.setup.Seg, t.setup.Strategy)
+		p, err := infer.NewPredictor(t.backend, t.ctx, Inference(t.setup.Seg, t.setup.Strategy))
 		if err != nil {
 			return nil, err
 		}
@@ -553,7 +554,7 @@ func (t *trainer) evaluate(iteration int) (*metrics.Metrics, error) {
 		if t.opts.NewProgress != nil {
 			prog = t.opts.NewProgress(t.setup.Val.Len(), "eval")
 		}
-		conf, err := Evaluate(t.predictor, t.setup.Val, t.setup.Root.Eval.BatchSize, func(n int) {
+		conf, err := infer.Evaluate(t.predictor, t.setup.Val, t.setup.Root.Eval.BatchSize, func(n int) {
 			if prog != nil {
 				prog.Add(n)
 			}
@@ -565,7 +566,7 @@ func (t *trainer) evaluate(iteration int) (*metrics.Metrics, error) {
 			return nil, err
 		}
 		m := conf.Metrics(t.setup.ClassNames, iteration)
-		m.Subsets = subsetMIoUs(t.setup, conf)
+		m.Subsets = infer.SubsetMIoUs(t.setup.Source, conf)
 		if err := appendHistory(filepath.Join(t.dir, HistoryFile), m); err != nil {
 			return nil, err
 		}

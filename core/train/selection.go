@@ -11,6 +11,7 @@ import (
 	"github.com/dast-uda/dast/core/checkpoint"
 	"github.com/dast-uda/dast/core/config"
 	"github.com/dast-uda/dast/core/data"
+	"github.com/dast-uda/dast/core/infer"
 	"github.com/dast-uda/dast/core/model"
 	"go.uber.org/zap"
 )
@@ -111,7 +112,7 @@ func (c *cached) Get(i int) (data.Sample, error) {
 func (t *trainer) selectScore(iteration int) (Selection, error) {
 	sel := Selection{Iteration: iteration}
 	for _, part := range t.setup.Select {
-		conf, err := Evaluate(t.predictor, part.Data, t.setup.Root.Eval.BatchSize, nil)
+		conf, err := infer.Evaluate(t.predictor, part.Data, t.setup.Root.Eval.BatchSize, nil)
 		if err != nil {
 			return sel, fmt.Errorf("data.select (beta %v): %w", part.Beta, err)
 		}

@@ -4,9 +4,9 @@ import (
 	"strings"
 
 	"github.com/dast-uda/dast/core/config"
+	"github.com/dast-uda/dast/core/infer"
 	"github.com/dast-uda/dast/core/losses"
 	"github.com/dast-uda/dast/core/model"
-	"github.com/dast-uda/dast/core/nn"
 	"github.com/dast-uda/dast/core/optim"
 	"github.com/gomlx/gomlx/pkg/core/graph"
 	"github.com/gomlx/gomlx/pkg/ml/context"
@@ -56,10 +56,8 @@ func (s *Step) SegmentationLoss(logits, labels *graph.Node) *graph.Node {
 // labels [N,H,W].
 func UpsampleTo(logits, labels *graph.Node) *graph.Node {
 	d := labels.Shape().Dimensions
-	return UpsampleToSize(logits, d[1], d[2])
+	return infer.UpsampleToSize(logits, d[1], d[2])
 }
-
-func resize(x *graph.Node, h, w int) *graph.Node { return nn.ResizeBilinear(x, h, w, true) }
 
 // SegmentorGroups returns the segmentor's variables as optimizer groups: the backbone at the
 // base learning rate and the head scopes at head_lr_mult times it. Call it after the forward

@@ -9,6 +9,7 @@ import (
 
 	"github.com/dast-uda/dast/classes"
 	"github.com/dast-uda/dast/core/data"
+	"github.com/dast-uda/dast/core/infer"
 	"github.com/dast-uda/dast/core/metrics"
 	"github.com/dast-uda/dast/core/optim"
 	"github.com/dast-uda/dast/core/tensorboard"
@@ -118,7 +119,7 @@ func (r *tbRecorder) images(step int) error {
 	if a, ok := r.t.setup.Strategy.(Attender); ok && a.HasAttention() && r.att == nil {
 		e, err := context.NewExec(r.t.backend, r.t.ctx, func(ctx *context.Context, x *graph.Node) *graph.Node {
 			d := x.Shape().Dimensions
-			return graph.ConvertDType(UpsampleToSize(a.AttentionMap(ctx, r.t.setup.Seg, x), d[1], d[2]), dtypes.Float32)
+			return graph.ConvertDType(infer.UpsampleToSize(a.AttentionMap(ctx, r.t.setup.Seg, x), d[1], d[2]), dtypes.Float32)
 		})
 		if err != nil {
 			return err

@@ -4,6 +4,7 @@ import (
 	"fmt"
 
 	"github.com/dast-uda/dast/core/data"
+	"github.com/dast-uda/dast/core/infer"
 	"github.com/gomlx/gomlx/pkg/core/dtypes"
 	"github.com/gomlx/gomlx/pkg/core/graph"
 	"github.com/gomlx/gomlx/pkg/core/tensors"
@@ -21,21 +22,21 @@ type View struct {
 // on samples (one at a time, so sizes may differ). Every variable inference needs must come
 // from the checkpoint.
 func ViewCheckpoint(setup *Setup, ckpt string, samples []data.Sample) (*View, error) {
-	r, err := restore(setup, ckpt)
+	r, err := infer.Restore(setup.Root.Backend, ckpt)
 	if err != nil {
 		return nil, err
 	}
 	defer r.Close()
-	snap, b, ctx := r.snap, r.b, r.ctx
+	snap, b, ctx := r.Snap, r.B, r.Ctx
 	att, _ := setup.Strategy.(Attender)
 	withAtt := att != nil && att.HasAttention()
 	e, err := context.NewExec(b, ctx, func(ctx *context.Context, x *graph.Node) []*graph.Node {
-		pred := graph.ConvertDType(graph.ArgMax(upsampledLogits(ctx, setup.Seg, setup.Strategy, x), -1), dtypes.Int32)
+		pred := graph.ConvertDType(graph.ArgMax(infer.UpsampledLogits(ctx, Inference(setup.Seg, setup.Strategy), x), -1), dtypes.Int32)
 		if !withAtt {
 			return []*graph.Node{pred}
 		}
 		d := x.Shape().Dimensions
-		alpha := UpsampleToSize(att.AttentionMap(ctx, setup.Seg, x), d[1], d[2])
+		alpha := infer.UpsampleToSize(att.AttentionMap(ctx, setup.Seg, x), d[1], d[2])
 		return []*graph.Node{pred, graph.ConvertDType(alpha, dtypes.Float32)}
 	})
 	if err != nil {

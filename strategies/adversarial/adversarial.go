@@ -11,6 +11,7 @@ import (
 	"fmt"
 
 	"github.com/dast-uda/dast/core/config"
+	"github.com/dast-uda/dast/core/infer"
 	"github.com/dast-uda/dast/core/model"
 	"github.com/dast-uda/dast/core/nn"
 	"github.com/dast-uda/dast/core/optim"
@@ -361,7 +362,7 @@ func (a *Adversarial) AttentionMap(ctx *context.Context, seg model.Segmentor, x 
 // probabilities is softmax(up(logits)) at the image size of x, the corrector's input.
 func probabilities(logits, x *graph.Node) *graph.Node {
 	d := x.Shape().Dimensions
-	return nn.Softmax(train.UpsampleToSize(logits, d[1], d[2]))
+	return nn.Softmax(infer.UpsampleToSize(logits, d[1], d[2]))
 }
 
 // groups is every trainable variable under scope, as one optimizer group.

@@ -11,6 +11,7 @@ import (
 
 	"github.com/dast-uda/dast/bench/internal/peer"
 	"github.com/dast-uda/dast/core/backend"
+	"github.com/dast-uda/dast/core/infer"
 	"github.com/dast-uda/dast/core/nn"
 	"github.com/dast-uda/dast/core/train"
 	"github.com/dast-uda/dast/datasets"
@@ -79,7 +80,7 @@ func TestShapesMatchNetworks(t *testing.T) {
 		sc := ctx.In(train.SegmentorScope)
 		f := b.setup.Seg.Extract(sc, x)
 		d := b.discoverer.Apply(ctx.In("discoverer"), f)
-		q := nn.Softmax(train.UpsampleToSize(b.setup.Seg.Predict(sc, f), h, w))
+		q := nn.Softmax(infer.UpsampleToSize(b.setup.Seg.Predict(sc, f), h, w))
 		c := b.corrector.Apply(ctx.In("corrector"), q)
 		for _, tc := range []struct {
 			name string

@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/dast-uda/dast/core/infer"
 	"github.com/dast-uda/dast/core/nn"
 	"github.com/dast-uda/dast/core/train"
 	"github.com/dast-uda/dast/strategies/adversarial"
@@ -69,7 +70,7 @@ func initWeights(b *bench, be backends.Backend, ctx *context.Context, src *tenso
 		f := b.setup.Seg.Extract(sc, x)
 		d := b.discoverer.Apply(ctx.In(adversarial.DiscoverScope), f)
 		h, w := x.Shape().Dimensions[1], x.Shape().Dimensions[2]
-		q := nn.Softmax(train.UpsampleToSize(b.setup.Seg.Predict(sc, f), h, w))
+		q := nn.Softmax(infer.UpsampleToSize(b.setup.Seg.Predict(sc, f), h, w))
 		c := b.corrector.Apply(ctx.In(adversarial.CorrectorScope), q)
 		return graph.Add(graph.ReduceAllSum(d), graph.ReduceAllSum(c))
 	})

@@ -1,4 +1,4 @@
-package train
+package infer
 
 import (
 	"github.com/dast-uda/dast/core/backend"
@@ -7,30 +7,30 @@ import (
 	"github.com/gomlx/gomlx/pkg/ml/context"
 )
 
-// restored is a checkpoint's weights ready for inference: the snapshot attached to a fresh
+// Restored is a checkpoint's weights ready for inference: the snapshot attached to a fresh
 // unchecked context on the configured backend. Every variable the graph reads must come from
 // the snapshot (Snapshot.Attach).
-type restored struct {
-	snap *checkpoint.Snapshot
-	b    backends.Backend
-	ctx  *context.Context
+type Restored struct {
+	Snap *checkpoint.Snapshot
+	B    backends.Backend
+	Ctx  *context.Context
 }
 
-// restore opens checkpoint ckpt and builds the backend setup configures, with a context
+// Restore opens checkpoint ckpt and builds the backend of spec backendSpec, with a context
 // holding the checkpoint's variables. Close releases the backend.
-func restore(setup *Setup, ckpt string) (*restored, error) {
+func Restore(backendSpec, ckpt string) (*Restored, error) {
 	snap, err := checkpoint.Open(ckpt)
 	if err != nil {
 		return nil, err
 	}
-	b, err := backend.New(setup.Root.Backend)
+	b, err := backend.New(backendSpec)
 	if err != nil {
 		return nil, err
 	}
 	ctx := context.New().Checked(false)
 	snap.Attach(ctx)
-	return &restored{snap: snap, b: b, ctx: ctx}, nil
+	return &Restored{Snap: snap, B: b, Ctx: ctx}, nil
 }
 
 // Close releases the backend.
-func (r *restored) Close() { r.b.Finalize() }
+func (r *Restored) Close() { r.B.Finalize() }

@@ -1,4 +1,8 @@
-package train
+// Package infer runs a trained segmentation model: per-pixel class predictions and
+// probabilities at the image (or ground truth) size, the confusion matrix of its predictions
+// on a labelled dataset, and a checkpoint's weights restored for it. It knows the model as a
+// Forward function, not the strategy or the segmentor behind it.
+package infer
 
 import (
 	"fmt"
@@ -14,21 +18,24 @@ import (
 	"github.com/gomlx/gomlx/pkg/ml/context"
 )
 
+// Forward is a model's inference: the logits [N,h,w,classes] of images x [N,H,W,3] (BGR minus
+// the mean) with the variables of ctx, at the model's own output resolution.
+type Forward func(ctx *context.Context, x *graph.Node) *graph.Node
+
 // Predictor runs a trained segmentor on images and returns per-pixel class predictions
 // (logits upsampled bilinearly with align_corners, then argmax) at the image size, or at the
 // ground truth's own size when that differs (PredictAt).
 type Predictor struct {
 	b     backends.Backend
 	ctx   *context.Context
-	seg   model.Segmentor
-	st    Strategy
+	fwd   Forward
 	execs map[[2]int]*context.Exec // by output size; {0,0} = the image size
 }
 
-// NewPredictor prepares inference for seg (with the strategy's own inference when it has one)
-// over the variables of ctx; graphs compile on first use.
-func NewPredictor(b backends.Backend, ctx *context.Context, seg model.Segmentor, st Strategy) (*Predictor, error) {
-	return &Predictor{b: b, ctx: ctx, seg: seg, st: st, execs: map[[2]int]*context.Exec{}}, nil
+// NewPredictor prepares the inference fwd over the variables of ctx; graphs compile on first
+// use.
+func NewPredictor(b backends.Backend, ctx *context.Context, fwd Forward) (*Predictor, error) {
+	return &Predictor{b: b, ctx: ctx, fwd: fwd, execs: map[[2]int]*context.Exec{}}, nil
 }
 
 func (p *Predictor) exec(h, w int) (*context.Exec, error) {
@@ -37,7 +44,7 @@ func (p *Predictor) exec(h, w int) (*context.Exec, error) {
 		return e, nil
 	}
 	e, err := context.NewExec(p.b, p.ctx, func(ctx *context.Context, x *graph.Node) *graph.Node {
-		logits := upsampledLogits(ctx, p.seg, p.st, x)
+		logits := UpsampledLogits(ctx, p.fwd, x)
 		if h > 0 && w > 0 {
 			logits = UpsampleToSize(logits, h, w)
 		}
@@ -50,16 +57,10 @@ func (p *Predictor) exec(h, w int) (*context.Exec, error) {
 	return e, nil
 }
 
-// upsampledLogits is the model's inference (the strategy's, when it has its own) with logits
-// upsampled bilinearly (align_corners) to the image size.
-func upsampledLogits(ctx *context.Context, seg model.Segmentor, st Strategy, x *graph.Node) *graph.Node {
-	var logits *graph.Node
-	if inf, ok := st.(Inferer); ok {
-		logits = inf.Infer(ctx, seg, x)
-	} else {
-		sc := ctx.In(SegmentorScope)
-		logits = seg.Predict(sc, seg.Extract(sc, x))
-	}
+// UpsampledLogits is the model's inference fwd with logits upsampled bilinearly
+// (align_corners) to the image size.
+func UpsampledLogits(ctx *context.Context, fwd Forward, x *graph.Node) *graph.Node {
+	logits := fwd(ctx, x)
 	d := x.Shape().Dimensions
 	return UpsampleToSize(logits, d[1], d[2])
 }
@@ -71,9 +72,9 @@ type Prober struct {
 }
 
 // NewProber compiles probability inference like NewPredictor.
-func NewProber(b backends.Backend, ctx *context.Context, seg model.Segmentor, st Strategy) (*Prober, error) {
+func NewProber(b backends.Backend, ctx *context.Context, fwd Forward) (*Prober, error) {
 	e, err := context.NewExec(b, ctx, func(ctx *context.Context, x *graph.Node) *graph.Node {
-		return nn.Softmax(upsampledLogits(ctx, seg, st, x))
+		return nn.Softmax(UpsampledLogits(ctx, fwd, x))
 	})
 	if err != nil {
 		return nil, err
@@ -120,7 +121,7 @@ func UpsampleToSize(logits *graph.Node, h, w int) *graph.Node {
 	if d[1] == h && d[2] == w {
 		return logits
 	}
-	return resize(logits, h, w)
+	return nn.ResizeBilinear(logits, h, w, true)
 }
 
 // Predict returns the class map [N*H*W] of a batch of same-sized samples, at the image size.
@@ -237,4 +238,13 @@ func Evaluate(p *Predictor, ds data.Dataset, batchSize int, progress func(done i
 		report(len(batch))
 	}
 	return conf, nil
+}
+
+// SubsetMIoUs is the mIoU of conf over the class subsets the source dataset defines (SYNTHIA's
+// 16 and 13 classes), nil for datasets without any.
+func SubsetMIoUs(source data.Dataset, conf *metrics.Confusion) map[string]float64 {
+	if cs, ok := source.(model.ClassSubsetter); ok {
+		return conf.SubsetMIoUs(cs.ClassSubsets())
+	}
+	return nil
 }
