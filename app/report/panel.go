@@ -10,6 +10,7 @@ import (
 	"github.com/dast-uda/dast/app/matrix"
 	"github.com/dast-uda/dast/classes"
 	"github.com/dast-uda/dast/core/config"
+	"github.com/dast-uda/dast/core/runinfo"
 	"github.com/dast-uda/dast/core/train"
 	"github.com/dast-uda/dast/datasets"
 )
@@ -30,7 +31,7 @@ func modelOf(dir, label string) (*model, error) {
 		}
 		dir = stages[len(stages)-1].Dir
 	}
-	ckpt, err := train.ResolveCheckpoint(dir)
+	ckpt, err := runinfo.ResolveCheckpoint(dir)
 	if err != nil {
 		return nil, err
 	}

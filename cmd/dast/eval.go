@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 
 	"github.com/dast-uda/dast/app/runlog"
+	"github.com/dast-uda/dast/core/runinfo"
 	"github.com/dast-uda/dast/core/train"
 	"github.com/spf13/cobra"
 )
@@ -31,7 +32,7 @@ func newEvalCmd() *cobra.Command {
 			if ckpt == "" {
 				return fmt.Errorf("--checkpoint is required")
 			}
-			file, err := train.ResolveCheckpoint(ckpt)
+			file, err := runinfo.ResolveCheckpoint(ckpt)
 			if err != nil {
 				return err
 			}
@@ -68,7 +69,7 @@ func newEvalCmd() *cobra.Command {
 			if err := os.MkdirAll(filepath.Dir(out), 0o755); err != nil {
 				return err
 			}
-			if err := train.WriteMetricsJSON(out, m, file, setup.Root.Backend); err != nil {
+			if err := runinfo.WriteMetrics(out, m, file, setup.Root.Backend); err != nil {
 				return err
 			}
 			fmt.Fprintf(cmd.OutOrStdout(), "checkpoint %s (iteration %d)\n%s", file, m.Iteration, m.Table())

@@ -18,6 +18,7 @@ import (
 	"github.com/dast-uda/dast/core/checkpoint"
 	"github.com/dast-uda/dast/core/data"
 	"github.com/dast-uda/dast/core/infer"
+	"github.com/dast-uda/dast/core/runinfo"
 	"github.com/dast-uda/dast/core/train"
 	"github.com/dast-uda/dast/datasets"
 	"github.com/dast-uda/dast/datasets/loader"
@@ -70,7 +71,7 @@ func newPredictCmd() *cobra.Command {
 			if ckpt == "" || out == "" {
 				return fmt.Errorf("--checkpoint and --out are required; usage: %s", cmd.UseLine())
 			}
-			file, err := train.ResolveCheckpoint(ckpt)
+			file, err := runinfo.ResolveCheckpoint(ckpt)
 			if err != nil {
 				return err
 			}

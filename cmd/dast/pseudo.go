@@ -5,6 +5,7 @@ import (
 	"path/filepath"
 
 	"github.com/dast-uda/dast/app/runlog"
+	"github.com/dast-uda/dast/core/runinfo"
 	"github.com/dast-uda/dast/core/train"
 	"github.com/spf13/cobra"
 )
@@ -30,7 +31,7 @@ func newPseudoCmd() *cobra.Command {
 			if ckpt == "" || out == "" {
 				return fmt.Errorf("--checkpoint and --out are required")
 			}
-			file, err := train.ResolveCheckpoint(ckpt)
+			file, err := runinfo.ResolveCheckpoint(ckpt)
 			if err != nil {
 				return err
 			}

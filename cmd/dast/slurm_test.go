@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/dast-uda/dast/app/matrix"
+	"github.com/dast-uda/dast/core/runinfo"
 	"github.com/dast-uda/dast/core/train"
 )
 
@@ -182,7 +183,7 @@ func TestSlurmMatrix(t *testing.T) {
 			t.Errorf("row %s: %d seeds finished, want 2", r.Name, r.Finished)
 		}
 		for _, s := range r.Seeds {
-			var w train.Weights
+			var w runinfo.Weights
 			if err := json.Unmarshal(s.Weights, &w); err != nil || len(w.SHA256) != 64 {
 				t.Errorf("row %s seed %d: weights block %s (%v)", r.Name, s.Seed, s.Weights, err)
 			}

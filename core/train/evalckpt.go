@@ -2,34 +2,11 @@ package train
 
 import (
 	"fmt"
-	"os"
-	"path/filepath"
 
-	"github.com/dast-uda/dast/core/checkpoint"
 	"github.com/dast-uda/dast/core/data"
 	"github.com/dast-uda/dast/core/infer"
 	"github.com/dast-uda/dast/core/metrics"
 )
-
-// ResolveCheckpoint returns the checkpoint file named by path: the file itself, or the newest
-// checkpoint of a run directory.
-func ResolveCheckpoint(path string) (string, error) {
-	st, err := os.Stat(path)
-	if err != nil {
-		return "", err
-	}
-	if !st.IsDir() {
-		return path, nil
-	}
-	e, ok, err := checkpoint.Latest(filepath.Join(path, CheckpointsDir))
-	if err != nil {
-		return "", err
-	}
-	if !ok {
-		return "", fmt.Errorf("%s has no checkpoints (looked in %s)", path, filepath.Join(path, CheckpointsDir))
-	}
-	return e.Path, nil
-}
 
 // EvaluateCheckpoint scores the weights of a checkpoint file on the setup's data.val. Every
 // variable inference needs must come from the checkpoint: a checkpoint of another model is an

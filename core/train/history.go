@@ -1,14 +1,13 @@
 package train
 
 import (
-	"bytes"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
 
 	"github.com/dast-uda/dast/core/metrics"
+	"github.com/dast-uda/dast/core/runinfo"
 	"github.com/dast-uda/dast/internal/atomicfile"
 	"go.uber.org/zap"
 )
@@ -19,44 +18,7 @@ func appendHistory(path string, m metrics.Metrics) error {
 	if err != nil {
 		return err
 	}
-	return appendLine(path, b)
-}
-
-// trimRecords rewrites the JSON-lines file at path (history.jsonl, selection.jsonl) keeping
-// the records whose "iteration" keep accepts, so a resumed run, which evaluates those
-// iterations again, does not record them twice. A line that does not parse (the torn last
-// line of a killed append) is dropped too. It returns the number of lines dropped; a missing
-// file is no error.
-func trimRecords(path string, keep func(iteration int) bool) (int, error) {
-	b, err := os.ReadFile(path)
-	if errors.Is(err, os.ErrNotExist) {
-		return 0, nil
-	}
-	if err != nil {
-		return 0, err
-	}
-	var out []byte
-	dropped := 0
-	for line := range bytes.SplitSeq(b, []byte("\n")) {
-		if len(bytes.TrimSpace(line)) == 0 {
-			continue
-		}
-		var rec struct {
-			Iteration *int `json:"iteration"`
-		}
-		if json.Unmarshal(line, &rec) != nil || rec.Iteration == nil || !keep(*rec.Iteration) {
-			dropped++
-			continue
-		}
-		out = append(append(out, line...), '\n')
-	}
-	if dropped == 0 {
-		return 0, nil
-	}
-	if err := atomicfile.WriteFile(path, out); err != nil {
-		return 0, err
-	}
-	return dropped, nil
+	return runinfo.AppendLine(path, b)
 }
 
 // trimResumed drops from a resumed run's history.jsonl and selection.jsonl the evaluations it
@@ -65,7 +27,7 @@ func trimRecords(path string, keep func(iteration int) bool) (int, error) {
 func trimResumed(dir string, start, total int, log *zap.Logger) error {
 	keep := func(it int) bool { return it < start || it == start && start < total }
 	for _, name := range []string{HistoryFile, SelectionFile} {
-		n, err := trimRecords(filepath.Join(dir, name), keep)
+		n, err := runinfo.TrimRecords(filepath.Join(dir, name), keep)
 		if err != nil {
 			return fmt.Errorf("resume: %w", err)
 		}
@@ -74,4 +36,14 @@ func trimResumed(dir string, start, total int, log *zap.Logger) error {
 		}
 	}
 	return nil
+}
+
+// copyMetrics makes dst a copy of the metrics.json src (a staged run's metrics are its last
+// stage's, weights block included).
+func copyMetrics(src, dst string) error {
+	b, err := os.ReadFile(src)
+	if err != nil {
+		return err
+	}
+	return atomicfile.WriteFile(dst, b)
 }

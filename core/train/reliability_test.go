@@ -152,7 +152,7 @@ func TestKilledWriteLeavesNoDeadEnd(t *testing.T) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		t.Fatal(err)
 	}
-	for _, f := range []string{runinfo.RunFile, ".config.yaml.tmp-4242", train.ChildLogFile} {
+	for _, f := range []string{runinfo.RunFile, ".config.yaml.tmp-4242", runinfo.ChildLogFile} {
 		if err := os.WriteFile(filepath.Join(dir, f), []byte("{}"), 0o644); err != nil {
 			t.Fatal(err)
 		}

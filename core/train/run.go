@@ -27,10 +27,10 @@ import (
 
 // Files of a run directory.
 const (
-	ConfigFile     = runinfo.ConfigFile // the fully resolved config
-	MetricsFile    = "metrics.json"     // final target-val metrics
+	ConfigFile     = runinfo.ConfigFile  // the fully resolved config
+	MetricsFile    = runinfo.MetricsFile // final target-val metrics
 	HistoryFile    = "history.jsonl"
-	CheckpointsDir = "checkpoints"
+	CheckpointsDir = runinfo.CheckpointsDir
 )
 
 // Progress reports the advance of a long loop (a bar on a terminal, log lines otherwise).
@@ -134,7 +134,7 @@ func Run(ctx stdctx.Context, setup *Setup, opts Options) (*Result, error) {
 			return nil, err
 		}
 		if root.InitFrom != "" {
-			path, err := ResolveCheckpoint(root.InitFrom)
+			path, err := runinfo.ResolveCheckpoint(root.InitFrom)
 			if err != nil {
 				return nil, fmt.Errorf("init_from: %w", err)
 			}
@@ -187,7 +187,7 @@ func prepareDir(setup *Setup, opts Options, log *zap.Logger) (string, *runinfo.L
 			return "", nil, fmt.Errorf("resume: %w", err)
 		}
 	} else if dir == "" {
-		d, err := claimDir(filepath.Join(setup.Root.OutDir, setup.Root.Name))
+		d, err := runinfo.ClaimDir(filepath.Join(setup.Root.OutDir, setup.Root.Name))
 		if err != nil {
 			return "", nil, err
 		}
@@ -209,7 +209,7 @@ func prepareDir(setup *Setup, opts Options, log *zap.Logger) (string, *runinfo.L
 		log.Info("removed temporary files of interrupted writes", zap.Strings("files", removed))
 	}
 	_, cfgErr := os.Stat(filepath.Join(dir, ConfigFile))
-	empty, err := startedNothing(dir)
+	empty, err := runinfo.StartedNothing(dir)
 	if err != nil {
 		return fail(err)
 	}
@@ -238,49 +238,6 @@ func prepareDir(setup *Setup, opts Options, log *zap.Logger) (string, *runinfo.L
 		return fail(err)
 	}
 	return dir, lock, nil
-}
-
-// claimDir creates base, or base-2, base-3, ... whichever does not exist yet; creating it is
-// the claim, so two runs started together never pick the same one.
-func claimDir(base string) (string, error) {
-	if err := os.MkdirAll(filepath.Dir(base), 0o755); err != nil {
-		return "", err
-	}
-	dir := base
-	for i := 2; ; i++ {
-		err := os.Mkdir(dir, 0o755)
-		if err == nil {
-			return dir, nil
-		}
-		if !errors.Is(err, os.ErrExist) {
-			return "", err
-		}
-		dir = fmt.Sprintf("%s-%d", base, i)
-	}
-}
-
-// ChildLogFile is the log a matrix writes into a run directory when its child process ends
-// (dast matrix --jobs N); one left by a child that failed before training is no run.
-const ChildLogFile = "train.log"
-
-// startedNothing reports whether dir holds nothing of a run: no entries besides the lock
-// file and a child's log, and at most a run.json without a config (left by a run killed
-// before writing its config, by a version that wrote run.json first).
-func startedNothing(dir string) (bool, error) {
-	entries, err := os.ReadDir(dir)
-	if err != nil {
-		return false, err
-	}
-	_, cfgErr := os.Stat(filepath.Join(dir, ConfigFile))
-	for _, e := range entries {
-		switch {
-		case e.Name() == runinfo.LockFile, e.Name() == ChildLogFile:
-		case e.Name() == runinfo.RunFile && cfgErr != nil:
-		default:
-			return false, nil
-		}
-	}
-	return true, nil
 }
 
 type trainer struct {
@@ -506,7 +463,7 @@ func (t *trainer) loop(ctx stdctx.Context, start int) (*Result, error) {
 	warnDataIssues(t.log, issues)
 	if m != nil {
 		m.DataIssues = issues
-		if err := writeMetrics(filepath.Join(t.dir, MetricsFile), *m, res.Checkpoint, t.setup.Root.Backend); err != nil {
+		if err := runinfo.WriteMetrics(filepath.Join(t.dir, MetricsFile), *m, res.Checkpoint, t.setup.Root.Backend); err != nil {
 			return res, err
 		}
 		res.Metrics = m

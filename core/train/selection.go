@@ -3,7 +3,6 @@ package train
 import (
 	"encoding/json"
 	"fmt"
-	"os"
 	"path/filepath"
 	"strconv"
 	"sync"
@@ -13,6 +12,7 @@ import (
 	"github.com/dast-uda/dast/core/data"
 	"github.com/dast-uda/dast/core/infer"
 	"github.com/dast-uda/dast/core/model"
+	"github.com/dast-uda/dast/core/runinfo"
 	"go.uber.org/zap"
 )
 
@@ -124,7 +124,7 @@ func (t *trainer) selectScore(iteration int) (Selection, error) {
 	if err != nil {
 		return sel, err
 	}
-	if err := appendLine(filepath.Join(t.dir, SelectionFile), b); err != nil {
+	if err := runinfo.AppendLine(filepath.Join(t.dir, SelectionFile), b); err != nil {
 		return sel, err
 	}
 	if t.bestSelect == nil {
@@ -180,19 +180,6 @@ func StartCheckpoint(runDir string) (path string, selected bool, err error) {
 	if ok {
 		return e.Path, true, nil
 	}
-	path, err = ResolveCheckpoint(runDir)
+	path, err = runinfo.ResolveCheckpoint(runDir)
 	return path, false, err
-}
-
-// appendLine appends b and a newline to path.
-func appendLine(path string, b []byte) error {
-	f, err := os.OpenFile(path, os.O_APPEND|os.O_CREATE|os.O_WRONLY, 0o644)
-	if err != nil {
-		return err
-	}
-	if _, err := f.Write(append(b, '\n')); err != nil {
-		f.Close()
-		return fmt.Errorf("append %s: %w", path, err)
-	}
-	return f.Close()
 }

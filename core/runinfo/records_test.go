@@ -1,4 +1,4 @@
-package train
+package runinfo
 
 import (
 	"os"
@@ -22,13 +22,13 @@ func TestTrimRecords(t *testing.T) {
 		if err := os.WriteFile(path, []byte(tc.in), 0o644); err != nil {
 			t.Fatal(err)
 		}
-		n, err := trimRecords(path, func(it int) bool { return it < tc.keepBelow })
+		n, err := TrimRecords(path, func(it int) bool { return it < tc.keepBelow })
 		got, _ := os.ReadFile(path)
 		if err != nil || n != tc.dropped || string(got) != tc.want {
 			t.Errorf("%s: dropped %d (%v), file %q; want %d, %q", tc.name, n, err, got, tc.dropped, tc.want)
 		}
 	}
-	if n, err := trimRecords(filepath.Join(t.TempDir(), "missing"), func(int) bool { return false }); n != 0 || err != nil {
+	if n, err := TrimRecords(filepath.Join(t.TempDir(), "missing"), func(int) bool { return false }); n != 0 || err != nil {
 		t.Errorf("missing file: %d, %v", n, err)
 	}
 }
@@ -41,11 +41,11 @@ func FuzzTrimRecords(f *testing.F) {
 		if err := os.WriteFile(path, []byte(s), 0o644); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := trimRecords(path, func(it int) bool { return it < 5 }); err != nil {
+		if _, err := TrimRecords(path, func(it int) bool { return it < 5 }); err != nil {
 			t.Fatal(err)
 		}
 		// Trimming again drops nothing more.
-		if n, err := trimRecords(path, func(it int) bool { return it < 5 }); err != nil || n != 0 {
+		if n, err := TrimRecords(path, func(it int) bool { return it < 5 }); err != nil || n != 0 {
 			t.Fatalf("second trim dropped %d, %v", n, err)
 		}
 	})

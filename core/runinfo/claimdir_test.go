@@ -1,4 +1,4 @@
-package train
+package runinfo
 
 import (
 	"os"
@@ -26,7 +26,7 @@ func TestClaimDirRace(t *testing.T) {
 			defer done.Done()
 			ready.Done()
 			start.Wait()
-			dirs[i], errs[i] = claimDir(base)
+			dirs[i], errs[i] = ClaimDir(base)
 		}()
 	}
 	ready.Wait()

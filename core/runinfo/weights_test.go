@@ -1,4 +1,4 @@
-package train
+package runinfo
 
 import (
 	"encoding/binary"
@@ -93,7 +93,7 @@ func TestWriteMetricsWithWeights(t *testing.T) {
 	writeCkpt(t, ckpt, map[string]checkpoint.Tensor{"/segmentor/w": {DType: "F32", Shape: []int{1}, Data: f32(3)}})
 	m := metrics.Metrics{MIoU: 41.5, NumClasses: 2, Iteration: 5, PerClass: []metrics.ClassIoU{{Name: "road", IoU: 80}, {Name: "sky", IoU: 3}}}
 	path := filepath.Join(dir, MetricsFile)
-	if err := writeMetrics(path, m, ckpt, "go"); err != nil {
+	if err := WriteMetrics(path, m, ckpt, "go"); err != nil {
 		t.Fatal(err)
 	}
 	back, err := metrics.ReadJSON(path)
@@ -115,7 +115,7 @@ func TestWriteMetricsWithWeights(t *testing.T) {
 		t.Errorf("platform %+v", w.Platform)
 	}
 	// Without a checkpoint: plain metrics, no block.
-	if err := writeMetrics(path, m, "", "go"); err != nil {
+	if err := WriteMetrics(path, m, "", "go"); err != nil {
 		t.Fatal(err)
 	}
 	if w, err := ReadWeights(path); err != nil || w != nil {

@@ -1,4 +1,4 @@
-package train
+package runinfo
 
 import (
 	"bytes"
@@ -17,9 +17,11 @@ import (
 	"github.com/dast-uda/dast/core/backend/fastgo"
 	"github.com/dast-uda/dast/core/checkpoint"
 	"github.com/dast-uda/dast/core/metrics"
-	"github.com/dast-uda/dast/core/runinfo"
 	"github.com/dast-uda/dast/internal/atomicfile"
 )
+
+// MetricsFile is a run's final target-val metrics: metrics.Metrics with the weights block.
+const MetricsFile = "metrics.json"
 
 // WeightsKey is the metrics.json key that identifies a run's final weights (see Weights).
 const WeightsKey = "weights"
@@ -53,7 +55,7 @@ type Platform struct {
 // CurrentPlatform describes this process for a run on backend spec.
 func CurrentPlatform(spec string) Platform {
 	return Platform{Backend: spec, GOOS: runtime.GOOS, GOARCH: runtime.GOARCH, GEMM: gemmKernel(spec),
-		Go: runtime.Version(), GoMLX: runinfo.ModuleVersion("github.com/gomlx/gomlx")}
+		Go: runtime.Version(), GoMLX: ModuleVersion("github.com/gomlx/gomlx")}
 }
 
 // gemmKernel names the matrix-product kernel a backend spec computes with in this process.
@@ -115,9 +117,11 @@ func HashCheckpoint(path string) (string, error) {
 	return hex.EncodeToString(h.Sum(nil)), nil
 }
 
-// writeMetrics writes metrics.json with a "weights" block (Weights) for the final checkpoint
-// ckpt; without a checkpoint (a run of 0 iterations) it is the plain metrics.json.
-func writeMetrics(path string, m metrics.Metrics, ckpt, backendSpec string) error {
+// WriteMetrics writes metrics.json with a "weights" block (Weights) for the final checkpoint
+// ckpt; without a checkpoint (a run of 0 iterations) it is the plain metrics.json. The trainer
+// writes a run's with it, and dast eval too, so evaluating a run's final checkpoint writes the
+// same bytes as the run.
+func WriteMetrics(path string, m metrics.Metrics, ckpt, backendSpec string) error {
 	if ckpt == "" {
 		return metrics.WriteJSON(path, m)
 	}
@@ -155,13 +159,6 @@ func writeMetrics(path string, m metrics.Metrics, ckpt, backendSpec string) erro
 	return nil
 }
 
-// WriteMetricsJSON writes metrics.json as a run does: the metrics of the checkpoint ckpt, with
-// its weights block (dast eval uses it, so evaluating a run's final checkpoint writes the same
-// bytes as the run).
-func WriteMetricsJSON(path string, m metrics.Metrics, ckpt, backendSpec string) error {
-	return writeMetrics(path, m, ckpt, backendSpec)
-}
-
 // ReadWeights reads the weights block of a metrics.json file; nil when it has none.
 func ReadWeights(path string) (*Weights, error) {
 	b, err := os.ReadFile(path)
@@ -175,14 +172,4 @@ func ReadWeights(path string) (*Weights, error) {
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}
 	return f.Weights, nil
-}
-
-// copyMetrics makes dst a copy of the metrics.json src (a staged run's metrics are its last
-// stage's, weights block included).
-func copyMetrics(src, dst string) error {
-	b, err := os.ReadFile(src)
-	if err != nil {
-		return err
-	}
-	return atomicfile.WriteFile(dst, b)
 }
