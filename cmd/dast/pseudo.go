@@ -5,6 +5,7 @@ import (
 	"path/filepath"
 
 	"github.com/dast-uda/dast/app/runlog"
+	"github.com/dast-uda/dast/core/pseudo"
 	"github.com/dast-uda/dast/core/runinfo"
 	"github.com/dast-uda/dast/core/train"
 	"github.com/spf13/cobra"
@@ -15,7 +16,7 @@ func init() { commands = append(commands, newPseudoCmd) }
 func newPseudoCmd() *cobra.Command {
 	var cfg, ckpt, out string
 	var sets []string
-	o := train.PseudoOptions{Q: 0.5, Cap: 0.9, Subsample: 1}
+	o := pseudo.Options{Q: 0.5, Cap: 0.9, Subsample: 1}
 	cmd := &cobra.Command{
 		Use:   "pseudo --checkpoint RUN_DIR|FILE --out DIR [--config FILE] [--q 0.5] [--cap 0.9] [--subsample 1]",
 		Short: "Write class-balanced pseudo labels of the target training set (DAST self-training)",

@@ -21,6 +21,7 @@ import (
 	"github.com/dast-uda/dast/core/config"
 	"github.com/dast-uda/dast/core/data"
 	"github.com/dast-uda/dast/core/metrics"
+	"github.com/dast-uda/dast/core/pseudo"
 	"github.com/dast-uda/dast/core/runinfo"
 	"github.com/dast-uda/dast/core/train"
 	_ "github.com/dast-uda/dast/datasets/gta5"
@@ -390,7 +391,7 @@ func TestPseudoLabelsSkipBadEntries(t *testing.T) {
 	}
 	for _, cache := range []int64{0, -1} {
 		dir := filepath.Join(t.TempDir(), "pseudo")
-		st, err := train.PseudoLabel(setup, res.Checkpoint, setup.Val, dir, train.PseudoOptions{Q: 0.5, Cap: 0.9, Subsample: 1, CacheBytes: cache}, nil)
+		st, err := train.PseudoLabel(setup, res.Checkpoint, setup.Val, dir, pseudo.Options{Q: 0.5, Cap: 0.9, Subsample: 1, CacheBytes: cache}, nil)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -9,6 +9,7 @@ import (
 
 	"github.com/dast-uda/dast/core/config"
 	"github.com/dast-uda/dast/core/metrics"
+	"github.com/dast-uda/dast/core/pseudo"
 	"github.com/dast-uda/dast/core/runinfo"
 	"github.com/dast-uda/dast/internal/atomicfile"
 	"go.uber.org/zap"
@@ -22,7 +23,7 @@ type Stage struct {
 	Edits []config.Edit
 	// Pseudo, when set, makes pseudo labels with the previous stage's final model before this
 	// stage trains; the stage's strategy.pseudo_labels and init_from point at them.
-	Pseudo *PseudoOptions
+	Pseudo *pseudo.Options
 }
 
 // Staged is implemented by strategy modules that are pipelines of stages rather than one

@@ -5,6 +5,7 @@ import (
 	"path/filepath"
 	"testing"
 
+	"github.com/dast-uda/dast/core/pseudo"
 	"github.com/dast-uda/dast/core/train"
 )
 
@@ -21,7 +22,7 @@ func TestPseudoLabelCacheGivesTheTwoPassLabels(t *testing.T) {
 		// q 0.99 puts the thresholds near each class's lowest confidence; cap 0.5 keeps them
 		// above the third most probable class of this barely trained model, so the cache is
 		// exact and used.
-		o := train.PseudoOptions{Q: 0.99, Cap: 0.5, Subsample: 1, CacheBytes: cache}
+		o := pseudo.Options{Q: 0.99, Cap: 0.5, Subsample: 1, CacheBytes: cache}
 		st, err := train.PseudoLabel(setup, res.Checkpoint, setup.Target, out[name], o, nil)
 		if err != nil {
 			t.Fatalf("%s: %v", name, err)

@@ -8,6 +8,7 @@ import (
 	"fmt"
 
 	"github.com/dast-uda/dast/core/config"
+	"github.com/dast-uda/dast/core/pseudo"
 	"github.com/dast-uda/dast/core/train"
 	"github.com/dast-uda/dast/registry"
 	"github.com/dast-uda/dast/strategies/adversarial"
@@ -112,7 +113,7 @@ func (c *Config) Stages(tree *config.Tree) ([]train.Stage, error) {
 		edits = append(edits, config.Set("train.lr", c.RoundLR), config.Set("train.head_lr_mult", c.RoundHeadLRMult))
 		stages = append(stages, train.Stage{
 			Name:   fmt.Sprintf("round%d", r),
-			Pseudo: &train.PseudoOptions{Q: q, Cap: c.Cap, Subsample: c.Subsample},
+			Pseudo: &pseudo.Options{Q: q, Cap: c.Cap, Subsample: c.Subsample},
 			Edits:  edits,
 		})
 	}

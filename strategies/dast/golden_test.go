@@ -11,6 +11,7 @@ import (
 
 	"github.com/dast-uda/dast/configs"
 	"github.com/dast-uda/dast/core/config"
+	"github.com/dast-uda/dast/core/pseudo"
 	"github.com/dast-uda/dast/core/train"
 	_ "github.com/dast-uda/dast/modules/standard"
 )
@@ -56,7 +57,7 @@ func loadCase(t *testing.T, file string, sets []string) *config.Tree {
 // stageSummary is a stage's name and pseudo-label options, as stages.json of a case holds them.
 type stageSummary struct {
 	Name   string
-	Pseudo *train.PseudoOptions
+	Pseudo *pseudo.Options
 }
 
 // Placeholders for the run-time values RunStages writes into a self-training stage.
