@@ -10,6 +10,7 @@ import (
 	"github.com/dast-uda/dast/app/matrix"
 	"github.com/dast-uda/dast/classes"
 	"github.com/dast-uda/dast/core/config"
+	"github.com/dast-uda/dast/core/eval"
 	"github.com/dast-uda/dast/core/runinfo"
 	"github.com/dast-uda/dast/core/train"
 	"github.com/dast-uda/dast/datasets"
@@ -90,7 +91,7 @@ func drawPanel(path string, res matrix.Results, rep *matrix.Report) error {
 		}
 		samples[i] = s
 	}
-	var attn *train.View
+	var attn *eval.View
 	attnLabel := ""
 	if rep.Attention != "" {
 		dir, label, err := firstRun(res, rep.Attention)
@@ -101,7 +102,7 @@ func drawPanel(path string, res matrix.Results, rep *matrix.Report) error {
 		if err != nil {
 			return fmt.Errorf("row %s: %w", rep.Attention, err)
 		}
-		if attn, err = train.ViewCheckpoint(m.setup, m.ckpt, samples); err != nil {
+		if attn, err = eval.ViewCheckpoint(m.setup, m.ckpt, samples); err != nil {
 			return err
 		}
 		if attn.Attention == nil {
@@ -109,9 +110,9 @@ func drawPanel(path string, res matrix.Results, rep *matrix.Report) error {
 		}
 		attnLabel = "attention (" + label + ")"
 	}
-	views := make([]*train.View, len(models))
+	views := make([]*eval.View, len(models))
 	for i, m := range models {
-		v, err := train.ViewCheckpoint(m.setup, m.ckpt, samples)
+		v, err := eval.ViewCheckpoint(m.setup, m.ckpt, samples)
 		if err != nil {
 			return fmt.Errorf("%s: %w", m.label, err)
 		}

@@ -6,6 +6,7 @@ import (
 	"math/rand/v2"
 	"sort"
 
+	"github.com/dast-uda/dast/core/eval"
 	"github.com/dast-uda/dast/core/metrics"
 	"github.com/dast-uda/dast/core/train"
 	"gonum.org/v1/gonum/stat"
@@ -27,7 +28,7 @@ func bootstrapVal(setup *train.Setup, ckpt string, n int) (bootstrapStats, error
 	if n < 2 {
 		return bootstrapStats{}, fmt.Errorf("--bootstrap %d: want at least 2 resamples", n)
 	}
-	per, err := train.EvaluateCheckpointPerImage(setup, ckpt)
+	per, err := eval.CheckpointPerImage(setup, ckpt)
 	if err != nil {
 		return bootstrapStats{}, err
 	}

@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 
 	"github.com/dast-uda/dast/app/runlog"
+	"github.com/dast-uda/dast/core/eval"
 	"github.com/dast-uda/dast/core/runinfo"
 	"github.com/dast-uda/dast/core/train"
 	"github.com/spf13/cobra"
@@ -57,7 +58,7 @@ func newEvalCmd() *cobra.Command {
 					file, bs.MIoU, bs.Images, bs.Resamples, bs.Std, bs.Lo, bs.Hi)
 				return nil
 			}
-			m, err := train.EvaluateCheckpoint(setup, file, func(total int) train.Progress {
+			m, err := eval.Checkpoint(setup, file, func(total int) train.Progress {
 				return progressFor(log)(total, "eval")
 			})
 			if err != nil {

@@ -159,7 +159,7 @@ func Evaluate(p *Predictor, ds data.Dataset, batchSize int, progress func(done i
 	sub, _ := ds.(data.Substituter)
 	skipped := func(i int) bool { return sub != nil && sub.Substituted(i) }
 	// Skipped entries are reported with the next scored ones: callers may expect a call of
-	// progress to follow a prediction (EvaluateCheckpoint verifies the checkpoint then).
+	// progress to follow a prediction (eval.Checkpoint verifies the checkpoint then).
 	pending := 0
 	report := func(n int) {
 		if progress != nil {

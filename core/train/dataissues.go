@@ -33,8 +33,9 @@ func preflight(setup *Setup, log *zap.Logger) error {
 	return nil
 }
 
-// dataIssues collects what each dataset skipped or repaired; nil when nothing was.
-func dataIssues(setup *Setup) map[string]metrics.DataIssues {
+// DataIssues collects what each dataset of the setup skipped or repaired, by its block's key
+// ("data.val"); nil when nothing was.
+func (setup *Setup) DataIssues() map[string]metrics.DataIssues {
 	var out map[string]metrics.DataIssues
 	for _, role := range sortedKeys(setup.Datasets) {
 		ir, ok := setup.Datasets[role].(data.IssueReporter)

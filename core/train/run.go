@@ -459,7 +459,7 @@ func (t *trainer) loop(ctx stdctx.Context, start int) (*Result, error) {
 	if err != nil {
 		return res, err
 	}
-	issues := dataIssues(t.setup)
+	issues := t.setup.DataIssues()
 	warnDataIssues(t.log, issues)
 	if m != nil {
 		m.DataIssues = issues

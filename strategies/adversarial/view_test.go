@@ -3,7 +3,7 @@ package adversarial_test
 import (
 	"testing"
 
-	"github.com/dast-uda/dast/core/train"
+	"github.com/dast-uda/dast/core/eval"
 	"github.com/dast-uda/dast/datasets"
 )
 
@@ -22,7 +22,7 @@ func TestViewCheckpointAttention(t *testing.T) {
 			setup, res := trainTiny(t, tt.sets...)
 			s0, _ := setup.Target.Get(0)
 			s1, _ := setup.Target.Get(1)
-			v, err := train.ViewCheckpoint(setup, res.Checkpoint, []datasets.Sample{s0, s1})
+			v, err := eval.ViewCheckpoint(setup, res.Checkpoint, []datasets.Sample{s0, s1})
 			if err != nil {
 				t.Fatal(err)
 			}

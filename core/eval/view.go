@@ -1,10 +1,11 @@
-package train
+package eval
 
 import (
 	"fmt"
 
 	"github.com/dast-uda/dast/core/data"
 	"github.com/dast-uda/dast/core/infer"
+	"github.com/dast-uda/dast/core/train"
 	"github.com/gomlx/gomlx/pkg/core/dtypes"
 	"github.com/gomlx/gomlx/pkg/core/graph"
 	"github.com/gomlx/gomlx/pkg/core/tensors"
@@ -21,17 +22,17 @@ type View struct {
 // ViewCheckpoint runs the weights of checkpoint ckpt, assembled as setup describes the model,
 // on samples (one at a time, so sizes may differ). Every variable inference needs must come
 // from the checkpoint.
-func ViewCheckpoint(setup *Setup, ckpt string, samples []data.Sample) (*View, error) {
+func ViewCheckpoint(setup *train.Setup, ckpt string, samples []data.Sample) (*View, error) {
 	r, err := infer.Restore(setup.Root.Backend, ckpt)
 	if err != nil {
 		return nil, err
 	}
 	defer r.Close()
 	snap, b, ctx := r.Snap, r.B, r.Ctx
-	att, _ := setup.Strategy.(Attender)
+	att, _ := setup.Strategy.(train.Attender)
 	withAtt := att != nil && att.HasAttention()
 	e, err := context.NewExec(b, ctx, func(ctx *context.Context, x *graph.Node) []*graph.Node {
-		pred := graph.ConvertDType(graph.ArgMax(infer.UpsampledLogits(ctx, Inference(setup.Seg, setup.Strategy), x), -1), dtypes.Int32)
+		pred := graph.ConvertDType(graph.ArgMax(infer.UpsampledLogits(ctx, train.Inference(setup.Seg, setup.Strategy), x), -1), dtypes.Int32)
 		if !withAtt {
 			return []*graph.Node{pred}
 		}

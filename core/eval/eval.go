@@ -1,4 +1,9 @@
-package train
+// Package eval evaluates a run's checkpoints after training, the model assembled as a run's
+// setup describes it: the metrics on data.val (dast eval), one confusion matrix per val image
+// for resampling statistics (dast eval --bootstrap), and class and attention maps of a few
+// images (dast view, the report's panel). Every variable inference needs must come from the
+// checkpoint.
+package eval
 
 import (
 	"fmt"
@@ -6,12 +11,13 @@ import (
 	"github.com/dast-uda/dast/core/data"
 	"github.com/dast-uda/dast/core/infer"
 	"github.com/dast-uda/dast/core/metrics"
+	"github.com/dast-uda/dast/core/train"
 )
 
-// EvaluateCheckpoint scores the weights of a checkpoint file on the setup's data.val. Every
+// Checkpoint scores the weights of a checkpoint file on the setup's data.val. Every
 // variable inference needs must come from the checkpoint: a checkpoint of another model is an
 // error, never a silently re-initialised layer.
-func EvaluateCheckpoint(setup *Setup, ckpt string, progress func(total int) Progress) (metrics.Metrics, error) {
+func Checkpoint(setup *train.Setup, ckpt string, progress func(total int) train.Progress) (metrics.Metrics, error) {
 	if setup.Val == nil {
 		return metrics.Metrics{}, fmt.Errorf("%s: data.val: evaluation needs a labelled validation set", setup.Tree.Path())
 	}
@@ -25,11 +31,11 @@ func EvaluateCheckpoint(setup *Setup, ckpt string, progress func(total int) Prog
 	if err != nil {
 		return metrics.Metrics{}, err
 	}
-	p, err := infer.NewPredictor(b, ctx, Inference(setup.Seg, setup.Strategy))
+	p, err := infer.NewPredictor(b, ctx, train.Inference(setup.Seg, setup.Strategy))
 	if err != nil {
 		return metrics.Metrics{}, err
 	}
-	var prog Progress
+	var prog train.Progress
 	if progress != nil {
 		prog = progress(setup.Val.Len())
 		defer prog.Close()
@@ -53,7 +59,7 @@ func EvaluateCheckpoint(setup *Setup, ckpt string, progress func(total int) Prog
 	}
 	m := conf.Metrics(setup.ClassNames, it)
 	m.Subsets = infer.SubsetMIoUs(setup.Source, conf)
-	if is, ok := dataIssues(setup)["data.val"]; ok {
+	if is, ok := setup.DataIssues()["data.val"]; ok {
 		m.DataIssues = map[string]metrics.DataIssues{"data.val": is}
 	}
 	return m, nil
@@ -68,10 +74,10 @@ type oneImage struct {
 func (o oneImage) Len() int                     { return 1 }
 func (o oneImage) Get(int) (data.Sample, error) { return o.Dataset.Get(o.i) }
 
-// EvaluateCheckpointPerImage scores a checkpoint on every data.val image alone and returns
-// their confusion matrices in image order (their sum is EvaluateCheckpoint's), for resampling
-// statistics over the images; the checkpoint is checked as EvaluateCheckpoint checks it.
-func EvaluateCheckpointPerImage(setup *Setup, ckpt string) ([]*metrics.Confusion, error) {
+// CheckpointPerImage scores a checkpoint on every data.val image alone and returns their
+// confusion matrices in image order (their sum is Checkpoint's), for resampling statistics
+// over the images; the checkpoint is checked as Checkpoint checks it.
+func CheckpointPerImage(setup *train.Setup, ckpt string) ([]*metrics.Confusion, error) {
 	if setup.Val == nil {
 		return nil, fmt.Errorf("%s: data.val: evaluation needs a labelled validation set", setup.Tree.Path())
 	}
@@ -80,7 +86,7 @@ func EvaluateCheckpointPerImage(setup *Setup, ckpt string) ([]*metrics.Confusion
 		return nil, err
 	}
 	defer r.Close()
-	p, err := infer.NewPredictor(r.B, r.Ctx, Inference(setup.Seg, setup.Strategy))
+	p, err := infer.NewPredictor(r.B, r.Ctx, train.Inference(setup.Seg, setup.Strategy))
 	if err != nil {
 		return nil, err
 	}
