@@ -7,6 +7,7 @@ import (
 
 	"github.com/dast-uda/dast/app/figures"
 	"github.com/dast-uda/dast/app/matrix"
+	"github.com/dast-uda/dast/core/selection"
 	"github.com/dast-uda/dast/core/train"
 )
 
@@ -44,7 +45,7 @@ func drawCurves(path string, res matrix.Results, row string) (*curveSummary, err
 		if err != nil {
 			return nil, err
 		}
-		sv, err := readSeries(filepath.Join(s.Dir, train.SelectionFile))
+		sv, err := readSeries(filepath.Join(s.Dir, selection.File))
 		if err != nil {
 			return nil, fmt.Errorf("%w (the run had no data.select)", err)
 		}

@@ -17,7 +17,7 @@ import (
 
 	"github.com/dast-uda/dast/app/matrix"
 	"github.com/dast-uda/dast/core/runinfo"
-	"github.com/dast-uda/dast/core/train"
+	"github.com/dast-uda/dast/core/selection"
 	"github.com/dast-uda/dast/internal/atomicfile"
 )
 
@@ -325,8 +325,8 @@ func readSeries(path string) ([]point, error) {
 }
 
 // selectionOf reads a run's best snapshot; nil when it selected none.
-func selectionOf(dir string) (*train.Selection, error) {
-	s, ok, err := train.BestSelection(dir)
+func selectionOf(dir string) (*selection.Record, error) {
+	s, ok, err := selection.Best(dir)
 	if err != nil || !ok {
 		return nil, err
 	}

@@ -8,16 +8,17 @@ import (
 	"github.com/dast-uda/dast/core/data"
 	"github.com/dast-uda/dast/core/model"
 	"github.com/dast-uda/dast/core/pseudo"
+	"github.com/dast-uda/dast/core/selection"
 )
 
 // Setup is a run's components, resolved and validated from its config before any compute.
 type Setup struct {
 	Tree         *config.Tree
 	Root         *config.Root
-	Source       data.Dataset // labelled training set
-	Target       data.Dataset // unlabelled target training set (nil unless the strategy uses it)
-	Val          data.Dataset // labelled target validation set (nil if absent)
-	Select       []SelectSet  // snapshot-selection set, one part per FDA beta (nil if absent)
+	Source       data.Dataset    // labelled training set
+	Target       data.Dataset    // unlabelled target training set (nil unless the strategy uses it)
+	Val          data.Dataset    // labelled target validation set (nil if absent)
+	Select       []selection.Set // snapshot-selection set, one part per FDA beta (nil if absent)
 	Seg          model.Segmentor
 	Strategy     Strategy
 	StrategyName string
@@ -76,7 +77,7 @@ func assemble(tree *config.Tree, openDataset opener) (*Setup, error) {
 		}
 	}
 	if root.Data.Select.Enabled() {
-		if s.Select, err = openSelect(tree, root, openDataset); err != nil {
+		if s.Select, err = selection.Open(tree, root, openDataset); err != nil {
 			return nil, err
 		}
 		for _, part := range s.Select {

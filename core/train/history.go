@@ -8,6 +8,7 @@ import (
 
 	"github.com/dast-uda/dast/core/metrics"
 	"github.com/dast-uda/dast/core/runinfo"
+	"github.com/dast-uda/dast/core/selection"
 	"github.com/dast-uda/dast/internal/atomicfile"
 	"go.uber.org/zap"
 )
@@ -26,7 +27,7 @@ func appendHistory(path string, m metrics.Metrics) error {
 // (resuming a finished run evaluates it again).
 func trimResumed(dir string, start, total int, log *zap.Logger) error {
 	keep := func(it int) bool { return it < start || it == start && start < total }
-	for _, name := range []string{HistoryFile, SelectionFile} {
+	for _, name := range []string{HistoryFile, selection.File} {
 		n, err := runinfo.TrimRecords(filepath.Join(dir, name), keep)
 		if err != nil {
 			return fmt.Errorf("resume: %w", err)

@@ -17,6 +17,7 @@ import (
 	"github.com/dast-uda/dast/core/metrics"
 	"github.com/dast-uda/dast/core/model"
 	"github.com/dast-uda/dast/core/runinfo"
+	"github.com/dast-uda/dast/core/selection"
 	"github.com/gomlx/gomlx/backends"
 	"github.com/gomlx/gomlx/pkg/core/dtypes"
 	"github.com/gomlx/gomlx/pkg/core/graph"
@@ -254,7 +255,7 @@ type trainer struct {
 	predictor      *infer.Predictor
 	verify         *checkpoint.Snapshot // checked against the model after the first step
 	verifyInit     *checkpoint.Snapshot // init_from, likewise
-	bestSelect     *Selection           // best snapshot-selection score so far (nil: not read yet)
+	bestSelect     *selection.Record    // best snapshot-selection score so far (nil: not read yet)
 	tb             *tbRecorder          // TensorBoard events (train.tensorboard), nil when off
 }
 
@@ -547,4 +548,36 @@ func (t *trainer) evaluate(iteration int) (*metrics.Metrics, error) {
 		t.tb.selection(sel)
 	}
 	return out, nil
+}
+
+// selectScore scores the current weights on every selection part, appends the result to
+// selection.jsonl and, when the score beats the best so far, saves the weights as the run's
+// best checkpoint (best/).
+func (t *trainer) selectScore(iteration int) (selection.Record, error) {
+	sel, err := selection.Score(t.predictor, t.setup.Select, t.setup.ClassNames, t.setup.Root.Eval.BatchSize, iteration)
+	if err != nil {
+		return sel, err
+	}
+	if err := selection.Append(t.dir, sel); err != nil {
+		return sel, err
+	}
+	if t.bestSelect == nil {
+		best, ok, err := selection.Best(t.dir)
+		if err != nil {
+			return sel, err
+		}
+		if !ok {
+			best = selection.Record{MIoU: -1}
+		}
+		t.bestSelect = &best
+	}
+	if sel.MIoU > t.bestSelect.MIoU {
+		meta := map[string]string{"seed": strconv.FormatInt(t.setup.Root.Seed, 10), "strategy": t.setup.StrategyName}
+		if err := selection.SaveBest(t.dir, t.ctx, sel, meta); err != nil {
+			return sel, err
+		}
+		t.bestSelect = &sel
+		t.log.Info("best snapshot", zap.Int("it", iteration), zap.Float64("select_miou", sel.MIoU))
+	}
+	return sel, nil
 }

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/dast-uda/dast/core/config"
+	"github.com/dast-uda/dast/core/selection"
 	"github.com/dast-uda/dast/core/train"
 )
 
@@ -50,15 +51,15 @@ eval: {batch_size: 2}
 	if _, err := train.Run(withTimeout(t, 3*time.Minute), setup, train.Options{RunDir: run}); err != nil {
 		t.Fatal(err)
 	}
-	f, err := os.Open(filepath.Join(run, train.SelectionFile))
+	f, err := os.Open(filepath.Join(run, selection.File))
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer f.Close()
-	var lines []train.Selection
+	var lines []selection.Record
 	sc := bufio.NewScanner(f)
 	for sc.Scan() {
-		var s train.Selection
+		var s selection.Record
 		if err := json.Unmarshal(sc.Bytes(), &s); err != nil {
 			t.Fatalf("%s: %v", sc.Text(), err)
 		}
@@ -82,19 +83,19 @@ eval: {batch_size: 2}
 			best = s
 		}
 	}
-	got, ok, err := train.BestSelection(run)
+	got, ok, err := selection.Best(run)
 	if err != nil || !ok {
 		t.Fatalf("BestSelection: %v, %v", ok, err)
 	}
 	if got.Iteration != best.Iteration || abs(got.MIoU-best.MIoU) > 1e-9 {
 		t.Errorf("best = iteration %d score %v, want iteration %d score %v", got.Iteration, got.MIoU, best.Iteration, best.MIoU)
 	}
-	path, selected, err := train.StartCheckpoint(run)
+	path, selected, err := selection.StartCheckpoint(run)
 	if err != nil || !selected {
 		t.Fatalf("StartCheckpoint = %s, %v, %v; want the best snapshot", path, selected, err)
 	}
-	if filepath.Dir(path) != filepath.Join(run, train.BestDir) {
-		t.Errorf("StartCheckpoint = %s, want a file in %s", path, filepath.Join(run, train.BestDir))
+	if filepath.Dir(path) != filepath.Join(run, selection.BestDir) {
+		t.Errorf("StartCheckpoint = %s, want a file in %s", path, filepath.Join(run, selection.BestDir))
 	}
 }
 

@@ -11,6 +11,7 @@ import (
 	"github.com/dast-uda/dast/core/metrics"
 	"github.com/dast-uda/dast/core/pseudo"
 	"github.com/dast-uda/dast/core/runinfo"
+	"github.com/dast-uda/dast/core/selection"
 	"github.com/dast-uda/dast/internal/atomicfile"
 	"go.uber.org/zap"
 )
@@ -120,7 +121,7 @@ func RunStages(ctx context.Context, tree *config.Tree, st Staged, opts Options) 
 			labels := filepath.Join(dir, name+"-pseudo")
 			// The previous stage's selected snapshot (data.select) starts this one, else its
 			// final weights.
-			ckpt, selected, err := StartCheckpoint(prevDir)
+			ckpt, selected, err := selection.StartCheckpoint(prevDir)
 			if err != nil {
 				return nil, fmt.Errorf("stage %s: %w", stage.Name, err)
 			}

@@ -12,6 +12,7 @@ import (
 	"github.com/dast-uda/dast/core/infer"
 	"github.com/dast-uda/dast/core/metrics"
 	"github.com/dast-uda/dast/core/optim"
+	"github.com/dast-uda/dast/core/selection"
 	"github.com/dast-uda/dast/core/tensorboard"
 	"github.com/gomlx/gomlx/pkg/core/dtypes"
 	"github.com/gomlx/gomlx/pkg/core/graph"
@@ -98,7 +99,7 @@ func (r *tbRecorder) val(m metrics.Metrics) {
 }
 
 // selection records the snapshot-selection score and its per-beta parts.
-func (r *tbRecorder) selection(sel Selection) {
+func (r *tbRecorder) selection(sel selection.Record) {
 	if r == nil {
 		return
 	}

@@ -16,6 +16,7 @@ import (
 
 	"github.com/dast-uda/dast/core/config"
 	"github.com/dast-uda/dast/core/optim"
+	"github.com/dast-uda/dast/core/selection"
 	"github.com/dast-uda/dast/core/tensorboard"
 	"github.com/dast-uda/dast/core/train"
 	_ "github.com/dast-uda/dast/discriminators/discoverer"
@@ -157,13 +158,13 @@ train: {iterations: 4, lr: 0.01, checkpoint_every: 0, log_every: 1, eval_every: 
 		t.Errorf("history has %d lines, want evaluations at 2 and 4", lines)
 	}
 	// The selection score and its parts against selection.jsonl.
-	sb, err := os.ReadFile(filepath.Join(run, train.SelectionFile))
+	sb, err := os.ReadFile(filepath.Join(run, selection.File))
 	if err != nil {
 		t.Fatal(err)
 	}
 	sels := 0
 	for _, line := range strings.Split(strings.TrimSpace(string(sb)), "\n") {
-		var sel train.Selection
+		var sel selection.Record
 		if err := json.Unmarshal([]byte(line), &sel); err != nil {
 			t.Fatal(err)
 		}
