@@ -18,6 +18,7 @@ import (
 	"github.com/dast-uda/dast/core/model"
 	"github.com/dast-uda/dast/core/runinfo"
 	"github.com/dast-uda/dast/core/selection"
+	"github.com/dast-uda/dast/core/tblog"
 	"github.com/gomlx/gomlx/backends"
 	"github.com/gomlx/gomlx/pkg/core/dtypes"
 	"github.com/gomlx/gomlx/pkg/core/graph"
@@ -155,10 +156,11 @@ func Run(ctx stdctx.Context, setup *Setup, opts Options) (*Result, error) {
 	if err := t.compile(); err != nil {
 		return nil, err
 	}
-	if t.tb, err = openTensorBoard(t); err != nil {
+	tb := &tbModel{t: t}
+	if t.tb, err = tblog.Open(dir, log, root.Train, len(root.Discriminators) > 0, setup.Val, tb); err != nil {
 		return nil, err
 	}
-	defer t.tb.close()
+	defer t.tb.Close()
 	// GoMLX builds the graph (creating or loading every variable) at the first execution; a
 	// resumed run checks the checkpoint matched the model right after it, before anything is saved.
 	t.verify, t.verifyInit = snap, initSnap
@@ -256,7 +258,7 @@ type trainer struct {
 	verify         *checkpoint.Snapshot // checked against the model after the first step
 	verifyInit     *checkpoint.Snapshot // init_from, likewise
 	bestSelect     *selection.Record    // best snapshot-selection score so far (nil: not read yet)
-	tb             *tbRecorder          // TensorBoard events (train.tensorboard), nil when off
+	tb             *tblog.Recorder      // TensorBoard events (train.tensorboard), nil when off
 }
 
 // compile prepares the step executor; the graph is built at its first execution.
@@ -433,7 +435,7 @@ func (t *trainer) loop(ctx stdctx.Context, start int) (*Result, error) {
 			el := time.Since(began).Seconds()
 			fields = append(fields, zap.Float64("it_per_s", float64(done-start)/el))
 			t.log.Info("train", fields...)
-			t.tb.losses(done, t.lossNames, vals)
+			t.tb.Losses(done, t.lossNames, vals)
 		}
 		if tr.CheckpointEvery > 0 && done%tr.CheckpointEvery == 0 {
 			if _, err := t.save(done); err != nil {
@@ -536,7 +538,7 @@ func (t *trainer) evaluate(iteration int) (*metrics.Metrics, error) {
 			}
 		}
 		t.log.Info("val", fields...)
-		t.tb.val(m)
+		t.tb.Val(m)
 		out = &m
 	}
 	if t.setup.Select != nil {
@@ -545,7 +547,7 @@ func (t *trainer) evaluate(iteration int) (*metrics.Metrics, error) {
 			return nil, err
 		}
 		t.log.Info("select", zap.Int("it", iteration), zap.Float64("miou", sel.MIoU))
-		t.tb.selection(sel)
+		t.tb.Selection(sel)
 	}
 	return out, nil
 }
@@ -580,4 +582,37 @@ func (t *trainer) selectScore(iteration int) (selection.Record, error) {
 		t.log.Info("best snapshot", zap.Int("it", iteration), zap.Float64("select_miou", sel.MIoU))
 	}
 	return sel, nil
+}
+
+// tbModel is the model being trained as the TensorBoard log sees it: the run's predictor and,
+// for a strategy with discriminator attention, its attention maps at the image size.
+type tbModel struct {
+	t   *trainer
+	att *context.Exec // built on first use
+}
+
+// Predict implements tblog.Model.
+func (m *tbModel) Predict(batch []data.Sample) ([]int32, error) { return m.t.predictor.Predict(batch) }
+
+// Attention implements tblog.Model.
+func (m *tbModel) Attention(s data.Sample) ([]float32, error) {
+	a, ok := m.t.setup.Strategy.(Attender)
+	if !ok || !a.HasAttention() {
+		return nil, nil
+	}
+	if m.att == nil {
+		e, err := context.NewExec(m.t.backend, m.t.ctx, func(ctx *context.Context, x *graph.Node) *graph.Node {
+			d := x.Shape().Dimensions
+			return graph.ConvertDType(infer.UpsampleToSize(a.AttentionMap(ctx, m.t.setup.Seg, x), d[1], d[2]), dtypes.Float32)
+		})
+		if err != nil {
+			return nil, err
+		}
+		m.att = e
+	}
+	out, err := m.att.Exec1(tensors.FromFlatDataAndDimensions(data.ToInput(s), 1, s.H, s.W, 3))
+	if err != nil {
+		return nil, err
+	}
+	return tensors.CopyFlatData[float32](out)
 }

@@ -17,6 +17,7 @@ import (
 	"github.com/dast-uda/dast/core/config"
 	"github.com/dast-uda/dast/core/optim"
 	"github.com/dast-uda/dast/core/selection"
+	"github.com/dast-uda/dast/core/tblog"
 	"github.com/dast-uda/dast/core/tensorboard"
 	"github.com/dast-uda/dast/core/train"
 	_ "github.com/dast-uda/dast/discriminators/discoverer"
@@ -60,7 +61,7 @@ train: {iterations: 4, lr: 0.01, checkpoint_every: 0, log_every: 1, eval_every: 
 	if _, err := train.Run(withTimeout(t, 3*time.Minute), setup, train.Options{RunDir: run, Log: zap.New(core)}); err != nil {
 		t.Fatal(err)
 	}
-	files, _ := filepath.Glob(filepath.Join(run, train.TensorBoardDir, "events.out.tfevents.*"))
+	files, _ := filepath.Glob(filepath.Join(run, tblog.Dir, "events.out.tfevents.*"))
 	if len(files) != 1 {
 		t.Fatalf("event files %v", files)
 	}

@@ -1,4 +1,7 @@
-package train
+// Package tblog writes a training run's TensorBoard events (train.tensorboard): the losses and
+// learning rates, the val metrics, the snapshot-selection score, and the first val images'
+// predictions and attention maps, in the event file format of core/tensorboard.
+package tblog
 
 import (
 	"bytes"
@@ -8,68 +11,77 @@ import (
 	"path/filepath"
 
 	"github.com/dast-uda/dast/classes"
+	"github.com/dast-uda/dast/core/config"
 	"github.com/dast-uda/dast/core/data"
-	"github.com/dast-uda/dast/core/infer"
 	"github.com/dast-uda/dast/core/metrics"
 	"github.com/dast-uda/dast/core/optim"
 	"github.com/dast-uda/dast/core/selection"
 	"github.com/dast-uda/dast/core/tensorboard"
-	"github.com/gomlx/gomlx/pkg/core/dtypes"
-	"github.com/gomlx/gomlx/pkg/core/graph"
-	"github.com/gomlx/gomlx/pkg/core/tensors"
-	"github.com/gomlx/gomlx/pkg/ml/context"
 	"go.uber.org/zap"
 )
 
-// TensorBoardDir is the folder of a run directory that holds its TensorBoard event files.
-const TensorBoardDir = "tensorboard"
+// Dir is the folder of a run directory that holds its TensorBoard event files.
+const Dir = "tensorboard"
 
-// tbImages is the number of data.val images whose prediction (and attention) is logged at each
+// images is the number of data.val images whose prediction (and attention) is logged at each
 // evaluation.
-const tbImages = 3
+const images = 3
 
-// tbRecorder writes a run's TensorBoard events (train.tensorboard): the losses and learning
-// rates every train.log_every iterations, val mIoU, per-class IoU and class-subset mIoUs, the
+// Recorder writes a run's TensorBoard events: the losses and learning rates every
+// train.log_every iterations, val mIoU, per-class IoU and class-subset mIoUs, the
 // snapshot-selection score, and the first val images' predictions and attention maps at each
 // evaluation. A nil recorder records nothing. Write errors are logged once, never fatal: the
 // event files are a view of the run, history.jsonl and selection.jsonl are its record.
-type tbRecorder struct {
-	w      *tensorboard.Writer
-	t      *trainer
-	att    *context.Exec // attention maps at the image size; nil without attention
-	inputs bool          // the val input images were written
-	failed bool
+type Recorder struct {
+	w              *tensorboard.Writer
+	log            *zap.Logger
+	train          config.Train
+	discriminators bool         // the run trains discriminators (their learning rate is logged)
+	val            data.Dataset // nil without data.val
+	model          Model
+	inputs         bool // the val input images were written
+	failed         bool
 }
 
-// openTensorBoard starts the recorder when the run asks for it.
-func openTensorBoard(t *trainer) (*tbRecorder, error) {
-	if !t.setup.Root.Train.TensorBoard {
+// Model is what the recorder asks of the model being trained about the val images.
+type Model interface {
+	// Predict returns the class map [N*H*W] of same-sized samples at the image size.
+	Predict(batch []data.Sample) ([]int32, error)
+	// Attention returns the attention map of s at its size, H*W in [0,1]; nil without
+	// discriminator attention.
+	Attention(s data.Sample) ([]float32, error)
+}
+
+// Open starts the recorder of the run directory runDir when tr asks for it (nil otherwise):
+// discriminators tells whether the run trains any, val is its data.val (nil when absent).
+func Open(runDir string, log *zap.Logger, tr config.Train, discriminators bool, val data.Dataset, m Model) (*Recorder, error) {
+	if !tr.TensorBoard {
 		return nil, nil
 	}
-	w, err := tensorboard.Create(filepath.Join(t.dir, TensorBoardDir))
+	w, err := tensorboard.Create(filepath.Join(runDir, Dir))
 	if err != nil {
 		return nil, err
 	}
-	t.log.Info("tensorboard", zap.String("events", w.Path()))
-	return &tbRecorder{w: w, t: t}, nil
+	log.Info("tensorboard", zap.String("events", w.Path()))
+	return &Recorder{w: w, log: log, train: tr, discriminators: discriminators, val: val, model: m}, nil
 }
 
-func (r *tbRecorder) check(err error) {
+func (r *Recorder) check(err error) {
 	if err != nil && !r.failed {
 		r.failed = true
-		r.t.log.Warn("tensorboard: writing events failed; the run goes on without them", zap.Error(err))
+		r.log.Warn("tensorboard: writing events failed; the run goes on without them", zap.Error(err))
 	}
 }
 
-// losses records the losses of iteration done and the learning rates its step used.
-func (r *tbRecorder) losses(done int, names []string, vals []float64) {
+// Losses records the losses of iteration done and the learning rates its step used.
+func (r *Recorder) Losses(done int, names []string, vals []float64) {
 	if r == nil {
 		return
 	}
-	tr := r.t.setup.Root.Train
+	tr := r.train
 	poly := optim.PolyValue(done-1, tr.Horizon(), tr.PolyPower)
 	s := map[string]float64{"lr/segmentor": tr.LR * poly, "lr/head": tr.LR * tr.HeadLRMult * poly}
-	if len(r.t.setup.Root.Discriminators) > 0 {
+	if r.discriminators {
 		s["lr/discriminators"] = tr.DiscLR * poly
 	}
 	for i, n := range names {
@@ -79,8 +91,8 @@ func (r *tbRecorder) losses(done int, names []string, vals []float64) {
 	r.check(r.w.Flush())
 }
 
-// val records an evaluation on data.val and the first val images' predictions.
-func (r *tbRecorder) val(m metrics.Metrics) {
+// Val records an evaluation on data.val and the first val images' predictions.
+func (r *Recorder) Val(m metrics.Metrics) {
 	if r == nil {
 		return
 	}
@@ -98,8 +110,8 @@ func (r *tbRecorder) val(m metrics.Metrics) {
 	r.check(r.w.Flush())
 }
 
-// selection records the snapshot-selection score and its per-beta parts.
-func (r *tbRecorder) selection(sel selection.Record) {
+// Selection records the snapshot-selection score and its per-beta parts.
+func (r *Recorder) Selection(sel selection.Record) {
 	if r == nil {
 		return
 	}
@@ -112,22 +124,12 @@ func (r *tbRecorder) selection(sel selection.Record) {
 }
 
 // images writes the colour-coded predictions (and attention maps) of the first val images.
-func (r *tbRecorder) images(step int) error {
-	val, p := r.t.setup.Val, r.t.predictor
+func (r *Recorder) images(step int) error {
+	val, p := r.val, r.model
 	if val == nil || p == nil {
 		return nil
 	}
-	if a, ok := r.t.setup.Strategy.(Attender); ok && a.HasAttention() && r.att == nil {
-		e, err := context.NewExec(r.t.backend, r.t.ctx, func(ctx *context.Context, x *graph.Node) *graph.Node {
-			d := x.Shape().Dimensions
-			return graph.ConvertDType(infer.UpsampleToSize(a.AttentionMap(ctx, r.t.setup.Seg, x), d[1], d[2]), dtypes.Float32)
-		})
-		if err != nil {
-			return err
-		}
-		r.att = e
-	}
-	for i := range min(tbImages, val.Len()) {
+	for i := range min(images, val.Len()) {
 		s, err := val.Get(i)
 		if err != nil {
 			return err
@@ -158,15 +160,11 @@ func (r *tbRecorder) images(step int) error {
 		if err := r.png(tag+"/prediction", step, col, 3); err != nil {
 			return err
 		}
-		if r.att != nil {
-			out, err := r.att.Exec1(tensors.FromFlatDataAndDimensions(data.ToInput(s), 1, s.H, s.W, 3))
-			if err != nil {
-				return err
-			}
-			alpha, err := tensors.CopyFlatData[float32](out)
-			if err != nil {
-				return err
-			}
+		alpha, err := p.Attention(s)
+		if err != nil {
+			return err
+		}
+		if alpha != nil {
 			g := image.NewGray(image.Rect(0, 0, s.W, s.H))
 			for k, v := range alpha {
 				g.Pix[k] = uint8(min(max(v, 0), 1)*255 + 0.5)
@@ -180,7 +178,7 @@ func (r *tbRecorder) images(step int) error {
 	return nil
 }
 
-func (r *tbRecorder) png(tag string, step int, img image.Image, channels int) error {
+func (r *Recorder) png(tag string, step int, img image.Image, channels int) error {
 	var b bytes.Buffer
 	if err := png.Encode(&b, img); err != nil {
 		return err
@@ -189,8 +187,8 @@ func (r *tbRecorder) png(tag string, step int, img image.Image, channels int) er
 	return r.w.Image(tag, int64(step), b.Bytes(), bd.Dx(), bd.Dy(), channels)
 }
 
-// close flushes and closes the event file.
-func (r *tbRecorder) close() {
+// Close flushes and closes the event file.
+func (r *Recorder) Close() {
 	if r != nil {
 		r.check(r.w.Close())
 	}
