@@ -2,10 +2,8 @@ package train
 
 import (
 	stdctx "context"
-	"errors"
 	"fmt"
 	"math"
-	"os"
 	"path/filepath"
 	"strconv"
 	"time"
@@ -149,9 +147,9 @@ func Run(ctx stdctx.Context, setup *Setup, opts Options) (*Result, error) {
 	}
 
 	t := &trainer{setup: setup, opts: opts, log: log, dir: dir, backend: b, ctx: gctx,
-		source: newSampler(setup.Source.Len(), root.Seed, "source")}
+		source: data.NewSampler(setup.Source.Len(), root.Seed, "source")}
 	if setup.Target != nil {
-		t.target = newSampler(setup.Target.Len(), root.Seed, "target")
+		t.target = data.NewSampler(setup.Target.Len(), root.Seed, "target")
 	}
 	if err := t.compile(); err != nil {
 		return nil, err
@@ -175,72 +173,15 @@ func sourceOf(setup *Setup, key string) string {
 	return setup.Tree.Path()
 }
 
-// prepareDir takes the run directory's lock (held until the run returns, or dropped by the
-// kernel if the process dies), removes the temporary files of writes a killed run left, and
-// creates (or, resuming, checks) the directory and writes the resolved config. Taking the
-// lock before looking at the directory's contents makes the "not empty" and "not a run
-// directory" checks safe against a second process started at the same moment.
+// prepareDir takes the run directory's lock and readies it (runinfo.Prepare): a new run's
+// directory is opts.RunDir, else <out_dir>/<name> (with a numeric suffix when taken).
 func prepareDir(setup *Setup, opts Options, log *zap.Logger) (string, *runinfo.Lock, error) {
-	dir := opts.RunDir
-	if opts.Resume {
-		if dir == "" {
-			return "", nil, errors.New("resume: no run directory given")
-		}
-		if _, err := os.Stat(dir); err != nil {
-			return "", nil, fmt.Errorf("resume: %w", err)
-		}
-	} else if dir == "" {
-		d, err := runinfo.ClaimDir(filepath.Join(setup.Root.OutDir, setup.Root.Name))
-		if err != nil {
-			return "", nil, err
-		}
-		dir = d
-	}
-	lock, err := runinfo.LockDir(dir)
-	if err != nil {
-		return "", nil, err
-	}
-	fail := func(err error) (string, *runinfo.Lock, error) {
-		lock.Release()
-		return "", nil, err
-	}
-	removed, err := runinfo.RemoveTempFiles(dir)
-	if err != nil {
-		return fail(err)
-	}
-	if len(removed) > 0 {
-		log.Info("removed temporary files of interrupted writes", zap.Strings("files", removed))
-	}
-	_, cfgErr := os.Stat(filepath.Join(dir, ConfigFile))
-	empty, err := runinfo.StartedNothing(dir)
-	if err != nil {
-		return fail(err)
-	}
-	if opts.Resume {
-		if cfgErr == nil {
-			return dir, lock, nil
-		}
-		_, runErr := os.Stat(filepath.Join(dir, runinfo.RunFile))
-		if empty && (runErr == nil || len(removed) > 0) {
-			return fail(fmt.Errorf("resume: %s has no %s: the run was stopped before it started; start it again without --resume", dir, ConfigFile))
-		}
-		return fail(fmt.Errorf("resume: %s is not a run directory: %w", dir, cfgErr))
-	}
-	if !empty {
-		if cfgErr == nil {
-			return fail(fmt.Errorf("run directory %s exists and is not empty (use --resume to continue it)", dir))
-		}
-		return fail(fmt.Errorf("run directory %s exists and is not empty (and is not a run directory)", dir))
-	}
-	y, err := setup.Tree.YAML()
-	if err != nil {
-		return fail(err)
-	}
 	r := setup.Root
-	if err := runinfo.Write(dir, runinfo.Info{Name: r.Name, Seed: r.Seed, Backend: r.Backend, Config: y, Args: opts.Args}); err != nil {
-		return fail(err)
+	info := func() (runinfo.Info, error) {
+		y, err := setup.Tree.YAML()
+		return runinfo.Info{Name: r.Name, Seed: r.Seed, Backend: r.Backend, Config: y, Args: opts.Args}, err
 	}
-	return dir, lock, nil
+	return runinfo.Prepare(opts.RunDir, filepath.Join(r.OutDir, r.Name), opts.Resume, info, log)
 }
 
 type trainer struct {
@@ -251,7 +192,7 @@ type trainer struct {
 	backend backends.Backend
 	ctx     *context.Context
 
-	source, target *sampler
+	source, target *data.Sampler
 	step           *context.Exec
 	lossNames      []string
 	predictor      *infer.Predictor
@@ -352,7 +293,7 @@ func stepNodes(in []*graph.Node, target, targetLabels bool) stepGraphInputs {
 	return n
 }
 
-func (t *trainer) batch(ds data.Dataset, smp *sampler, it, bs int, role string) ([]data.Sample, error) {
+func (t *trainer) batch(ds data.Dataset, smp *data.Sampler, it, bs int, role string) ([]data.Sample, error) {
 	out := make([]data.Sample, bs)
 	for k := range out {
 		i := smp.At(it*bs + k)
