@@ -109,7 +109,7 @@ type Train struct {
 	KeepCheckpoints int `koanf:"keep_checkpoints" doc:"checkpoints kept on disk"`
 	LogEvery        int `koanf:"log_every" doc:"log interval in iterations"`
 	EvalEvery       int `koanf:"eval_every" doc:"validation interval in iterations (0 = only at the end)"`
-	// TensorBoard writes event files under <run>/tensorboard (core/train's tbRecorder).
+	// TensorBoard writes event files under <run>/tensorboard (core/tblog's Recorder).
 	TensorBoard bool `koanf:"tensorboard" doc:"write TensorBoard event files to <run>/tensorboard: losses, learning rates, val mIoU and per-class IoU, selection score, val predictions and attention maps"`
 }
 
