@@ -10,11 +10,12 @@ import (
 	"github.com/gomlx/gomlx/backends"
 )
 
-// panelBytes bounds one packed panel of B (nr columns x one block of depth): 32 KiB, which stays
-// in the L1 cache (48 KiB on current x86 server cores) beside the rows of A that the kernel
-// streams past it. Measured on the 12x32 AVX-512 kernel (one core, 2048x256x2304): depth
-// blocks of 64 floats ran at 116 GFLOP/s, 256 at 152, 384 at 153.
-const panelBytes = 32 << 10
+// panelBytes bounds one packed panel of B (nr columns x one block of depth): 128 KiB, which
+// stays in the L2 cache while the row panels of A stream past it. Measured on one core of an
+// AVX-512 Xeon (go test -cpu 1 -bench Sgemm): the 32768x64x576 convolution product ran at
+// 102 GFLOP/s with 128 KiB panels and 84-87 with 32 KiB, 2048x256x2304 at 164 and 140-145;
+// the smaller products were within noise.
+const panelBytes = 128 << 10
 
 // blockDepth is the depth of each packed block for a product of depth k on nr-column panels:
 // at most panelBytes per panel, the blocks of equal size.
@@ -140,25 +141,82 @@ func sgemm(m, n, k int, a []float32, transA bool, b []float32, transB bool, c []
 	sgemmWith(active, m, n, k, a, transA, b, transB, c)
 }
 
-// sgemmWith is sgemm on the given kernel: it packs a k-block of b into nr-column panels and
-// runs the micro-kernel over mr-row panels of a, read in place where the kernel can (full
-// panels) and packed otherwise, splitting the row panels across the CPUs.
+// sgemmWith is sgemm on the given kernel. Products of great depth with a small result (a
+// convolution's weight gradient) are split into depth slices (see depthSlices); the others
+// run as one blocked product whose row panels are split across the CPUs.
 func sgemmWith(kern *microKernel, m, n, k int, a []float32, transA bool, b []float32, transB bool, c []float32) {
 	if m == 0 || n == 0 || k == 0 {
 		clear(c[:m*n])
 		return
 	}
-	kern = kern.forProduct(n)
-	mr, nr := kern.mr, kern.nr
-	nPanels := (n + nr - 1) / nr
-	mPanels := (m + mr - 1) / mr
-	kc := blockDepth(k, nr)
-	packedB := getScratch(nPanels * nr * kc)
-	defer putScratch(packedB)
+	if s := depthSlices(m, n, k); s > 1 && transA && !transB {
+		sgemmSliced(kern, s, m, n, k, a, b, c)
+		return
+	}
 	workers := runtime.GOMAXPROCS(0)
 	if m*n*k < 1<<16 {
 		workers = 1
 	}
+	sgemmBlocked(kern, workers, m, n, k, a, transA, b, transB, c)
+}
+
+// sliceDepth is the depth of one slice of a depth-sliced product.
+const sliceDepth = 4096
+
+// depthSlices is the number of depth slices for an m x n x k product: more than one when the
+// depth holds at least two slices and the result is small (at most 512 KiB), so that its few
+// row panels would leave CPUs idle or synchronise once per depth block. The count depends on
+// the shape only, never on the number of CPUs, so results are the same bits on every machine.
+func depthSlices(m, n, k int) int {
+	if m*n > 1<<17 || k < 2*sliceDepth {
+		return 1
+	}
+	return min(k/sliceDepth, 16)
+}
+
+// sgemmSliced computes c = a^T * b (a [k x m], b [k x n]) as the sum of s products over
+// contiguous depth slices, each on one CPU with its own packing buffers (a slice's rows of a
+// and b are contiguous), then adds the partial results in slice order.
+func sgemmSliced(kern *microKernel, s, m, n, k int, a, b, c []float32) {
+	parts := make([][]float32, s)
+	parts[0] = c[:m*n]
+	for i := 1; i < s; i++ {
+		parts[i] = getScratch(m * n)
+		defer putScratch(parts[i])
+	}
+	parallelFor(s, 1, func(lo, hi int) {
+		for i := lo; i < hi; i++ {
+			k0, k1 := i*k/s, (i+1)*k/s
+			sgemmBlocked(kern, 1, m, n, k1-k0, a[k0*m:k1*m], true, b[k0*n:k1*n], false, parts[i])
+		}
+	})
+	parallelFor(m*n, grainFloats, func(lo, hi int) {
+		dst := c[lo:hi]
+		for _, p := range parts[1:] {
+			src := p[lo:hi]
+			h := vecHead(dst, dst, src, backends.OpTypeAdd)
+			for j := h; j < len(dst); j++ {
+				dst[j] += src[j]
+			}
+		}
+	})
+}
+
+// sgemmBlocked packs a k-block of b into nr-column panels and runs the micro-kernel over
+// mr-row panels of a, read in place where the kernel can (full panels) and packed otherwise,
+// splitting the row panels across up to workers goroutines.
+func sgemmBlocked(kern *microKernel, workers, m, n, k int, a []float32, transA bool, b []float32, transB bool, c []float32) {
+	kern = kern.forProduct(n)
+	mr, nr := kern.mr, kern.nr
+	nPanels := (n + nr - 1) / nr
+	mPanels := (m + mr - 1) / mr
+	packAll := transA && k >= packAllDepth
+	kc := blockDepth(k, nr)
+	if packAll { // keep the packed block of a within packedABytes
+		kc = min(kc, max(64, packedABytes/4/(mPanels*mr)))
+	}
+	packedB := getScratch(nPanels * nr * kc)
+	defer putScratch(packedB)
 	// Work items are row panels, each split into column chunks when there are too few row
 	// panels to keep every worker busy.
 	colChunks := 1
@@ -171,7 +229,7 @@ func sgemmWith(kern *microKernel, m, n, k int, a []float32, transA bool, b []flo
 	// is packed whole per depth block, reading its rows front to back, instead of being read
 	// in place a few values per row by every row panel.
 	var packedAll []float32
-	if transA && k >= packAllDepth {
+	if packAll {
 		packedAll = getScratch(mPanels * mr * kc)
 		defer putScratch(packedAll)
 	}
@@ -179,8 +237,11 @@ func sgemmWith(kern *microKernel, m, n, k int, a []float32, transA bool, b []flo
 		kb := min(kc, k-k0)
 		acc := k0 > 0 // the first depth block overwrites c, the others add to it
 		packB(packedB, b, transB, k, n, k0, kb, nPanels, nr)
-		if packedAll != nil {
+		switch {
+		case packedAll != nil && workers > 1:
 			parallelFor(kb, 64, func(lo, hi int) { packATransposed(packedAll, a, m, k0, kb, lo, hi, mr) })
+		case packedAll != nil:
+			packATransposed(packedAll, a, m, k0, kb, 0, kb, mr)
 		}
 		panels := func(w int) {
 			var packedA []float32
@@ -244,6 +305,11 @@ func sgemmWith(kern *microKernel, m, n, k int, a []float32, transA bool, b []flo
 		wg.Wait()
 	}
 }
+
+// packedABytes bounds a transposed a's packed depth block (see sgemmWith): it stays in the
+// L2 cache (1-2 MiB per core on current x86 server cores) while every column panel of b
+// passes over it.
+const packedABytes = 512 << 10
 
 // packAllDepth is the depth from which a transposed a is packed whole (see sgemmWith).
 const packAllDepth = 1024

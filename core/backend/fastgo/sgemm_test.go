@@ -8,7 +8,9 @@ import (
 	"runtime"
 	"strconv"
 	"strings"
+	"syscall"
 	"testing"
+	"time"
 
 	"golang.org/x/sys/cpu"
 )
@@ -19,6 +21,7 @@ var gemmShapes = [][3]int{
 	{1, 1, 1}, {4, 16, 1}, {5, 17, 3}, {12, 32, 5}, {12, 16, 7}, {13, 33, 9}, {24, 64, 256},
 	{37, 50, 300}, {64, 64, 513}, {130, 9, 40}, {3, 100, 7}, {25, 48, 19}, {561, 19, 70}, {7, 1, 600}, {150, 20, 1100},
 	{12, 300, 40}, {20, 700, 64}, // few row panels: column panels split among workers
+	{40, 20, 9000}, {13, 35, 12290}, // great depth, small result: depth slices (with transA, !transB)
 }
 
 // reference is op(a)*op(b) in float64.
@@ -93,6 +96,33 @@ func checkSgemm(t *testing.T, kern *microKernel) {
 						t.Fatalf("m%d n%d k%d ta %v tb %v: c[%d,%d] = %v, want %v", m, n, k, ta, tb, i/n, i%n, c[i], w)
 					}
 				}
+			}
+		}
+	}
+}
+
+// TestSlicedSameOnAnyCPUCount checks that a depth-sliced product (depthSlices) gives the same
+// bits whatever the number of CPUs: the slices depend on the shape only.
+func TestSlicedSameOnAnyCPUCount(t *testing.T) {
+	m, n, k := 40, 20, 3*sliceDepth+5
+	if depthSlices(m, n, k) < 2 {
+		t.Fatalf("depthSlices(%d, %d, %d) = %d, want a sliced product", m, n, k, depthSlices(m, n, k))
+	}
+	rng := rand.New(rand.NewPCG(5, 6))
+	a, b := randSlice(rng, k*m), randSlice(rng, k*n)
+	var want []float32
+	for _, procs := range []int{1, 2, 3} {
+		prev := runtime.GOMAXPROCS(procs)
+		c := make([]float32, m*n)
+		sgemm(m, n, k, a, true, b, false, c)
+		runtime.GOMAXPROCS(prev)
+		if want == nil {
+			want = c
+			continue
+		}
+		for i := range c {
+			if math.Float32bits(c[i]) != math.Float32bits(want[i]) {
+				t.Fatalf("GOMAXPROCS=%d: c[%d] = %v, GOMAXPROCS=1 gave %v", procs, i, c[i], want[i])
 			}
 		}
 	}
@@ -179,6 +209,10 @@ func BenchmarkSgemm(b *testing.B) {
 		{"wgrad_304x16x8192", 304, 16, 8192, true, false},
 		{"dgrad_8192x304x16", 8192, 304, 16, false, true},
 		{"large_2048x256x2304", 2048, 256, 2304, false, false},
+		// bench/cmd/convbench's 64->64 3x3 layers (batch 2, 128x128)
+		{"conv_fwd_32768x64x576", 32768, 64, 576, false, false},
+		{"dgrad_32768x576x64", 32768, 576, 64, false, true},
+		{"wgrad_576x64x32768", 576, 64, 32768, true, false},
 	}
 	paths := append([]string(nil), KernelNames()...)
 	for _, path := range paths {
@@ -193,6 +227,7 @@ func BenchmarkSgemm(b *testing.B) {
 				c := make([]float32, s.m*s.n)
 				flops := 2 * float64(s.m) * float64(s.n) * float64(s.k)
 				b.ResetTimer()
+				cpu0 := processCPU()
 				for i := 0; i < b.N; i++ {
 					if kern == nil {
 						gonumSgemm(s.m, s.n, s.k, x, s.ta, y, s.tb, c)
@@ -202,12 +237,26 @@ func BenchmarkSgemm(b *testing.B) {
 				}
 				gf := flops * float64(b.N) / b.Elapsed().Seconds() / 1e9
 				b.ReportMetric(gf, "GFLOP/s")
+				// Per CPU-second of this process: less sensitive to other processes on a
+				// shared machine than the wall-clock rate.
+				if cs := (processCPU() - cpu0).Seconds(); cs > 0 {
+					b.ReportMetric(flops*float64(b.N)/cs/1e9, "GFLOP/cpu-s")
+				}
 				if peak := peakGFLOPS(path); peak > 0 {
 					b.ReportMetric(100*gf/peak, "%peak")
 				}
 			})
 		}
 	}
+}
+
+// processCPU is the CPU time this process has used (user + system).
+func processCPU() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
 // peakGFLOPS is the machine's nominal float32 FMA peak for a path's vector width (see
