@@ -1,6 +1,7 @@
 package fastgo
 
 import (
+	"github.com/dast-uda/dast/core/backend/fastgo/kernels"
 	"github.com/gomlx/gomlx/backends"
 	"github.com/gomlx/gomlx/backends/simplego"
 	"github.com/gomlx/gomlx/pkg/core/shapes"
@@ -38,11 +39,11 @@ func binaryExecutor(op backends.OpType, fn func(a, b float32) float32) executor 
 		lhs, ok1 := bufFlat(inputs[0]).([]float32)
 		rhs, ok2 := bufFlat(inputs[1]).([]float32)
 		ls, rs, out := bufShape(inputs[0]), bufShape(inputs[1]), nodeShape(node)
-		if ok1 && ok2 && ls.Equal(rs) && ls.Equal(out) && len(lhs) >= 2*grainFloats {
+		if ok1 && ok2 && ls.Equal(rs) && ls.Equal(out) && len(lhs) >= 2*kernels.GrainFloats {
 			hits.binary.Add(1)
 			res := outputBuffer(b, out, inputs, owned)
 			dst := bufFlat(res).([]float32)
-			parallelFor(len(dst), grainFloats, func(lo, hi int) { rowOp(dst[lo:hi], lhs[lo:hi], rhs[lo:hi], op, fn) })
+			kernels.ParallelFor(len(dst), kernels.GrainFloats, func(lo, hi int) { rowOp(dst[lo:hi], lhs[lo:hi], rhs[lo:hi], op, fn) })
 			return res, nil
 		}
 		if !ok1 || !ok2 || len(lhs) <= 1 || len(rhs) <= 1 || ls.Equal(rs) || ls.Rank() != out.Rank() || rs.Rank() != out.Rank() {
@@ -95,7 +96,7 @@ func broadcastBinary(dst, lhs, rhs []float32, ls, rs, dims []int, op backends.Op
 	inner := dims[r-1]
 	li, ri := ls[r-1], rs[r-1]
 	rows := len(dst) / max(inner, 1)
-	parallelFor(rows, rowGrain(inner), func(first, last int) {
+	kernels.ParallelFor(rows, rowGrain(inner), func(first, last int) {
 		idx := make([]int, r)
 		rem := first
 		for a := r - 2; a >= 0; a-- {
@@ -111,7 +112,7 @@ func broadcastBinary(dst, lhs, rhs []float32, ls, rs, dims []int, op backends.Op
 			case li == 1 && ri == 0:
 				c := rhs[ro]
 				a := lhs[lo : lo+inner]
-				h := vecHeadScalar(row, a, c, false, op)
+				h := kernels.VecHeadScalar(row, a, c, false, op)
 				row, a = row[h:], a[h:]
 				switch op {
 				case backends.OpTypeAdd:
@@ -130,7 +131,7 @@ func broadcastBinary(dst, lhs, rhs []float32, ls, rs, dims []int, op backends.Op
 			case li == 0 && ri == 1:
 				c := lhs[lo]
 				bv := rhs[ro : ro+inner]
-				h := vecHeadScalar(row, bv, c, true, op)
+				h := kernels.VecHeadScalar(row, bv, c, true, op)
 				row, bv = row[h:], bv[h:]
 				for j := range row {
 					row[j] = fn(c, bv[j])
@@ -157,7 +158,7 @@ func broadcastBinary(dst, lhs, rhs []float32, ls, rs, dims []int, op backends.Op
 
 func rowOp(row, a, b []float32, op backends.OpType, fn func(a, b float32) float32) {
 	a, b = a[:len(row)], b[:len(row)]
-	h := vecHead(row, a, b, op)
+	h := kernels.VecHead(row, a, b, op)
 	row, a, b = row[h:], a[h:], b[h:]
 	switch op {
 	case backends.OpTypeAdd:

@@ -1,6 +1,7 @@
 package fastgo
 
 import (
+	"github.com/dast-uda/dast/core/backend/fastgo/kernels"
 	"github.com/gomlx/gomlx/backends"
 	"github.com/gomlx/gomlx/backends/simplego"
 	"github.com/gomlx/gomlx/pkg/core/shapes"
@@ -23,7 +24,7 @@ func installCompare() {
 func compareExecutor(op backends.OpType, stock executor) executor {
 	return func(b *simplego.Backend, node *simplego.Node, inputs []*simplego.Buffer, owned []bool) (*simplego.Buffer, error) {
 		ls, rs, out := bufShape(inputs[0]), bufShape(inputs[1]), nodeShape(node)
-		if out.Size() < 2*grainFloats || ls.Rank() != out.Rank() || rs.Rank() != out.Rank() {
+		if out.Size() < 2*kernels.GrainFloats || ls.Rank() != out.Rank() || rs.Rank() != out.Rank() {
 			return stock(b, node, inputs, owned)
 		}
 		var res *simplego.Buffer
@@ -56,7 +57,7 @@ func compareRows[T int32 | float32](dst []bool, lhs, rhs []T, ls, rs, out shapes
 	r := out.Rank()
 	inner := out.Dimensions[r-1]
 	li, ri := lst[r-1], rst[r-1]
-	parallelFor(len(dst)/inner, rowGrain(inner), func(first, last int) {
+	kernels.ParallelFor(len(dst)/inner, rowGrain(inner), func(first, last int) {
 		forRows(out.Dimensions, [][]int{lst, rst}, first, last, func(row int, offs []int) {
 			lo, ro := offs[0], offs[1]
 			d := dst[row*inner : (row+1)*inner]

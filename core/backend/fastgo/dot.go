@@ -23,6 +23,8 @@ package fastgo
 
 import (
 	"fmt"
+
+	"github.com/dast-uda/dast/core/backend/fastgo/kernels"
 	"os"
 	"reflect"
 	"runtime"
@@ -35,8 +37,6 @@ import (
 	"github.com/gomlx/gomlx/backends/simplego"
 	"github.com/gomlx/gomlx/pkg/core/dtypes"
 	"github.com/gomlx/gomlx/pkg/core/shapes"
-	"gonum.org/v1/gonum/blas"
-	"gonum.org/v1/gonum/blas/gonum"
 )
 
 // GoMLXVersion is the only GoMLX version whose internals this package knows.
@@ -111,7 +111,11 @@ func Install() (active bool, why string) {
 
 // KernelActive reports whether one of dast's SIMD SGEMM kernels (AVX-512 or AVX2/FMA) computes
 // DotGenerals in this process.
-func KernelActive() bool { return active != nil && strings.HasPrefix(status, "active") }
+func KernelActive() bool { return kernels.Active() && strings.HasPrefix(status, "active") }
+
+// KernelName names the SGEMM path of this process: "avx512", "avx2" or "gonum" (see
+// kernels.Name).
+func KernelName() string { return kernels.Name() }
 
 // Status says whether the kernel is installed, and why not.
 func Status() string {
@@ -120,8 +124,8 @@ func Status() string {
 		s = "not installed"
 	}
 	s += "; sgemm " + KernelName()
-	if kernelNote != "" {
-		s += " (" + kernelNote + ")"
+	if note := kernels.Note(); note != "" {
+		s += " (" + note + ")"
 	}
 	return s
 }
@@ -272,8 +276,6 @@ func bufFlat(b *simplego.Buffer) any {
 	return *(*any)(unsafe.Add(unsafe.Pointer(b), off.bufFlat))
 }
 
-var impl gonum.Implementation
-
 // execDotGeneral computes a float32 DotGeneral with SGEMM; other dtypes go to simplego.
 func execDotGeneral(b *simplego.Backend, node *simplego.Node, inputs []*simplego.Buffer, owned []bool) (*simplego.Buffer, error) {
 	lhsBuf, rhsBuf := inputs[0], inputs[1]
@@ -297,10 +299,10 @@ func execDotGeneral(b *simplego.Backend, node *simplego.Node, inputs []*simplego
 	bb, transB := operand(rhs, rs.Dimensions, p.rhsB, p.rhsC, true)
 	gemmBatched(p.batch, p.lhsCross, p.rhsCross, p.k, a, transA, bb, transB, c)
 	if !sameArray(a, lhs) {
-		putScratch(a)
+		kernels.PutScratch(a)
 	}
 	if !sameArray(bb, rhs) {
-		putScratch(bb)
+		kernels.PutScratch(bb)
 	}
 	return out, nil
 }
@@ -355,7 +357,7 @@ func isIdentity(perm []int) bool {
 // transpose returns x (row-major with dims) with its axes permuted: out axis i = in axis perm[i].
 func transpose(x []float32, dims, perm []int) []float32 {
 	rank := len(dims)
-	out := getScratch(len(x))
+	out := kernels.GetScratch(len(x))
 	if len(x) == 0 {
 		return out
 	}
@@ -398,11 +400,7 @@ func transpose(x []float32, dims, perm []int) []float32 {
 func gemmBatched(batch, m, n, k int, a []float32, transA bool, bm []float32, transB bool, c []float32) {
 	one := func(i int) {
 		ai, bi, ci := a[i*m*k:(i+1)*m*k], bm[i*k*n:(i+1)*k*n], c[i*m*n:(i+1)*m*n]
-		if active != nil {
-			sgemm(m, n, k, ai, transA, bi, transB, ci)
-			return
-		}
-		gonumSgemm(m, n, k, ai, transA, bi, transB, ci)
+		kernels.Sgemm(m, n, k, ai, transA, bi, transB, ci)
 	}
 	workers := runtime.GOMAXPROCS(0)
 	// gonum parallelises one large product itself; split the batch for many small ones.
@@ -428,19 +426,6 @@ func gemmBatched(batch, m, n, k int, a []float32, transA bool, bm []float32, tra
 		}()
 	}
 	wg.Wait()
-}
-
-// gonumSgemm is sgemm on gonum's pure-Go SGEMM.
-func gonumSgemm(m, n, k int, a []float32, transA bool, b []float32, transB bool, c []float32) {
-	ta, tb := blas.NoTrans, blas.NoTrans
-	lda, ldb := k, n
-	if transA {
-		ta, lda = blas.Trans, m
-	}
-	if transB {
-		tb, ldb = blas.Trans, k
-	}
-	impl.Sgemm(ta, tb, m, n, k, 1, a, lda, b, ldb, 0, c, n)
 }
 
 // sameArray reports whether x is y itself (not a transposed copy).

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/dast-uda/dast/core/backend/fastgo/kernels"
 	"github.com/gomlx/gomlx/backends/simplego"
 	"github.com/gomlx/gomlx/pkg/core/graph"
 	"github.com/gomlx/gomlx/pkg/core/tensors"
@@ -199,4 +200,35 @@ func TestGoModPinsVersion(t *testing.T) {
 	if !strings.Contains(string(b), "github.com/gomlx/gomlx "+GoMLXVersion) {
 		t.Fatalf("go.mod does not require github.com/gomlx/gomlx %s; review fastgo's use of simplego internals before upgrading", GoMLXVersion)
 	}
+}
+
+// TestGemmBatchedPaths checks the batched entry point (the one DotGeneral calls) against one
+// kernels.Sgemm per batch item, bit for bit, on this process's SGEMM path, with batches small
+// enough to be split among goroutines and large enough to run in order.
+func TestGemmBatchedPaths(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 4))
+	for _, s := range [][4]int{{3, 29, 21, 45}, {2, 70, 64, 90}} {
+		batch, m, n, k := s[0], s[1], s[2], s[3]
+		a, b := randSlice(rng, batch*m*k), randSlice(rng, batch*k*n)
+		c := make([]float32, batch*m*n)
+		gemmBatched(batch, m, n, k, a, false, b, false, c)
+		for i := 0; i < batch; i++ {
+			want := make([]float32, m*n)
+			kernels.Sgemm(m, n, k, a[i*m*k:(i+1)*m*k], false, b[i*k*n:(i+1)*k*n], false, want)
+			for j, w := range want {
+				if got := c[i*m*n+j]; math.Float32bits(got) != math.Float32bits(w) {
+					t.Fatalf("%v: batch %d, %d: %v, one Sgemm gives %v (path %s)", s, i, j, got, w, KernelName())
+				}
+			}
+		}
+	}
+}
+
+// randSlice is n values uniform in [-1, 1).
+func randSlice(rng *rand.Rand, n int) []float32 {
+	x := make([]float32, n)
+	for i := range x {
+		x[i] = rng.Float32()*2 - 1
+	}
+	return x
 }

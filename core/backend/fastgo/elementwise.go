@@ -4,6 +4,7 @@ import (
 	"math"
 	"slices"
 
+	"github.com/dast-uda/dast/core/backend/fastgo/kernels"
 	"github.com/gomlx/gomlx/backends"
 	"github.com/gomlx/gomlx/backends/simplego"
 	"github.com/gomlx/gomlx/pkg/core/dtypes"
@@ -50,16 +51,16 @@ func installElementwise() {
 func unaryExecutor(op backends.OpType, stock executor, fn func(float32) float32) executor {
 	return func(b *simplego.Backend, node *simplego.Node, inputs []*simplego.Buffer, owned []bool) (*simplego.Buffer, error) {
 		x, ok := bufFlat(inputs[0]).([]float32)
-		if !ok || len(x) < 2*grainFloats {
+		if !ok || len(x) < 2*kernels.GrainFloats {
 			return stock(b, node, inputs, owned)
 		}
 		hits.elementwise.Add(1)
 		res := outputBuffer(b, nodeShape(node), inputs, owned)
 		dst := bufFlat(res).([]float32)
-		parallelFor(len(dst), grainFloats, func(lo, hi int) {
+		kernels.ParallelFor(len(dst), kernels.GrainFloats, func(lo, hi int) {
 			d, src := dst[lo:hi], x[lo:hi]
 			if op == backends.OpTypeExp { // the softmaxes' op: the vector kernel, same bits as math.Exp
-				expRow(d, src)
+				kernels.ExpRow(d, src)
 				return
 			}
 			for i, v := range src {
@@ -78,7 +79,7 @@ func broadcastInDimExecutor(stock executor) executor {
 		axes, ok2 := nodeData(node).([]int)
 		out := nodeShape(node)
 		in := bufShape(inputs[0])
-		if !ok1 || !ok2 || len(axes) != in.Rank() || out.Rank() == 0 || out.Size() < 2*grainFloats || len(x) < 2 {
+		if !ok1 || !ok2 || len(axes) != in.Rank() || out.Rank() == 0 || out.Size() < 2*kernels.GrainFloats || len(x) < 2 {
 			return stock(b, node, inputs, owned)
 		}
 		// The operand as the output's rank, 1 on the axes it lacks.
@@ -98,7 +99,7 @@ func broadcastInDimExecutor(stock executor) executor {
 		dst := bufFlat(res).([]float32)
 		r := out.Rank()
 		inner := out.Dimensions[r-1]
-		parallelFor(len(dst)/inner, rowGrain(inner), func(first, last int) {
+		kernels.ParallelFor(len(dst)/inner, rowGrain(inner), func(first, last int) {
 			forRows(out.Dimensions, [][]int{strides}, first, last, func(row int, offs []int) {
 				o := offs[0]
 				d := dst[row*inner : (row+1)*inner]
@@ -128,7 +129,7 @@ func foldRow(acc, src []float32, isMax bool) {
 		}
 		return
 	}
-	h := vecHead(acc, acc, src, backends.OpTypeAdd)
+	h := kernels.VecHead(acc, acc, src, backends.OpTypeAdd)
 	for j := h; j < len(acc); j++ {
 		acc[j] += src[j]
 	}
@@ -146,7 +147,7 @@ func reduceExecutor(stock executor, isMax bool) executor {
 		x, ok1 := bufFlat(inputs[0]).([]float32)
 		axes, ok2 := nodeData(node).([]int)
 		in := bufShape(inputs[0])
-		if !ok1 || !ok2 || len(axes) == 0 || len(x) < 2*grainFloats {
+		if !ok1 || !ok2 || len(axes) == 0 || len(x) < 2*kernels.GrainFloats {
 			return stock(b, node, inputs, owned)
 		}
 		sorted := slices.Sorted(slices.Values(axes))
@@ -184,7 +185,7 @@ func reduceExecutor(stock executor, isMax bool) executor {
 		}
 		switch {
 		case inner == 1: // e.g. over the class axis: one sequential fold per output
-			parallelFor(outer, rowGrain(red), func(lo, hi int) {
+			kernels.ParallelFor(outer, rowGrain(red), func(lo, hi int) {
 				for o := lo; o < hi; o++ {
 					acc := init
 					if isMax {
@@ -200,13 +201,13 @@ func reduceExecutor(stock executor, isMax bool) executor {
 				}
 			})
 		case outer > 1:
-			parallelFor(outer, rowGrain(red*inner), func(lo, hi int) {
+			kernels.ParallelFor(outer, rowGrain(red*inner), func(lo, hi int) {
 				for o := lo; o < hi; o++ {
 					reduceRows(o, 0, inner)
 				}
 			})
 		default: // one output row: split its columns
-			parallelFor(inner, max(16, rowGrain(red)), func(lo, hi int) { reduceRows(0, lo, hi) })
+			kernels.ParallelFor(inner, max(16, rowGrain(red)), func(lo, hi int) { reduceRows(0, lo, hi) })
 		}
 		return res, nil
 	}
@@ -221,13 +222,13 @@ func whereExecutor(stock executor) executor {
 		f, ok3 := bufFlat(inputs[2]).([]float32)
 		out := nodeShape(node)
 		n := out.Size()
-		if !ok1 || !ok2 || !ok3 || len(cond) != n || n < 2*grainFloats || (len(t) != n && len(t) != 1) || (len(f) != n && len(f) != 1) {
+		if !ok1 || !ok2 || !ok3 || len(cond) != n || n < 2*kernels.GrainFloats || (len(t) != n && len(t) != 1) || (len(f) != n && len(f) != 1) {
 			return stock(b, node, inputs, owned)
 		}
 		hits.elementwise.Add(1)
 		res := outputBuffer(b, out, inputs, owned)
 		dst := bufFlat(res).([]float32)
-		parallelFor(n, grainFloats, func(lo, hi int) {
+		kernels.ParallelFor(n, kernels.GrainFloats, func(lo, hi int) {
 			c, d := cond[lo:hi], dst[lo:hi]
 			switch {
 			case len(t) == n && len(f) == n:

@@ -1,36 +1,9 @@
 package fastgo
 
-import (
-	"runtime"
-	"sync"
-)
+import "github.com/dast-uda/dast/core/backend/fastgo/kernels"
 
-// parallelFor calls f on contiguous chunks [lo, hi) that together cover [0, n), on up to
-// GOMAXPROCS goroutines (the caller's among them). Chunks hold at least grain items, so small
-// ops stay on one goroutine: starting one costs about a microsecond, the time to stream some
-// 10^4 floats.
-func parallelFor(n, grain int, f func(lo, hi int)) {
-	workers := min(runtime.GOMAXPROCS(0), n/max(grain, 1))
-	if workers <= 1 {
-		if n > 0 {
-			f(0, n)
-		}
-		return
-	}
-	chunk := (n + workers - 1) / workers
-	var wg sync.WaitGroup
-	for lo := chunk; lo < n; lo += chunk {
-		wg.Go(func() { f(lo, min(lo+chunk, n)) })
-	}
-	f(0, min(chunk, n))
-	wg.Wait()
-}
-
-// grainFloats is parallelFor's grain for streaming float32 work.
-const grainFloats = 1 << 14
-
-// rowGrain is the grain in rows of length inner that holds about grainFloats values.
-func rowGrain(inner int) int { return max(1, grainFloats/max(inner, 1)) }
+// rowGrain is the grain in rows of length inner that holds about kernels.GrainFloats values.
+func rowGrain(inner int) int { return max(1, kernels.GrainFloats/max(inner, 1)) }
 
 // rowOffset is the flat offset, under the given strides, of the first element of row r of a
 // row-major iteration over dims whose last axis is the row.

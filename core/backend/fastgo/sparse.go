@@ -6,6 +6,7 @@ import (
 	"sync/atomic"
 	"unsafe"
 
+	"github.com/dast-uda/dast/core/backend/fastgo/kernels"
 	"github.com/gomlx/gomlx/backends"
 	"github.com/gomlx/gomlx/backends/simplego"
 	"github.com/gomlx/gomlx/pkg/core/dtypes"
@@ -123,7 +124,7 @@ func rowOffsets(indices any, k int, strides, dims []int) ([]int, bool) {
 
 func rowOffsetsOf[T int32 | int64](x []T, k int, strides, dims []int) []int {
 	out := make([]int, len(x)/k)
-	parallelFor(len(out), grainFloats, func(lo, hi int) {
+	kernels.ParallelFor(len(out), kernels.GrainFloats, func(lo, hi int) {
 		for r := lo; r < hi; r++ {
 			o := 0
 			for a := 0; a < k; a++ {
@@ -168,7 +169,7 @@ func execGather(b *simplego.Backend, node *simplego.Node, inputs []*simplego.Buf
 	if len(dst) != len(offsets)*block {
 		return nil, fmt.Errorf("fastgo: gather output %s has %d values, want %d", out, len(dst), len(offsets)*block)
 	}
-	parallelFor(len(offsets), rowGrain(block), func(lo, hi int) { copyRows(dst, operand, offsets[lo:hi], lo, block) })
+	kernels.ParallelFor(len(offsets), rowGrain(block), func(lo, hi int) { copyRows(dst, operand, offsets[lo:hi], lo, block) })
 	return res, nil
 }
 
@@ -196,7 +197,7 @@ func execScatterSum(b *simplego.Backend, node *simplego.Node, inputs []*simplego
 	dst := bufFlat(res).([]float32)
 	// Each goroutine owns a range of destination rows and applies, in the updates' order, the
 	// updates that land there: the sums are the sequential ones, bit for bit, without locks.
-	parallelFor(len(dst)/max(block, 1), rowGrain(block), func(lo, hi int) {
+	kernels.ParallelFor(len(dst)/max(block, 1), rowGrain(block), func(lo, hi int) {
 		copy(dst[lo*block:hi*block], operand[lo*block:hi*block])
 		for r, o := range offsets {
 			if o < lo || o >= hi {
@@ -204,7 +205,7 @@ func execScatterSum(b *simplego.Backend, node *simplego.Node, inputs []*simplego
 			}
 			d := dst[o*block : (o+1)*block]
 			u := updates[r*block : (r+1)*block]
-			h := vecHead(d, d, u, backends.OpTypeAdd)
+			h := kernels.VecHead(d, d, u, backends.OpTypeAdd)
 			for t := h; t < len(d); t++ {
 				d[t] += u[t]
 			}

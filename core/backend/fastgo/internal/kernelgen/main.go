@@ -1,7 +1,7 @@
-// Command kernelgen writes the SIMD kernels of package fastgo as Go assembly: the SGEMM
-// micro-kernels kernel_avx512_amd64.s (12 rows x 16 or 32 columns, ZMM registers) and
+// Command kernelgen writes the SIMD kernels of core/backend/fastgo/kernels as Go assembly: the
+// SGEMM micro-kernels kernel_avx512_amd64.s (12 rows x 16 or 32 columns, ZMM registers) and
 // kernel_avx2_amd64.s (6 rows x 16 columns, YMM registers), and the elementwise kernels of
-// kernel_vec_amd64.s. Run it from package fastgo with `go generate`.
+// kernel_vec_amd64.s. Run it from package kernels with `go generate`.
 //
 // Every kernel computes C[mr x nr] += A[mr x k] * B[k x nr] with B packed k-major (nr values
 // per depth p) and C row-major with a stride of ldc floats, and comes in two forms that differ

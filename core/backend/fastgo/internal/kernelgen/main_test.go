@@ -10,7 +10,7 @@ import (
 // this generator writes: edit the generator, then run `go generate ./core/backend/fastgo`.
 func TestGeneratedFilesCurrent(t *testing.T) {
 	for _, s := range isas {
-		path := filepath.Join("..", "..", s.file)
+		path := filepath.Join("..", "..", "kernels", s.file)
 		got, err := os.ReadFile(path)
 		if err != nil {
 			t.Fatal(err)
@@ -19,7 +19,7 @@ func TestGeneratedFilesCurrent(t *testing.T) {
 			t.Errorf("%s is not what internal/kernelgen writes: run go generate ./core/backend/fastgo", path)
 		}
 	}
-	path := filepath.Join("..", "..", vecFile)
+	path := filepath.Join("..", "..", "kernels", vecFile)
 	got, err := os.ReadFile(path)
 	if err != nil {
 		t.Fatal(err)

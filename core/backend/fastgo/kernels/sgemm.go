@@ -1,4 +1,4 @@
-package fastgo
+package kernels
 
 import (
 	"fmt"
@@ -8,7 +8,11 @@ import (
 	"sync"
 
 	"github.com/gomlx/gomlx/backends"
+	"gonum.org/v1/gonum/blas"
+	"gonum.org/v1/gonum/blas/gonum"
 )
+
+var impl gonum.Implementation
 
 // panelBytes bounds one packed panel of B (nr columns x one block of depth): 128 KiB, which
 // stays in the L2 cache while the row panels of A stream past it. Measured on one core of an
@@ -68,7 +72,7 @@ func chooseKernel(req string) (*microKernel, string) {
 			return best(), fmt.Sprintf("DAST_SGEMM=%s: this CPU cannot run it, using %s", req, nameOf(best()))
 		}
 	}
-	return best(), fmt.Sprintf("DAST_SGEMM=%s is not one of %s, using %s", req, strings.Join(KernelNames(), ", "), nameOf(best()))
+	return best(), fmt.Sprintf("DAST_SGEMM=%s is not one of %s, using %s", req, strings.Join(Names(), ", "), nameOf(best()))
 }
 
 func nameOf(k *microKernel) string {
@@ -78,13 +82,13 @@ func nameOf(k *microKernel) string {
 	return k.name
 }
 
-// KernelName names the SGEMM path of this process: "avx512", "avx2" or "gonum" (gonum's
+// Name names the SGEMM path of this process: "avx512", "avx2" or "gonum" (gonum's
 // pure-Go SGEMM, on CPUs without AVX2/FMA or with DAST_SGEMM=gonum).
-func KernelName() string { return nameOf(active) }
+func Name() string { return nameOf(active) }
 
-// KernelNames lists every SGEMM path this build knows, fastest first, whether or not this CPU
+// Names lists every SGEMM path this build knows, fastest first, whether or not this CPU
 // runs it.
-func KernelNames() []string {
+func Names() []string {
 	var names []string
 	for _, k := range kernels {
 		names = append(names, k.name)
@@ -92,8 +96,8 @@ func KernelNames() []string {
 	return append(names, "gonum")
 }
 
-// KernelSupported reports whether this CPU runs the named SGEMM path.
-func KernelSupported(name string) bool {
+// Supported reports whether this CPU runs the named SGEMM path.
+func Supported(name string) bool {
 	if name == "gonum" {
 		return true
 	}
@@ -134,11 +138,35 @@ func (kern *microKernel) forProduct(n int) *microKernel {
 	return kern
 }
 
-// sgemm computes c = op(a) * op(b) for row-major c [m x n] (overwritten), with op(a) [m x k]
+// Active reports whether one of the SIMD SGEMM kernels (AVX-512 or AVX2/FMA) computes Sgemm
+// in this process.
+func Active() bool { return active != nil }
+
+// Note says why a DAST_SGEMM request was not honoured ("" when it was, or none was made).
+func Note() string { return kernelNote }
+
+// Sgemm computes c = op(a) * op(b) for row-major c [m x n] (overwritten), with op(a) [m x k]
 // and op(b) [k x n]; a is [m x k] (or [k x m] when transA) and b is [k x n] (or [n x k] when
-// transB), on this process's kernel.
-func sgemm(m, n, k int, a []float32, transA bool, b []float32, transB bool, c []float32) {
+// transB), on this process's kernel, or gonum's pure-Go SGEMM where there is none.
+func Sgemm(m, n, k int, a []float32, transA bool, b []float32, transB bool, c []float32) {
+	if active == nil {
+		gonumSgemm(m, n, k, a, transA, b, transB, c)
+		return
+	}
 	sgemmWith(active, m, n, k, a, transA, b, transB, c)
+}
+
+// gonumSgemm is Sgemm on gonum's pure-Go SGEMM.
+func gonumSgemm(m, n, k int, a []float32, transA bool, b []float32, transB bool, c []float32) {
+	ta, tb := blas.NoTrans, blas.NoTrans
+	lda, ldb := k, n
+	if transA {
+		ta, lda = blas.Trans, m
+	}
+	if transB {
+		tb, ldb = blas.Trans, k
+	}
+	impl.Sgemm(ta, tb, m, n, k, 1, a, lda, b, ldb, 0, c, n)
 }
 
 // sgemmWith is sgemm on the given kernel. Products of great depth with a small result (a
@@ -181,20 +209,20 @@ func sgemmSliced(kern *microKernel, s, m, n, k int, a, b, c []float32) {
 	parts := make([][]float32, s)
 	parts[0] = c[:m*n]
 	for i := 1; i < s; i++ {
-		parts[i] = getScratch(m * n)
-		defer putScratch(parts[i])
+		parts[i] = GetScratch(m * n)
+		defer PutScratch(parts[i])
 	}
-	parallelFor(s, 1, func(lo, hi int) {
+	ParallelFor(s, 1, func(lo, hi int) {
 		for i := lo; i < hi; i++ {
 			k0, k1 := i*k/s, (i+1)*k/s
 			sgemmBlocked(kern, 1, m, n, k1-k0, a[k0*m:k1*m], true, b[k0*n:k1*n], false, parts[i])
 		}
 	})
-	parallelFor(m*n, grainFloats, func(lo, hi int) {
+	ParallelFor(m*n, GrainFloats, func(lo, hi int) {
 		dst := c[lo:hi]
 		for _, p := range parts[1:] {
 			src := p[lo:hi]
-			h := vecHead(dst, dst, src, backends.OpTypeAdd)
+			h := VecHead(dst, dst, src, backends.OpTypeAdd)
 			for j := h; j < len(dst); j++ {
 				dst[j] += src[j]
 			}
@@ -215,8 +243,8 @@ func sgemmBlocked(kern *microKernel, workers, m, n, k int, a []float32, transA b
 	if packAll { // keep the packed block of a within packedABytes
 		kc = min(kc, max(64, packedABytes/4/(mPanels*mr)))
 	}
-	packedB := getScratch(nPanels * nr * kc)
-	defer putScratch(packedB)
+	packedB := GetScratch(nPanels * nr * kc)
+	defer PutScratch(packedB)
 	// Work items are row panels, each split into column chunks when there are too few row
 	// panels to keep every worker busy.
 	colChunks := 1
@@ -230,8 +258,8 @@ func sgemmBlocked(kern *microKernel, workers, m, n, k int, a []float32, transA b
 	// in place a few values per row by every row panel.
 	var packedAll []float32
 	if packAll {
-		packedAll = getScratch(mPanels * mr * kc)
-		defer putScratch(packedAll)
+		packedAll = GetScratch(mPanels * mr * kc)
+		defer PutScratch(packedAll)
 	}
 	for k0 := 0; k0 < k; k0 += kc {
 		kb := min(kc, k-k0)
@@ -239,7 +267,7 @@ func sgemmBlocked(kern *microKernel, workers, m, n, k int, a []float32, transA b
 		packB(packedB, b, transB, k, n, k0, kb, nPanels, nr)
 		switch {
 		case packedAll != nil && workers > 1:
-			parallelFor(kb, 64, func(lo, hi int) { packATransposed(packedAll, a, m, k0, kb, lo, hi, mr) })
+			ParallelFor(kb, 64, func(lo, hi int) { packATransposed(packedAll, a, m, k0, kb, lo, hi, mr) })
 		case packedAll != nil:
 			packATransposed(packedAll, a, m, k0, kb, 0, kb, mr)
 		}
@@ -262,8 +290,8 @@ func sgemmBlocked(kern *microKernel, workers, m, n, k int, a []float32, transA b
 					ap, lda = &a[k0*m+i0], m
 				default:
 					if packedA == nil {
-						packedA = getScratch(mr * kc)
-						defer putScratch(packedA)
+						packedA = GetScratch(mr * kc)
+						defer PutScratch(packedA)
 					}
 					packA(packedA, a, transA, m, k, i0, rows, k0, kb, mr)
 					ap, lda = &packedA[0], mr
@@ -285,7 +313,7 @@ func sgemmBlocked(kern *microKernel, workers, m, n, k int, a []float32, transA b
 							continue
 						}
 						src := t[i*nr : i*nr+cols]
-						h := vecHead(row, row, src, backends.OpTypeAdd)
+						h := VecHead(row, row, src, backends.OpTypeAdd)
 						for j := h; j < cols; j++ {
 							row[j] += src[j]
 						}
@@ -380,11 +408,11 @@ func packA(dst, a []float32, transA bool, m, k, i0, rows, k0, kb, mr int) {
 // buffers for each would keep the garbage collector busy.
 var scratch sync.Pool
 
-func getScratch(n int) []float32 {
+func GetScratch(n int) []float32 {
 	if v, ok := scratch.Get().(*[]float32); ok && cap(*v) >= n {
 		return (*v)[:n]
 	}
 	return make([]float32, n)
 }
 
-func putScratch(s []float32) { scratch.Put(&s) }
+func PutScratch(s []float32) { scratch.Put(&s) }

@@ -1,4 +1,4 @@
-package fastgo
+package kernels
 
 import (
 	"math"
@@ -32,7 +32,7 @@ func TestExpRowBitExact(t *testing.T) {
 	for _, n := range []int{len(xs), len(xs) - 1, 7, 8, 9, 17, 0} {
 		src := xs[:n]
 		got := make([]float32, n)
-		expRow(got, src)
+		ExpRow(got, src)
 		for i, x := range src {
 			want := float32(math.Exp(float64(x)))
 			if math.Float32bits(got[i]) != math.Float32bits(want) {
@@ -56,7 +56,7 @@ func BenchmarkExpRow(b *testing.B) {
 	b.Run("kernel", func(b *testing.B) {
 		b.SetBytes(int64(4 * len(src)))
 		for range b.N {
-			expRow(dst, src)
+			ExpRow(dst, src)
 		}
 	})
 	b.Run("math.Exp", func(b *testing.B) {

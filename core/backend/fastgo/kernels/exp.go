@@ -1,10 +1,10 @@
-package fastgo
+package kernels
 
 import "math"
 
-// expRow sets d[i] = float32(math.Exp(float64(src[i]))), bit for bit, with the vector kernel
+// ExpRow sets d[i] = float32(math.Exp(float64(src[i]))), bit for bit, with the vector kernel
 // where it runs and Go's math.Exp for the rest (out-of-range groups and the tail).
-func expRow(d, src []float32) {
+func ExpRow(d, src []float32) {
 	i := 0
 	for i < len(src) {
 		if haveExpVec && len(src)-i >= 8 {

@@ -1,4 +1,4 @@
-package fastgo
+package kernels
 
 import "golang.org/x/sys/cpu"
 

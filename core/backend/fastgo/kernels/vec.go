@@ -1,12 +1,12 @@
-package fastgo
+package kernels
 
 import "github.com/gomlx/gomlx/backends"
 
-// vecHead computes the first len(row) rounded down to 16 values of row = a op b with the
+// VecHead computes the first len(row) rounded down to 16 values of row = a op b with the
 // vector kernels and returns how many it did (0 when there is no kernel for op here). The
 // kernels round exactly as Go's float32 arithmetic does (IEEE single precision, one rounding
 // per op), so results are the same bit for bit.
-func vecHead(row, a, b []float32, op backends.OpType) int {
+func VecHead(row, a, b []float32, op backends.OpType) int {
 	n := len(row) &^ 15
 	if !haveVec || n == 0 {
 		return 0
@@ -26,8 +26,8 @@ func vecHead(row, a, b []float32, op backends.OpType) int {
 	return n
 }
 
-// vecHeadScalar is vecHead for row = a op c, or c op a with scalarFirst.
-func vecHeadScalar(row, a []float32, c float32, scalarFirst bool, op backends.OpType) int {
+// VecHeadScalar is VecHead for row = a op c, or c op a with scalarFirst.
+func VecHeadScalar(row, a []float32, c float32, scalarFirst bool, op backends.OpType) int {
 	n := len(row) &^ 15
 	if !haveVec || n == 0 {
 		return 0

@@ -1,4 +1,4 @@
-package fastgo
+package kernels
 
 import (
 	"fmt"
@@ -114,7 +114,7 @@ func TestSlicedSameOnAnyCPUCount(t *testing.T) {
 	for _, procs := range []int{1, 2, 3} {
 		prev := runtime.GOMAXPROCS(procs)
 		c := make([]float32, m*n)
-		sgemm(m, n, k, a, true, b, false, c)
+		Sgemm(m, n, k, a, true, b, false, c)
 		runtime.GOMAXPROCS(prev)
 		if want == nil {
 			want = c
@@ -128,24 +128,6 @@ func TestSlicedSameOnAnyCPUCount(t *testing.T) {
 	}
 }
 
-// TestGemmBatchedPaths checks the batched entry point (the one DotGeneral calls) on the
-// gonum path and on this process's kernel: same results to float32 rounding.
-func TestGemmBatchedPaths(t *testing.T) {
-	rng := rand.New(rand.NewPCG(3, 4))
-	batch, m, n, k := 3, 29, 21, 45
-	a, b := randSlice(rng, batch*m*k), randSlice(rng, batch*k*n)
-	c := make([]float32, batch*m*n)
-	gemmBatched(batch, m, n, k, a, false, b, false, c)
-	for i := 0; i < batch; i++ {
-		want := reference(m, n, k, a[i*m*k:(i+1)*m*k], false, b[i*k*n:(i+1)*k*n], false)
-		for j, w := range want {
-			if d := math.Abs(float64(c[i*m*n+j]) - w); d > 1e-4 {
-				t.Fatalf("batch %d, %d: %v, want %v (path %s)", i, j, c[i*m*n+j], w, KernelName())
-			}
-		}
-	}
-}
-
 func TestChooseKernel(t *testing.T) {
 	best := nameOf(kernels[0])
 	for _, k := range kernels {
@@ -154,7 +136,7 @@ func TestChooseKernel(t *testing.T) {
 			break
 		}
 	}
-	if len(kernels) == 0 || !KernelSupported(best) {
+	if len(kernels) == 0 || !Supported(best) {
 		best = "gonum"
 	}
 	tests := []struct {
@@ -189,7 +171,7 @@ func TestChooseKernel(t *testing.T) {
 // steps (im2col convolutions: pixels x Cout x 9*Cin, and their gradients) and reports GFLOP/s
 // and, where the CPU's peak is known, the fraction of it:
 //
-//	go test -run - -bench Sgemm ./core/backend/fastgo
+//	go test -run - -bench Sgemm ./core/backend/fastgo/kernels
 //
 // Peak = cores x GHz x FMA units x lanes x 2: the clock is read from /proc/cpuinfo (the
 // nominal MHz the kernel reports, not the turbo clock) and two FMA units per core are assumed
@@ -214,7 +196,7 @@ func BenchmarkSgemm(b *testing.B) {
 		{"dgrad_32768x576x64", 32768, 576, 64, false, true},
 		{"wgrad_576x64x32768", 576, 64, 32768, true, false},
 	}
-	paths := append([]string(nil), KernelNames()...)
+	paths := append([]string(nil), Names()...)
 	for _, path := range paths {
 		kern, ok := kernelByName(path)
 		for _, s := range shapes {
@@ -295,15 +277,15 @@ func cpuGHz() float64 {
 func TestEnvironmentForcesPath(t *testing.T) {
 	req := strings.ToLower(os.Getenv("DAST_SGEMM"))
 	if req == "" || req == "auto" {
-		t.Skip("DAST_SGEMM not set: the fastest path is in use (" + KernelName() + ")")
+		t.Skip("DAST_SGEMM not set: the fastest path is in use (" + Name() + ")")
 	}
 	if req == "go" {
 		req = "gonum"
 	}
-	if !KernelSupported(req) {
+	if !Supported(req) {
 		t.Skipf("this CPU cannot run %s (%s)", req, kernelNote)
 	}
-	if KernelName() != req {
-		t.Fatalf("DAST_SGEMM=%s but the path in use is %s", req, KernelName())
+	if Name() != req {
+		t.Fatalf("DAST_SGEMM=%s but the path in use is %s", req, Name())
 	}
 }

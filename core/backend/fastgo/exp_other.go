@@ -1,8 +1,0 @@
-//go:build !amd64
-
-package fastgo
-
-// Off amd64 exp runs as a Go loop.
-const haveExpVec = false
-
-func expF32(dst, src *float32, n int) int { panic("fastgo: no exp kernel") }
