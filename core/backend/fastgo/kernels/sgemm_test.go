@@ -188,6 +188,7 @@ func BenchmarkSgemm(b *testing.B) {
 		{"conv_fwd_561x19x576", 561, 19, 576, false, false},
 		{"dgrad_561x576x64", 561, 576, 64, false, true},
 		{"wgrad_576x64x561", 576, 64, 561, true, false},
+		{"wgrad_576x19x561", 576, 19, 561, true, false},
 		{"wgrad_304x16x8192", 304, 16, 8192, true, false},
 		{"dgrad_8192x304x16", 8192, 304, 16, false, true},
 		{"large_2048x256x2304", 2048, 256, 2304, false, false},
@@ -287,5 +288,35 @@ func TestEnvironmentForcesPath(t *testing.T) {
 	}
 	if Name() != req {
 		t.Fatalf("DAST_SGEMM=%s but the path in use is %s", req, Name())
+	}
+}
+
+// BenchmarkSgemmColdA times weight-gradient products (a^T b, a the im2col patches) with a read
+// from memory rather than cache, as in a training step, where the patches were written in the
+// forward pass: the benchmark cycles through 40 copies of a (about 50 MiB at 576x561). Next to
+// BenchmarkSgemm's cache-resident figures it shows how much of a product's time is the patches'
+// memory traffic.
+//
+//	go test -run - -bench SgemmColdA ./core/backend/fastgo/kernels
+func BenchmarkSgemmColdA(b *testing.B) {
+	for _, s := range []struct{ m, n, k int }{{576, 19, 561}, {576, 64, 561}, {304, 16, 8192}} {
+		for _, copies := range []int{1, 40} {
+			b.Run(fmt.Sprintf("%dx%dx%d/copies=%d", s.m, s.n, s.k, copies), func(b *testing.B) {
+				rng := rand.New(rand.NewPCG(1, 2))
+				as := make([][]float32, copies)
+				for i := range as {
+					as[i] = randSlice(rng, s.m*s.k)
+				}
+				y, c := randSlice(rng, s.k*s.n), make([]float32, s.m*s.n)
+				b.ResetTimer()
+				cpu0 := processCPU()
+				for i := 0; i < b.N; i++ {
+					Sgemm(s.m, s.n, s.k, as[i%copies], true, y, false, c)
+				}
+				if cs := (processCPU() - cpu0).Seconds(); cs > 0 {
+					b.ReportMetric(2*float64(s.m*s.n*s.k)*float64(b.N)/cs/1e9, "GFLOP/cpu-s")
+				}
+			})
+		}
 	}
 }
