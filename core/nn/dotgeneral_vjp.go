@@ -76,7 +76,7 @@ func dotGeneralVJP(node *graph.Node, vjps []*graph.Node, _ shapes.Shape) []*grap
 
 	// d rhs: contract lhs's cross axes with v's lhs-cross axes.
 	// Result axes: [batch, lhs contracting axes in increasing lhs order, rhsCross].
-	dr := graph.DotGeneral(lhs, lCross, lb, v, vLhsCross, vBatch)
+	dr := graph.DotGeneral(regathered(lhs), lCross, lb, v, vLhsCross, vBatch)
 	src = src[:0]
 	src = append(src, rb...)
 	for _, a := range sortedCopy(lc) {
@@ -85,6 +85,91 @@ func dotGeneralVJP(node *graph.Node, vjps []*graph.Node, _ shapes.Shape) []*grap
 	src = append(src, rCross...)
 	dr = transposeTo(dr, src)
 	return []*graph.Node{dl, dr}
+}
+
+// regatherBytes bounds the gathered operands that regathered recomputes: small enough to stay
+// in the CPU's cache between the gather and the product that reads them.
+const regatherBytes = 4 << 20
+
+// regathered returns, for an operand that is a reshaped row gather of at most regatherBytes
+// (a convolution's im2col patches), the same gather built again, so that the weight gradient
+// reads patches gathered just before it (from the cache) instead of the forward pass's copy
+// (from memory, and kept alive until then); any other operand is returned as it is. The new
+// gather has the same inputs and parameters (checked), so it computes the same values bit for
+// bit. Larger patches stream from memory either way, and gathering them twice would cost more
+// than it saves.
+func regathered(x *graph.Node) *graph.Node {
+	if x.Type() != graph.NodeTypeReshape || x.Shape().Memory() > regatherBytes {
+		return x
+	}
+	g := x.Inputs()[0]
+	if g.Type() != graph.NodeTypeGather || len(g.Inputs()) != 2 {
+		return x
+	}
+	again := graph.Gather(g.Inputs()[0], g.Inputs()[1])
+	if !sameParams(g, again) {
+		return x
+	}
+	return graph.Reshape(again, x.Shape().Dimensions...)
+}
+
+// sameParams reports whether two nodes carry equal parameters (their unexported inputs
+// structs, which hold the operand nodes and the op's attributes, compared deeply).
+func sameParams(a, b *graph.Node) bool {
+	fa, fb := reflect.ValueOf(a).Elem().FieldByName("inputs"), reflect.ValueOf(b).Elem().FieldByName("inputs")
+	if !fa.IsValid() || !fb.IsValid() || fa.IsNil() || fb.IsNil() {
+		return false
+	}
+	return sameValue(fa.Elem(), fb.Elem())
+}
+
+// sameValue compares two values of the same type field by field, unexported fields included:
+// pointers by identity (the same operand nodes), and false for any kind it does not know.
+func sameValue(a, b reflect.Value) bool {
+	if a.Type() != b.Type() {
+		return false
+	}
+	switch a.Kind() {
+	case reflect.Pointer:
+		if a.Type().Elem().Kind() == reflect.Struct && a.Type() != reflect.TypeOf((*graph.Node)(nil)) {
+			if a.IsNil() || b.IsNil() {
+				return a.IsNil() == b.IsNil()
+			}
+			return sameValue(a.Elem(), b.Elem())
+		}
+		return a.Pointer() == b.Pointer()
+	case reflect.Struct:
+		for i := range a.NumField() {
+			if !sameValue(a.Field(i), b.Field(i)) {
+				return false
+			}
+		}
+		return true
+	case reflect.Slice, reflect.Array:
+		if a.Kind() == reflect.Slice && a.IsNil() != b.IsNil() || a.Len() != b.Len() {
+			return false
+		}
+		for i := range a.Len() {
+			if !sameValue(a.Index(i), b.Index(i)) {
+				return false
+			}
+		}
+		return true
+	case reflect.Interface:
+		if a.IsNil() || b.IsNil() {
+			return a.IsNil() == b.IsNil()
+		}
+		return sameValue(a.Elem(), b.Elem())
+	case reflect.Bool:
+		return a.Bool() == b.Bool()
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
+		return a.Int() == b.Int()
+	case reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64, reflect.Uintptr:
+		return a.Uint() == b.Uint()
+	case reflect.String:
+		return a.String() == b.String()
+	}
+	return false
 }
 
 // transposeTo permutes x, whose axis r stands for target axis src[r], into target order.
