@@ -16,6 +16,7 @@ import (
 	"github.com/dast-uda/dast/core/backend"
 	"github.com/dast-uda/dast/core/config"
 	"github.com/dast-uda/dast/core/model"
+	"github.com/dast-uda/dast/plugins/layernet"
 	"github.com/dast-uda/dast/plugins/sdk"
 )
 
@@ -54,7 +55,7 @@ func TestGraphExamples(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			net := d.(*Net)
+			net := d.(*layernet.Net)
 			used := make(map[string]bool)
 			for _, l := range net.Layers {
 				used[l.Type] = true

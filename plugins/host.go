@@ -6,7 +6,8 @@
 // name, a description and an option schema each) and registers each as the registry module
 // "discriminator.<plugin>.<name>". When a configuration builds one, the host asks the plugin
 // for the concrete layer graph for the option values and input channel count, validates it
-// (CheckLayers) and builds it itself with core/nn: plugins never run in the training loop.
+// and builds it itself with core/nn (package plugins/layernet): plugins never run in the
+// training loop.
 //
 // Protocol versions are negotiated in the handshake. Version 1 is a sequence of conv, relu,
 // leaky_relu and tanh layers (what dast's first SDK wrote); version 2 adds named layers with
@@ -34,6 +35,7 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/dast-uda/dast/core/config"
+	"github.com/dast-uda/dast/plugins/layernet"
 	"github.com/dast-uda/dast/plugins/sdk"
 	"github.com/dast-uda/dast/registry"
 )
@@ -54,7 +56,8 @@ type Config struct {
 	Timeout time.Duration
 	// ProbeSize, when > 0, is the input size (ProbeSize x ProbeSize) of the load-time dry run
 	// of every discriminator with its default options: a stride chain that shrinks it below
-	// one pixel fails the load. 0 skips the size check (Net.Apply still checks real inputs).
+	// one pixel fails the load. 0 skips the size check (layernet.Net.Apply still checks real
+	// inputs).
 	ProbeSize int
 
 	// protocols are the protocol versions offered; nil means 1 to sdk.ProtocolVersion. Tests
@@ -239,7 +242,7 @@ func describe(p *proc, probeSize int) (*Plugin, error) {
 	seen := make(map[string]bool)
 	for _, info := range infos {
 		name := info.GetName()
-		if !validName(name) {
+		if !layernet.ValidName(name) {
 			return nil, p.errorf("invalid description: discriminator name %q (want a lower-case letter followed by letters, digits or '_')", name)
 		}
 		if seen[name] {
@@ -252,7 +255,7 @@ func describe(p *proc, probeSize int) (*Plugin, error) {
 		}
 		optSeen := make(map[string]bool)
 		for _, o := range info.GetOptions() {
-			if !validName(o.GetName()) || optSeen[o.GetName()] {
+			if !layernet.ValidName(o.GetName()) || optSeen[o.GetName()] {
 				return nil, p.errorf("invalid description: discriminator %s: bad or repeated option name %q", name, o.GetName())
 			}
 			optSeen[o.GetName()] = true

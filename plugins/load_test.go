@@ -20,6 +20,7 @@ import (
 	"github.com/dast-uda/dast/core/backend"
 	"github.com/dast-uda/dast/core/config"
 	"github.com/dast-uda/dast/core/model"
+	"github.com/dast-uda/dast/plugins/layernet"
 	"github.com/dast-uda/dast/plugins/sdk"
 	"github.com/dast-uda/dast/registry"
 )
@@ -124,7 +125,7 @@ func TestLoadBuildAndClose(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		net := d.(*Net)
+		net := d.(*layernet.Net)
 		// PatchGAN with width 8 and 2 downsamplings: 8 and 16 channels at stride 2, 32 at
 		// stride 1, then 1 channel, LeakyReLU(0.2) between.
 		want := []sdk.Layer{sdk.Conv(8, 4, 2, 1), sdk.LeakyReLU(0.2), sdk.Conv(16, 4, 2, 1), sdk.LeakyReLU(0.2),
@@ -218,12 +219,12 @@ func TestLoadBuildAndClose(t *testing.T) {
 		})
 		n := 0
 		ctx.EnumerateVariables(func(v *mlctx.Variable) {
-			if v.Name() == VarSpectralU && !v.Trainable {
+			if v.Name() == layernet.VarSpectralU && !v.Trainable {
 				n++
 			}
 		})
 		if n != 3 {
-			t.Errorf("%d non-trainable %s variables, want one per conv (3)", n, VarSpectralU)
+			t.Errorf("%d non-trainable %s variables, want one per conv (3)", n, layernet.VarSpectralU)
 		}
 	})
 
@@ -237,7 +238,7 @@ func TestLoadBuildAndClose(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			net := d.(*Net)
+			net := d.(*layernet.Net)
 			if net.Layers[1].Type != typ || net.Layers[0].Out != 3 {
 				t.Errorf("act %s: layers %+v", act, net.Layers)
 			}

@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/dast-uda/dast/core/model"
+	"github.com/dast-uda/dast/plugins/layernet"
 	"github.com/dast-uda/dast/plugins/sdk"
 	pluginpb "github.com/dast-uda/dast/plugins/sdk/pluginpb"
 	"github.com/dast-uda/dast/registry"
@@ -102,7 +103,7 @@ func (m *Module) Validate() error {
 }
 
 // NewDiscriminator implements model.DiscriminatorBuilder: it asks the plugin for the layer
-// list, validates it and returns a *Net.
+// list, validates it and returns a *layernet.Net.
 func (m *Module) NewDiscriminator(inChannels int) (model.Discriminator, error) {
 	vals, err := m.values()
 	if err != nil {
@@ -113,9 +114,9 @@ func (m *Module) NewDiscriminator(inChannels int) (model.Discriminator, error) {
 
 // build asks the plugin for the layers for vals and inChannels and checks them (with an
 // input size when size > 0).
-func (d *Discriminator) build(vals sdk.Options, inChannels, size int) (*Net, error) {
-	if inChannels < 1 || inChannels > MaxChannels {
-		return nil, fmt.Errorf("%s: input channels %d out of range [1, %d]", d.ID, inChannels, MaxChannels)
+func (d *Discriminator) build(vals sdk.Options, inChannels, size int) (*layernet.Net, error) {
+	if inChannels < 1 || inChannels > layernet.MaxChannels {
+		return nil, fmt.Errorf("%s: input channels %d out of range [1, %d]", d.ID, inChannels, layernet.MaxChannels)
 	}
 	req := make(map[string]*pluginpb.Value, len(vals))
 	for _, o := range d.Options {
@@ -129,14 +130,14 @@ func (d *Discriminator) build(vals sdk.Options, inChannels, size int) (*Net, err
 	if err != nil {
 		return nil, err
 	}
-	err = CheckLayers(layers, inChannels, size, size)
+	err = layernet.Check(layers, inChannels, size, size)
 	if err == nil && d.proc.version < 2 {
-		err = CheckVersion1(layers)
+		err = layernet.CheckVersion1(layers)
 	}
 	if err != nil {
 		return nil, d.proc.errorf("discriminator %s: invalid description: %w", d.Name, err)
 	}
-	return &Net{ID: d.ID, InChannels: inChannels, Layers: layers}, nil
+	return &layernet.Net{ID: d.ID, InChannels: inChannels, Layers: layers}, nil
 }
 
 func sortedKeys(m map[string]any) []string {

@@ -21,6 +21,7 @@ import (
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
 
+	"github.com/dast-uda/dast/plugins/layernet"
 	"github.com/dast-uda/dast/plugins/sdk"
 	pluginpb "github.com/dast-uda/dast/plugins/sdk/pluginpb"
 )
@@ -52,24 +53,10 @@ func pluginName(path string) (string, error) {
 		}
 		return r
 	}, strings.ToLower(stem))
-	if !validName(name) {
+	if !layernet.ValidName(name) {
 		return "", fmt.Errorf("plugin file name %q does not give a usable plugin name (%q: a lower-case letter followed by letters, digits or '_')", base, name)
 	}
 	return name, nil
-}
-
-// validName reports whether s is a usable registry ID part or option name.
-func validName(s string) bool {
-	if s == "" || s[0] < 'a' || s[0] > 'z' {
-		return false
-	}
-	for i := 1; i < len(s); i++ {
-		c := s[i]
-		if !(c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '_') {
-			return false
-		}
-	}
-	return true
 }
 
 // fileSHA256 returns the hex SHA-256 of the file at path.

@@ -11,6 +11,7 @@ import (
 	"github.com/dast-uda/dast/core/config"
 	"github.com/dast-uda/dast/core/model"
 	"github.com/dast-uda/dast/internal/testutil"
+	"github.com/dast-uda/dast/plugins/layernet"
 )
 
 // pythonPatchGAN is the Python SDK's example, the same PatchGAN as examples/patchgan.
@@ -63,7 +64,7 @@ func TestPythonPluginMatchesGo(t *testing.T) {
 			if g.ID != p.ID || g.Description != p.Description || !reflect.DeepEqual(g.Options, p.Options) || !reflect.DeepEqual(g.Layers, p.Layers) {
 				t.Fatalf("descriptions differ:\nGo     %+v\nPython %+v", *g, *p)
 			}
-			build := func(path, block string) (*Net, error) {
+			build := func(path, block string) (*layernet.Net, error) {
 				h, err := Load(ctx, Config{Plugins: []config.PluginRef{{Path: path}}, Timeout: 10 * time.Second}, nil)
 				if err != nil {
 					t.Fatal(err)
@@ -77,7 +78,7 @@ func TestPythonPluginMatchesGo(t *testing.T) {
 				if err != nil {
 					return nil, err
 				}
-				return d.(*Net), nil
+				return d.(*layernet.Net), nil
 			}
 			for _, block := range tt.blocks {
 				gn, err := build(binary(tt.name), block)

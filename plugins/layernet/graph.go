@@ -1,4 +1,8 @@
-package plugins
+// Package layernet is the host's side of a plugin's network: it validates the layer graph a
+// plugin describes (protocol version 2, of which version 1's sequences are a special case) and
+// builds it with core/nn as a discriminator (Net). Plugins only describe layers; the host
+// checks every field, name, input and shape here before anything is built.
+package layernet
 
 import (
 	"fmt"
@@ -8,7 +12,7 @@ import (
 	"github.com/dast-uda/dast/plugins/sdk"
 )
 
-// Limits of a plugin network, checked by CheckLayers.
+// Limits of a plugin network, checked by Check.
 const (
 	MaxLayers   = 64
 	MaxInputs   = 16
@@ -57,14 +61,14 @@ func describeLayer(i int, l sdk.Layer) string {
 	return fmt.Sprintf("layer %d (%s)", i, l.Type)
 }
 
-// CheckLayers validates a plugin's layer graph for an input with inChannels channels; see
+// Check validates a plugin's layer graph for an input with inChannels channels; see
 // compile. It is the check of protocol version 2 (version 1 lists pass it too).
-func CheckLayers(layers []sdk.Layer, inChannels, h, w int) error {
+func Check(layers []sdk.Layer, inChannels, h, w int) error {
 	_, err := compile(layers, inChannels, h, w, true)
 	return err
 }
 
-// CheckVersion1 checks what protocol version 1 promised besides CheckLayers: only conv, relu,
+// CheckVersion1 checks what protocol version 1 promised besides Check: only conv, relu,
 // leaky_relu and tanh, no names or inputs, and a last layer that is a conv with one output
 // channel. The host applies it to plugins that negotiated version 1.
 func CheckVersion1(layers []sdk.Layer) error {
@@ -79,6 +83,21 @@ func CheckVersion1(layers []sdk.Layer) error {
 		}
 	}
 	return nil
+}
+
+// ValidName reports whether s is a usable layer name: a lower-case letter followed by letters,
+// digits or '_'. The host applies the same rule to plugin, discriminator and option names.
+func ValidName(s string) bool {
+	if s == "" || s[0] < 'a' || s[0] > 'z' {
+		return false
+	}
+	for i := 1; i < len(s); i++ {
+		c := s[i]
+		if !(c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '_') {
+			return false
+		}
+	}
+	return true
 }
 
 // compile validates layers and resolves the graph: known types with fields in range (the
@@ -106,7 +125,7 @@ func compile(layers []sdk.Layer, inChannels, h, w int, logits bool) (*plan, erro
 		if l.Name == "" {
 			continue
 		}
-		if l.Name == sdk.InputName || !validName(l.Name) {
+		if l.Name == sdk.InputName || !ValidName(l.Name) {
 			return nil, fmt.Errorf("%s: bad name %q (want a lower-case letter followed by letters, digits or '_', not %q)", describeLayer(i, l), l.Name, sdk.InputName)
 		}
 		if j, dup := byName[l.Name]; dup {

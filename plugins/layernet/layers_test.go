@@ -1,4 +1,4 @@
-package plugins
+package layernet
 
 import (
 	"strings"
@@ -41,15 +41,15 @@ func TestCheckLayers(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			err := CheckLayers(tt.layers, tt.in, tt.h, tt.h)
+			err := Check(tt.layers, tt.in, tt.h, tt.h)
 			if tt.wantErr == "" {
 				if err != nil {
-					t.Fatalf("CheckLayers: %v", err)
+					t.Fatalf("Check: %v", err)
 				}
 				return
 			}
 			if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
-				t.Fatalf("CheckLayers error %v, want %q", err, tt.wantErr)
+				t.Fatalf("Check error %v, want %q", err, tt.wantErr)
 			}
 		})
 	}

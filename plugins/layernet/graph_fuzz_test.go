@@ -1,4 +1,4 @@
-package plugins
+package layernet
 
 import (
 	"encoding/json"

@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""Golden values for the plugin layer graph (plugins/golden_test.go).
+"""Golden values for the plugin layer graph (plugins/layernet/golden_test.go).
 
 Every case is a plugin layer list (the fields of sdk.Layer, lower-cased, as JSON) run by an
 independent PyTorch interpreter of the graph on fixed random inputs and parameters. The fixture
@@ -12,7 +12,7 @@ The host's variable scopes, which this script mirrors: conv k (list order) is "c
 last conv "classifier"; self-attention k is "attention<k>" with 1x1 convs query, key, value and
 the scalar gamma; an affine instance norm k is "norm<k>" with scale and shift.
 
-Usage: /usr/bin/python3 plugins/testdata/golden_layers.py   (from the repository root)
+Usage: /usr/bin/python3 plugins/layernet/testdata/golden_layers.py   (from the repository root)
 """
 
 import json
@@ -23,7 +23,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "../../bench/golden"))
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "../../../bench/golden"))
 from golden import f32, hwio, nhwc, save  # noqa: E402
 
 torch.set_default_dtype(torch.float32)
@@ -246,7 +246,7 @@ def main():
         conv(1, 3, 1, 1),
     ]
     add_case(out, "graph_mixed", graph, (2, 7, 8, 3), gen)
-    save(os.path.join(root, "plugins/testdata/golden_layers.npz"), out)
+    save(os.path.join(root, "plugins/layernet/testdata/golden_layers.npz"), out)
     print(f"torch {torch.__version__}, numpy {np.__version__}")
 
 

@@ -1,4 +1,4 @@
-package plugins
+package layernet
 
 import (
 	"reflect"
@@ -71,9 +71,9 @@ func TestCompileGraphErrors(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			err := CheckLayers(tt.layers, 3, tt.h, tt.h)
+			err := Check(tt.layers, 3, tt.h, tt.h)
 			if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
-				t.Fatalf("CheckLayers error %v\nwant %q", err, tt.wantErr)
+				t.Fatalf("Check error %v\nwant %q", err, tt.wantErr)
 			}
 		})
 	}

@@ -1,4 +1,4 @@
-package plugins
+package layernet
 
 import (
 	"fmt"
@@ -32,7 +32,7 @@ type Net struct {
 	ID string
 	// InChannels is the input channel count the layers were built for.
 	InChannels int
-	// Layers passed CheckLayers.
+	// Layers passed Check.
 	Layers []sdk.Layer
 }
 

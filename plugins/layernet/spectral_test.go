@@ -1,4 +1,4 @@
-package plugins
+package layernet
 
 import (
 	"math"
@@ -133,7 +133,7 @@ func TestSpectralNormGradient(t *testing.T) {
 		sdk.LeakyReLU(0.2),
 		{Type: sdk.TypeConv, Out: 1, Kernel: 3, Stride: 1, Padding: 1, Dilation: 1, Bias: true, SpectralNorm: true},
 	}}
-	if err := CheckLayers(net.Layers, 3, 8, 8); err != nil {
+	if err := Check(net.Layers, 3, 8, 8); err != nil {
 		t.Fatal(err)
 	}
 	ctx := mlctx.New().Checked(false)
