@@ -7,6 +7,8 @@ import (
 
 	yamlv3 "go.yaml.in/yaml/v3"
 
+	"github.com/dast-uda/dast/core/config/internal/decode"
+	"github.com/dast-uda/dast/core/config/internal/value"
 	"github.com/dast-uda/dast/registry"
 )
 
@@ -87,9 +89,9 @@ func (t *Tree) resolve(path, kind string, v any) (registry.Module, error) {
 	if t.built == nil {
 		t.built = make(map[string][]built)
 	}
-	// build may have rewritten --set scalars of the block in the tree (scalarText); the copy
+	// build may have rewritten --set scalars of the block in the tree (setText); the copy
 	// is taken after it, so the block read again from the tree matches.
-	t.built[path] = append(t.built[path], built{kind: kind, block: deepCopy(v).(map[string]any), mod: mod})
+	t.built[path] = append(t.built[path], built{kind: kind, block: value.Copy(v).(map[string]any), mod: mod})
 	return mod, nil
 }
 
@@ -104,26 +106,25 @@ func (t *Tree) sourceOrFile(key string) string {
 
 // build resolves block value v found at path as a module of kind.
 func (t *Tree) build(path, kind string, v any) (registry.Module, error) {
-	d := decoder{t}
 	block, ok := v.(map[string]any)
 	if !ok {
-		return nil, d.errorf(path, "expected a %s block {name: ..., ...}, got %s", kind, describe(v))
+		return nil, t.errorf(path, "expected a %s block {name: ..., ...}, got %s", kind, value.Describe(v))
 	}
-	nameKey := join(path, "name")
+	nameKey := value.Join(path, "name")
 	name, ok := block["name"].(string)
 	if !ok {
 		msg := "missing module name"
 		if n := block["name"]; n != nil {
-			msg = fmt.Sprintf("expected a module name, got %s", describe(n))
+			msg = fmt.Sprintf("expected a module name, got %s", value.Describe(n))
 		}
 		if names := moduleNames(kind); names != "" {
 			msg += " (available: " + names + ")"
 		}
-		return nil, d.errorf(nameKey, "%s", msg)
+		return nil, t.errorf(nameKey, "%s", msg)
 	}
 	info, err := registry.Lookup(kind + "." + name)
 	if err != nil {
-		return nil, d.wrapf(nameKey, err, "%v", err)
+		return nil, t.wrapf(nameKey, err, "%v", err)
 	}
 	mod := info.New()
 	rest := make(map[string]any, len(block))
@@ -136,12 +137,12 @@ func (t *Tree) build(path, kind string, v any) (registry.Module, error) {
 	if pv.Kind() != reflect.Pointer || pv.IsNil() || pv.Elem().Kind() != reflect.Struct {
 		return nil, fmt.Errorf("%s: module %s: New returned %T, want a pointer to a struct", path, info.ID, mod)
 	}
-	if err := d.decodeStruct(path, rest, pv.Elem()); err != nil {
+	if err := t.decoder().DecodeStruct(path, rest, pv.Elem()); err != nil {
 		return nil, err
 	}
 	if val, ok := mod.(registry.Validator); ok {
 		if err := val.Validate(); err != nil {
-			return nil, d.wrapf(path, err, "%s: %v", info.ID, err)
+			return nil, t.wrapf(path, err, "%s: %v", info.ID, err)
 		}
 	}
 	return mod, nil
@@ -188,14 +189,14 @@ func (t *Tree) validateBlock(path, kind string, v any) error {
 	}
 	sv := reflect.ValueOf(mod).Elem()
 	fields := make(map[string]reflect.Value)
-	structFields(sv, fields)
+	decode.StructFields(sv, fields)
 	tags := make(map[string]string)
 	nestedKinds(sv.Type(), tags)
-	for _, key := range sortedKeys(toAnyValues(fields)) {
+	for _, key := range value.SortedKeys(fields) {
 		if fields[key].Type() != blockType {
 			continue
 		}
-		sub := join(path, key)
+		sub := value.Join(path, key)
 		k := tags[key]
 		if k == "" && kinds[key] {
 			k = key
@@ -233,14 +234,6 @@ func nestedKinds(st reflect.Type, out map[string]string) {
 			out[key] = k
 		}
 	}
-}
-
-func toAnyValues(m map[string]reflect.Value) map[string]any {
-	out := make(map[string]any, len(m))
-	for k, v := range m {
-		out[k] = v
-	}
-	return out
 }
 
 // KindOf returns the registry kind of the component block at path: "dataset" under data,

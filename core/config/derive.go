@@ -7,6 +7,7 @@ import (
 
 	yamlv3 "go.yaml.in/yaml/v3"
 
+	"github.com/dast-uda/dast/core/config/internal/value"
 	"github.com/dast-uda/dast/registry"
 )
 
@@ -44,7 +45,7 @@ func (t *Tree) Derive(path string, edits ...Edit) (*Tree, error) {
 	n := &Tree{
 		path:  path,
 		files: append(t.Files(), path),
-		raw:   deepCopy(t.raw).(map[string]any),
+		raw:   value.Copy(t.raw).(map[string]any),
 		prov:  make(map[string]string, len(t.prov)),
 		text:  make(map[string]string, len(t.text)),
 	}
@@ -92,7 +93,7 @@ func (t *Tree) apply(e Edit) error {
 		}
 		sub, ok := next.(map[string]any)
 		if !ok {
-			return fmt.Errorf("%s is %s, not a map", strings.Join(parts[:i+1], "."), describe(next))
+			return fmt.Errorf("%s is %s, not a map", strings.Join(parts[:i+1], "."), value.Describe(next))
 		}
 		m = sub
 	}
@@ -129,7 +130,7 @@ func plain(v any, key string) (any, error) {
 	if err != nil {
 		return nil, fmt.Errorf("marshal %T: %w", v, err)
 	}
-	out, err := parseValue(string(b))
+	out, err := value.Parse(string(b))
 	if err != nil {
 		return nil, err
 	}
@@ -146,7 +147,7 @@ func BlockOf[T any](b Block, name string) Block {
 	out := Block{"name": name}
 	for k, v := range b {
 		if keys[k] && k != "name" {
-			out[k] = deepCopy(v)
+			out[k] = value.Copy(v)
 		}
 	}
 	return out

@@ -37,3 +37,13 @@ func (e *Error) Error() string {
 	}
 	return fmt.Sprintf("%s: %s: %s", e.Source, e.Key, e.Msg)
 }
+
+// errorf returns the Error at key in t, naming the key's source.
+func (t *Tree) errorf(key, format string, args ...any) error {
+	return &Error{Source: t.Source(key), Key: key, Msg: fmt.Sprintf(format, args...)}
+}
+
+// wrapf is errorf for a message that reports err, which the Error then wraps.
+func (t *Tree) wrapf(key string, err error, format string, args ...any) error {
+	return &Error{Source: t.Source(key), Key: key, Msg: fmt.Sprintf(format, args...), Err: err}
+}

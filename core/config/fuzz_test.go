@@ -1,6 +1,10 @@
 package config
 
-import "testing"
+import (
+	"testing"
+
+	"github.com/dast-uda/dast/core/config/internal/value"
+)
 
 // FuzzLoad checks that no YAML file and --set string makes loading, decoding or marshalling
 // panic.
@@ -39,7 +43,7 @@ func FuzzDerive(f *testing.F) {
 	f.Add([]byte("strategy: {name: fakestrat, objective: {name: fakeobj}}\n"), "strategy", "{name: fakestrat, lambda: 2}", false)
 	f.Add([]byte("data: {select: {source: {name: x}}}\n"), "data.select", "", true)
 	f.Add([]byte("seed: 2\n"), "seed.x", "[1, {a: b}]", false)
-	f.Fuzz(func(t *testing.T, data []byte, key, value string, remove bool) {
+	f.Fuzz(func(t *testing.T, data []byte, key, text string, remove bool) {
 		tree, err := load("x.yaml", nil, memFS(map[string]string{"x.yaml": string(data)}))
 		if err != nil {
 			return
@@ -50,7 +54,7 @@ func FuzzDerive(f *testing.F) {
 		}
 		e := Unset(key)
 		if !remove {
-			v, err := parseValue(value)
+			v, err := value.Parse(text)
 			if err != nil {
 				return
 			}

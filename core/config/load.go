@@ -25,7 +25,9 @@ import (
 	"github.com/knadh/koanf/parsers/yaml"
 	"github.com/knadh/koanf/providers/file"
 	"github.com/knadh/koanf/v2"
-	yamlv3 "go.yaml.in/yaml/v3"
+
+	"github.com/dast-uda/dast/core/config/internal/decode"
+	"github.com/dast-uda/dast/core/config/internal/value"
 )
 
 // baseKey is the key naming a file's base.
@@ -94,7 +96,7 @@ func load(path string, sets []string, read func(string) ([]byte, error)) (*Tree,
 			return nil, fmt.Errorf("--set %s: %w", s, err)
 		}
 		t.record(nest(key, val), SetSource)
-		if !isContainer(val) {
+		if !value.IsContainer(val) {
 			t.text[key] = text
 		}
 	}
@@ -147,7 +149,7 @@ func readChain(path string, read func(string) ([]byte, error)) ([]layer, error) 
 		}
 		name, ok := base.(string)
 		if !ok || name == "" {
-			return nil, &Error{Source: cur, Key: baseKey, Msg: fmt.Sprintf("expected a file name, got %s", describe(base))}
+			return nil, &Error{Source: cur, Key: baseKey, Msg: fmt.Sprintf("expected a file name, got %s", value.Describe(base))}
 		}
 		if !filepath.IsAbs(name) {
 			name = filepath.Join(filepath.Dir(cur), name)
@@ -194,7 +196,7 @@ func normalize(v any, path string) (any, error) {
 			if err := checkKey(k, path); err != nil {
 				return nil, err
 			}
-			n, err := normalize(e, join(path, k))
+			n, err := normalize(e, value.Join(path, k))
 			if err != nil {
 				return nil, err
 			}
@@ -208,7 +210,7 @@ func normalize(v any, path string) (any, error) {
 			if err := checkKey(ks, path); err != nil {
 				return nil, err
 			}
-			n, err := normalize(e, join(path, ks))
+			n, err := normalize(e, value.Join(path, ks))
 			if err != nil {
 				return nil, err
 			}
@@ -231,7 +233,7 @@ func normalize(v any, path string) (any, error) {
 
 func checkKey(k, parent string) error {
 	if k == "" || strings.ContainsAny(k, ".[]") || strings.TrimSpace(k) != k {
-		return &Error{Key: join(parent, k), Msg: fmt.Sprintf("invalid key %q (keys must be non-empty, without '.', '[', ']' or surrounding spaces)", k)}
+		return &Error{Key: value.Join(parent, k), Msg: fmt.Sprintf("invalid key %q (keys must be non-empty, without '.', '[', ']' or surrounding spaces)", k)}
 	}
 	return nil
 }
@@ -270,7 +272,7 @@ func (t *Tree) record(values map[string]any, src string) {
 // leaf is an empty map.
 func flattenLeaves(m map[string]any, prefix string, out map[string]bool) {
 	for k, v := range m {
-		key := join(prefix, k)
+		key := value.Join(prefix, k)
 		if sub, ok := v.(map[string]any); ok && len(sub) > 0 {
 			flattenLeaves(sub, key, out)
 			continue
@@ -301,7 +303,7 @@ func parseSet(s string) (key string, val any, text string, err error) {
 		// YAML reads an empty value as null, which would silently reset the key to its default.
 		return "", nil, "", fmt.Errorf("--set %s: empty value (write %s=null to remove the key)", s, key)
 	}
-	v, err := parseValue(text)
+	v, err := value.Parse(text)
 	if err != nil {
 		return "", nil, "", fmt.Errorf("--set %s: %w", s, err)
 	}
@@ -309,19 +311,6 @@ func parseSet(s string) (key string, val any, text string, err error) {
 		return "", nil, "", fmt.Errorf("--set %s: %w", s, err)
 	}
 	return key, v, text, nil
-}
-
-// parseValue parses one YAML value (scalar, flow or block).
-func parseValue(text string) (v any, err error) {
-	defer func() {
-		if r := recover(); r != nil {
-			v, err = nil, fmt.Errorf("invalid YAML value: %v", r)
-		}
-	}()
-	if err := yamlv3.Unmarshal([]byte(text), &v); err != nil {
-		return nil, fmt.Errorf("invalid YAML value: %w", err)
-	}
-	return v, nil
 }
 
 // nest returns {a: {b: val}} for key "a.b".
@@ -332,21 +321,6 @@ func nest(key string, val any) map[string]any {
 		m = map[string]any{parts[i]: m}
 	}
 	return m
-}
-
-func isContainer(v any) bool {
-	switch v.(type) {
-	case map[string]any, []any:
-		return true
-	}
-	return false
-}
-
-func join(prefix, key string) string {
-	if prefix == "" {
-		return key
-	}
-	return prefix + "." + key
 }
 
 // mapProvider is a koanf.Provider of an already parsed map.
@@ -411,6 +385,25 @@ func (t *Tree) setLeaf(key string, v any) {
 			}
 		}
 	}
+}
+
+// decoder returns the decoder of t's values: its errors name the source of the key, and a
+// string option given as a --set scalar takes the text typed (setText).
+func (t *Tree) decoder() decode.Decoder {
+	return decode.Decoder{
+		Error: func(key, msg string) error { return t.errorf(key, "%s", msg) },
+		Text:  t.setText,
+	}
+}
+
+// setText returns the text the --set scalar in at key was typed as, and stores it back in the
+// tree, as the string its option decodes it to (so the resolved YAML holds it as typed).
+func (t *Tree) setText(key string, in any) (string, bool) {
+	if s, ok := t.text[key]; ok && !value.IsContainer(in) {
+		t.setLeaf(key, s)
+		return s, true
+	}
+	return "", false
 }
 
 // stripIndex drops list indexes: "a.b[2].c" -> "a.b" (lists are leaves for provenance).

@@ -7,6 +7,8 @@ import (
 	"regexp"
 	"strings"
 	"time"
+
+	"github.com/dast-uda/dast/core/config/internal/value"
 )
 
 // Block is a component block: {name: <module name>, ...options}. Tree.Component decodes it.
@@ -177,7 +179,7 @@ func (t *Tree) Root() (*Root, error) {
 func (t *Tree) decodeRoot() (*Root, error) {
 	stem := strings.TrimSuffix(filepath.Base(t.path), filepath.Ext(t.path))
 	r := DefaultRoot(stem)
-	if err := (decoder{t}).decode("", t.raw, reflect.ValueOf(&r).Elem()); err != nil {
+	if err := t.decoder().Decode("", t.raw, reflect.ValueOf(&r).Elem()); err != nil {
 		return nil, err
 	}
 	if err := t.check(&r); err != nil {
@@ -193,7 +195,6 @@ var (
 
 // check validates r's values, naming the offending key.
 func (t *Tree) check(r *Root) error {
-	d := decoder{t}
 	checks := []struct {
 		ok  bool
 		key string
@@ -222,44 +223,44 @@ func (t *Tree) check(r *Root) error {
 	}
 	for _, c := range checks {
 		if !c.ok {
-			return d.errorf(c.key, "%s", c.msg)
+			return t.errorf(c.key, "%s", c.msg)
 		}
 	}
 	if r.Data.Select.Enabled() {
 		if len(r.Data.Select.Betas) == 0 {
-			return d.errorf("data.select.betas", "must list at least one beta")
+			return t.errorf("data.select.betas", "must list at least one beta")
 		}
 		for i, b := range r.Data.Select.Betas {
 			if !(b >= 0 && b < 1) {
-				return d.errorf(fmt.Sprintf("data.select.betas[%d]", i), "%v must be in [0, 1)", b)
+				return t.errorf(fmt.Sprintf("data.select.betas[%d]", i), "%v must be in [0, 1)", b)
 			}
 		}
 		if r.Data.Select.Style == nil && r.Data.Target == nil {
-			return d.errorf("data.select.style", "no style images: set data.select.style or data.target")
+			return t.errorf("data.select.style", "no style images: set data.select.style or data.target")
 		}
 	} else if r.Data.Select.Style != nil {
-		return d.errorf("data.select.source", "missing: data.select.style is set but there are no held-out source images to restyle")
+		return t.errorf("data.select.source", "missing: data.select.style is set but there are no held-out source images to restyle")
 	} else if r.Data.Select.Restyle != nil {
-		return d.errorf("data.select.source", "missing: data.select.restyle is set but there are no held-out source images to restyle")
+		return t.errorf("data.select.source", "missing: data.select.restyle is set but there are no held-out source images to restyle")
 	}
 	for i, p := range r.Plugins {
 		key := fmt.Sprintf("plugins[%d]", i)
 		if p.Path == "" {
-			return d.errorf(key+".path", "must not be empty")
+			return t.errorf(key+".path", "must not be empty")
 		}
 		if p.SHA256 != "" && !sha256RE.MatchString(p.SHA256) {
-			return d.errorf(key+".sha256", "%q is not a hex SHA-256 (64 hex digits)", p.SHA256)
+			return t.errorf(key+".sha256", "%q is not a hex SHA-256 (64 hex digits)", p.SHA256)
 		}
 	}
 	for i, dir := range r.PluginDirs {
 		if dir == "" {
-			return d.errorf(fmt.Sprintf("plugin_dirs[%d]", i), "must not be empty")
+			return t.errorf(fmt.Sprintf("plugin_dirs[%d]", i), "must not be empty")
 		}
 	}
 	for _, path := range t.blockPaths(r) {
 		b, _ := t.get(path)
 		if _, ok := b.(map[string]any)["name"].(string); !ok {
-			return d.errorf(join(path, "name"), "missing module name")
+			return t.errorf(value.Join(path, "name"), "missing module name")
 		}
 	}
 	return nil
@@ -279,18 +280,10 @@ func (t *Tree) blockPaths(r *Root) []string {
 	add("data.select.source", r.Data.Select.Source)
 	add("data.select.style", r.Data.Select.Style)
 	add("data.select.restyle", r.Data.Select.Restyle)
-	for _, role := range sortedKeys(toAny(r.Discriminators)) {
+	for _, role := range value.SortedKeys(r.Discriminators) {
 		add("discriminators."+role, r.Discriminators[role])
 	}
 	add("segmentor", r.Segmentor)
 	add("strategy", r.Strategy)
 	return paths
-}
-
-func toAny(m map[string]Block) map[string]any {
-	out := make(map[string]any, len(m))
-	for k, v := range m {
-		out[k] = v
-	}
-	return out
 }

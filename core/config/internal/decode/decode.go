@@ -1,4 +1,9 @@
-package config
+// Package decode strictly decodes configuration values (maps, lists and scalars as the YAML
+// parser gives them, see package value) into Go values: koanf-tagged structs, maps with string
+// keys, slices, arrays, strings, bools, numbers, time.Durations and encoding.TextUnmarshalers.
+// A key without a field, a value of the wrong type, a float that is not finite and a null that
+// would reset a whole group of options are errors naming the key.
+package decode
 
 import (
 	"encoding"
@@ -9,6 +14,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/dast-uda/dast/core/config/internal/value"
 	"github.com/dast-uda/dast/registry"
 )
 
@@ -17,24 +23,30 @@ var (
 	textUnmarshalerType = reflect.TypeFor[encoding.TextUnmarshaler]()
 )
 
-// decoder strictly decodes merged YAML values into Go values, naming the key and its source
-// in errors.
-type decoder struct {
-	t *Tree
+// Decoder decodes the values of one configuration, which names the source of a key in errors
+// and may know the text a scalar was typed as.
+type Decoder struct {
+	// Error returns the error for the value at key; msg says what is wrong. Nil: an error
+	// "key: msg".
+	Error func(key, msg string) error
+	// Text returns the text the scalar in at key was typed as, when the configuration knows it
+	// (a --set value: --set name=2024 gives a string option "2024", not the int YAML reads),
+	// and whether it does.
+	Text func(key string, in any) (string, bool)
 }
 
-func (d decoder) errorf(key, format string, args ...any) error {
-	return &Error{Source: d.t.Source(key), Key: key, Msg: fmt.Sprintf(format, args...)}
+func (d Decoder) errorf(key, format string, args ...any) error {
+	msg := fmt.Sprintf(format, args...)
+	if d.Error == nil {
+		return fmt.Errorf("%s: %s", key, msg)
+	}
+	return d.Error(key, msg)
 }
 
-// wrapf is errorf for a message that reports err, which the Error then wraps.
-func (d decoder) wrapf(key string, err error, format string, args ...any) error {
-	return &Error{Source: d.t.Source(key), Key: key, Msg: fmt.Sprintf(format, args...), Err: err}
-}
-
-// decode stores in into out (settable), leaving out unchanged when in is null. Struct fields
-// are named by their koanf tag (or lower-cased name); keys without a field are errors.
-func (d decoder) decode(key string, in any, out reflect.Value) error {
+// Decode stores in, the value at key, into out (settable), leaving out unchanged when in is
+// null. Struct fields are named by their koanf tag (or lower-cased name); keys without a field
+// are errors.
+func (d Decoder) Decode(key string, in any, out reflect.Value) error {
 	if in == nil {
 		return nil
 	}
@@ -43,7 +55,7 @@ func (d decoder) decode(key string, in any, out reflect.Value) error {
 	case t == durationType:
 		s, ok := in.(string)
 		if !ok {
-			return d.errorf(key, "expected duration (like 10s), got %s", describe(in))
+			return d.errorf(key, "expected duration (like 10s), got %s", value.Describe(in))
 		}
 		dur, err := time.ParseDuration(s)
 		if err != nil {
@@ -54,7 +66,7 @@ func (d decoder) decode(key string, in any, out reflect.Value) error {
 	case t.Kind() != reflect.Pointer && reflect.PointerTo(t).Implements(textUnmarshalerType):
 		s, ok := d.scalarText(key, in)
 		if !ok {
-			return d.errorf(key, "expected string, got %s", describe(in))
+			return d.errorf(key, "expected string, got %s", value.Describe(in))
 		}
 		if err := out.Addr().Interface().(encoding.TextUnmarshaler).UnmarshalText([]byte(s)); err != nil {
 			return d.errorf(key, "%v", err)
@@ -66,40 +78,40 @@ func (d decoder) decode(key string, in any, out reflect.Value) error {
 		if t.NumMethod() != 0 {
 			return d.errorf(key, "unsupported field type %s", t)
 		}
-		out.Set(reflect.ValueOf(deepCopy(in)))
+		out.Set(reflect.ValueOf(value.Copy(in)))
 	case reflect.Pointer:
 		v := reflect.New(t.Elem())
 		if !out.IsNil() {
 			v.Elem().Set(out.Elem())
 		}
-		if err := d.decode(key, in, v.Elem()); err != nil {
+		if err := d.Decode(key, in, v.Elem()); err != nil {
 			return err
 		}
 		out.Set(v)
 	case reflect.Struct:
 		m, ok := in.(map[string]any)
 		if !ok {
-			return d.errorf(key, "expected map, got %s", describe(in))
+			return d.errorf(key, "expected map, got %s", value.Describe(in))
 		}
-		return d.decodeStruct(key, m, out)
+		return d.DecodeStruct(key, m, out)
 	case reflect.Map:
 		if t.Key().Kind() != reflect.String {
 			return d.errorf(key, "unsupported field type %s", t)
 		}
 		m, ok := in.(map[string]any)
 		if !ok {
-			return d.errorf(key, "expected map, got %s", describe(in))
+			return d.errorf(key, "expected map, got %s", value.Describe(in))
 		}
 		if out.IsNil() {
 			out.Set(reflect.MakeMapWithSize(t, len(m)))
 		}
-		for _, k := range sortedKeys(m) {
+		for _, k := range value.SortedKeys(m) {
 			mk := reflect.ValueOf(k).Convert(t.Key())
 			e := reflect.New(t.Elem()).Elem()
 			if old := out.MapIndex(mk); old.IsValid() {
 				e.Set(old)
 			}
-			if err := d.decode(join(key, k), m[k], e); err != nil {
+			if err := d.Decode(value.Join(key, k), m[k], e); err != nil {
 				return err
 			}
 			out.SetMapIndex(mk, e)
@@ -107,7 +119,7 @@ func (d decoder) decode(key string, in any, out reflect.Value) error {
 	case reflect.Slice, reflect.Array:
 		l, ok := in.([]any)
 		if !ok {
-			return d.errorf(key, "expected list, got %s", describe(in))
+			return d.errorf(key, "expected list, got %s", value.Describe(in))
 		}
 		v := out
 		if t.Kind() == reflect.Slice {
@@ -120,7 +132,7 @@ func (d decoder) decode(key string, in any, out reflect.Value) error {
 			if e == nil {
 				return d.errorf(ek, "expected %s, got null", kindName(t.Elem()))
 			}
-			if err := d.decode(ek, e, v.Index(i)); err != nil {
+			if err := d.Decode(ek, e, v.Index(i)); err != nil {
 				return err
 			}
 		}
@@ -128,31 +140,31 @@ func (d decoder) decode(key string, in any, out reflect.Value) error {
 	case reflect.String:
 		s, ok := d.scalarText(key, in)
 		if !ok {
-			return d.errorf(key, "expected string, got %s", describe(in))
+			return d.errorf(key, "expected string, got %s", value.Describe(in))
 		}
 		out.SetString(s)
 	case reflect.Bool:
 		b, ok := in.(bool)
 		if !ok {
-			return d.errorf(key, "expected bool, got %s", describe(in))
+			return d.errorf(key, "expected bool, got %s", value.Describe(in))
 		}
 		out.SetBool(b)
 	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
 		i, ok := toInt(in)
 		if !ok || out.OverflowInt(i) {
-			return d.errorf(key, "expected int, got %s", describe(in))
+			return d.errorf(key, "expected int, got %s", value.Describe(in))
 		}
 		out.SetInt(i)
 	case reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64, reflect.Uintptr:
 		u, ok := toUint(in)
 		if !ok || out.OverflowUint(u) {
-			return d.errorf(key, "expected non-negative int, got %s", describe(in))
+			return d.errorf(key, "expected non-negative int, got %s", value.Describe(in))
 		}
 		out.SetUint(u)
 	case reflect.Float32, reflect.Float64:
 		f, ok := toFloat(in)
 		if !ok || out.OverflowFloat(f) {
-			return d.errorf(key, "expected float, got %s", describe(in))
+			return d.errorf(key, "expected float, got %s", value.Describe(in))
 		}
 		if math.IsNaN(f) || math.IsInf(f, 0) {
 			return d.errorf(key, "expected a finite float, got %v", f)
@@ -164,21 +176,21 @@ func (d decoder) decode(key string, in any, out reflect.Value) error {
 	return nil
 }
 
-// decodeStruct decodes map m into struct value out.
-func (d decoder) decodeStruct(key string, m map[string]any, out reflect.Value) error {
+// DecodeStruct decodes map m, the value at key, into struct value out.
+func (d Decoder) DecodeStruct(key string, m map[string]any, out reflect.Value) error {
 	fields := make(map[string]reflect.Value)
-	structFields(out, fields)
-	for _, k := range sortedKeys(m) {
+	StructFields(out, fields)
+	for _, k := range value.SortedKeys(m) {
 		f, ok := fields[k]
 		if !ok {
-			return d.errorf(join(key, k), "unknown key%s", knownKeys(fields))
+			return d.errorf(value.Join(key, k), "unknown key%s", knownKeys(fields))
 		}
 		if m[k] == nil && f.Kind() == reflect.Struct && !optional(f.Type()) {
 			// decode leaves a nulled value at its default, which for a group of options (train,
 			// eval) means every one of them: a silent reset, not what anyone writes null for.
-			return d.errorf(join(key, k), "null would reset every option of %s to its default; remove the key to keep the inherited options, or set the ones you mean", join(key, k))
+			return d.errorf(value.Join(key, k), "null would reset every option of %s to its default; remove the key to keep the inherited options, or set the ones you mean", value.Join(key, k))
 		}
-		if err := d.decode(join(key, k), m[k], f); err != nil {
+		if err := d.Decode(value.Join(key, k), m[k], f); err != nil {
 			return err
 		}
 	}
@@ -205,9 +217,9 @@ func knownKeys(fields map[string]reflect.Value) string {
 	return " (known: " + strings.Join(keys, ", ") + ")"
 }
 
-// structFields maps the YAML keys of struct v to its settable fields, descending into
+// StructFields maps the YAML keys of struct v to its settable fields, descending into
 // squashed embedded structs (allocating nil embedded pointers).
-func structFields(v reflect.Value, out map[string]reflect.Value) {
+func StructFields(v reflect.Value, out map[string]reflect.Value) {
 	t := v.Type()
 	for i := range t.NumField() {
 		key, squash, ok := registry.FieldKey(t.Field(i))
@@ -222,22 +234,22 @@ func structFields(v reflect.Value, out map[string]reflect.Value) {
 				}
 				f = f.Elem()
 			}
-			structFields(f, out)
+			StructFields(f, out)
 			continue
 		}
 		out[key] = f
 	}
 }
 
-// scalarText returns the string for a string field: a YAML string, or, for a --set scalar,
-// the text as typed (so --set name=2024 or name=1e-4 give those strings).
-func (d decoder) scalarText(key string, in any) (string, bool) {
+// scalarText returns the string for a string field: a YAML string, or the text the scalar
+// was typed as when the configuration knows it (so --set name=2024 or name=1e-4 give those
+// strings).
+func (d Decoder) scalarText(key string, in any) (string, bool) {
 	if s, ok := in.(string); ok {
 		return s, true
 	}
-	if s, ok := d.t.text[key]; ok && !isContainer(in) {
-		d.t.setLeaf(key, s)
-		return s, true
+	if d.Text != nil {
+		return d.Text(key, in)
 	}
 	return "", false
 }
@@ -288,21 +300,6 @@ func toFloat(v any) (float64, bool) {
 	return 0, false
 }
 
-// describe renders a YAML value for "got ..." in errors.
-func describe(v any) string {
-	switch v := v.(type) {
-	case nil:
-		return "null"
-	case string:
-		return fmt.Sprintf("%q", v)
-	case map[string]any:
-		return "a map"
-	case []any:
-		return "a list"
-	}
-	return fmt.Sprint(v)
-}
-
 // kindName names the YAML type expected for Go type t.
 func kindName(t reflect.Type) string {
 	switch t.Kind() {
@@ -321,32 +318,4 @@ func kindName(t reflect.Type) string {
 		return "map"
 	}
 	return t.Kind().String()
-}
-
-func sortedKeys(m map[string]any) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
-}
-
-// deepCopy copies maps and lists so decoded values do not alias the tree.
-func deepCopy(v any) any {
-	switch v := v.(type) {
-	case map[string]any:
-		out := make(map[string]any, len(v))
-		for k, e := range v {
-			out[k] = deepCopy(e)
-		}
-		return out
-	case []any:
-		out := make([]any, len(v))
-		for i, e := range v {
-			out[i] = deepCopy(e)
-		}
-		return out
-	}
-	return v
 }
