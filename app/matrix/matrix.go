@@ -1,7 +1,8 @@
 // Package matrix runs experiment matrices: rows (a config, or a config plus overrides) times
 // seeds, each in its own run directory, re-runnable after a crash (finished runs are skipped,
 // interrupted ones resumed), with results aggregated into JSON, CSV and a Markdown table laid
-// out like the paper's tables (class columns, mIoU last).
+// out like the paper's tables (class columns, mIoU last). The slurm executor is package
+// app/matrix/slurm; the regression gate against a stored results.json is app/matrix/gate.
 package matrix
 
 import (

@@ -2,11 +2,10 @@ package matrix
 
 import (
 	"fmt"
-	"math"
 	"sort"
 	"strings"
 
-	"gonum.org/v1/gonum/stat/distuv"
+	"github.com/dast-uda/dast/app/matrix/internal/stats"
 )
 
 // SeedDiff is the mIoU difference of two rows on one seed.
@@ -65,7 +64,7 @@ func DiffRows(a, b RowResult) RowDiff {
 	for i, s := range c.PerSeed {
 		d[i] = s.Diff
 	}
-	mean, sd := meanStd(d)
+	mean, sd := stats.MeanStd(d)
 	c.MeanDiff = &mean
 	for _, x := range d {
 		if (x > 0 && mean > 0) || (x < 0 && mean < 0) {
@@ -75,17 +74,11 @@ func DiffRows(a, b RowResult) RowDiff {
 	if c.N < 2 {
 		return c
 	}
-	half := halfWidth95(sd, c.N)
+	half := stats.HalfWidth95(sd, c.N)
 	lo, hi := mean-half, mean+half
 	c.SD, c.CILow, c.CIHigh = &sd, &lo, &hi
 	c.Decided = lo > 0 || hi < 0
 	return c
-}
-
-// halfWidth95 is the half-width of the 95% Student-t interval of the mean of n >= 2 values
-// whose sample standard deviation is sd.
-func halfWidth95(sd float64, n int) float64 {
-	return distuv.StudentsT{Mu: 0, Sigma: 1, Nu: float64(n - 1)}.Quantile(0.975) * sd / math.Sqrt(float64(n))
 }
 
 // RowDiffs returns the paired comparison of every pair of rows, later row minus earlier

@@ -12,6 +12,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/dast-uda/dast/app/matrix/internal/stats"
 	"github.com/dast-uda/dast/core/metrics"
 )
 
@@ -102,11 +103,11 @@ func Aggregate(m *Matrix, outcomes []Outcome) Results {
 		sort.SliceStable(rr.Seeds, func(i, j int) bool { return rr.Seeds[i].Seed < rr.Seeds[j].Seed })
 		rr.Finished = len(mious)
 		if len(mious) > 0 {
-			mean, std := meanStd(mious)
+			mean, std := stats.MeanStd(mious)
 			rr.MeanMIoU, rr.StdMIoU = &mean, &std
 		}
 		for name, vs := range perClass {
-			mean, _ := meanStd(vs)
+			mean, _ := stats.MeanStd(vs)
 			rr.ClassMean[name] = &mean
 		}
 		res.Rows = append(res.Rows, rr)
@@ -133,23 +134,6 @@ func sortByOrder(names []string, order map[string]int) {
 			names[j], names[j-1] = names[j-1], names[j]
 		}
 	}
-}
-
-// meanStd returns the mean and the sample standard deviation (0 for one value).
-func meanStd(v []float64) (float64, float64) {
-	var sum float64
-	for _, x := range v {
-		sum += x
-	}
-	mean := sum / float64(len(v))
-	if len(v) < 2 {
-		return mean, 0
-	}
-	var ss float64
-	for _, x := range v {
-		ss += (x - mean) * (x - mean)
-	}
-	return mean, math.Sqrt(ss / float64(len(v)-1))
 }
 
 // JSON renders results.json.
@@ -223,6 +207,23 @@ func (r Results) Markdown() string {
 	}
 	b.WriteString(r.dataIssuesMarkdown())
 	return b.String()
+}
+
+// ReadResults reads a results.json file (a baseline).
+func ReadResults(path string) (Results, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return Results{}, fmt.Errorf("baseline: %w", err)
+	}
+	var r Results
+	dec := json.NewDecoder(bytes.NewReader(b))
+	if err := dec.Decode(&r); err != nil {
+		return Results{}, fmt.Errorf("baseline %s: %w", path, err)
+	}
+	if len(r.Rows) == 0 {
+		return Results{}, fmt.Errorf("baseline %s: no rows", path)
+	}
+	return r, nil
 }
 
 // WeightsOf reads the "weights" block of the metrics.json at path (nil when it has none or

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/dast-uda/dast/app/matrix"
+	"github.com/dast-uda/dast/app/matrix/gate"
 	"github.com/dast-uda/dast/app/runlog"
 	"github.com/dast-uda/dast/core/metrics"
 	"github.com/dast-uda/dast/core/train"
@@ -105,7 +106,7 @@ func newMatrixCmd() *cobra.Command {
 				}
 				tol = tolerance
 			}
-			c := matrix.Compare(*base, res, tol)
+			c := gate.Compare(*base, res, tol)
 			c.Baseline = baseline
 			fmt.Fprint(cmd.OutOrStdout(), "\n"+c.Markdown())
 			return c.Err()

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/dast-uda/dast/app/matrix"
+	"github.com/dast-uda/dast/app/matrix/slurm"
 	"github.com/dast-uda/dast/app/runlog"
 	"github.com/dast-uda/dast/core/metrics"
 	"github.com/dast-uda/dast/core/train"
@@ -34,7 +35,7 @@ func runMatrixSlurm(ctx context.Context, w io.Writer, m *matrix.Matrix, out stri
 	if err := m.CheckSets(sets); err != nil {
 		return matrix.Results{}, false, err
 	}
-	client := matrix.Slurm{}
+	client := slurm.Client{}
 	if err := client.Available(ctx); err != nil {
 		return matrix.Results{}, false, err
 	}
@@ -53,7 +54,7 @@ func runMatrixSlurm(ctx context.Context, w io.Writer, m *matrix.Matrix, out stri
 	if err != nil {
 		return matrix.Results{}, false, err
 	}
-	ex := &matrix.SlurmExecutor{Matrix: m, Jobs: js, OutDir: out, Dast: self, Workdir: wd,
+	ex := &slurm.Executor{Matrix: m, Jobs: js, OutDir: out, Dast: self, Workdir: wd,
 		Env: []string{childEnv + "=1"}, Client: client, Stages: stagesOf(ctx),
 		MetricsFile: train.MetricsFile, ConfigFile: train.ConfigFile, Log: log}
 	sum, err := ex.Submit(ctx)
@@ -73,7 +74,7 @@ func runMatrixSlurm(ctx context.Context, w io.Writer, m *matrix.Matrix, out stri
 			return matrix.Results{}, false, err
 		}
 	}
-	st, err := matrix.SlurmStatus(ctx, client, out, train.MetricsFile)
+	st, err := slurm.Status(ctx, client, out, train.MetricsFile)
 	if err != nil {
 		return matrix.Results{}, false, err
 	}
@@ -97,11 +98,11 @@ func orText(s, alt string) string {
 
 // waitSlurm polls the jobs of out until none is queued or running, logging a status line
 // whenever it changes.
-func waitSlurm(ctx context.Context, log *zap.Logger, client matrix.Slurm, out string, poll time.Duration) error {
+func waitSlurm(ctx context.Context, log *zap.Logger, client slurm.Client, out string, poll time.Duration) error {
 	poll = max(poll, 100*time.Millisecond)
 	last := ""
 	for {
-		st, err := matrix.SlurmStatus(ctx, client, out, train.MetricsFile)
+		st, err := slurm.Status(ctx, client, out, train.MetricsFile)
 		if err != nil {
 			return err
 		}
@@ -133,8 +134,8 @@ func waitSlurm(ctx context.Context, log *zap.Logger, client matrix.Slurm, out st
 }
 
 // stagesOf lists a job's stages (the directories train.RunStages gives them: NN-<stage>).
-func stagesOf(ctx context.Context) func(matrix.Job) ([]matrix.StageRef, error) {
-	return func(j matrix.Job) ([]matrix.StageRef, error) {
+func stagesOf(ctx context.Context) func(matrix.Job) ([]slurm.StageRef, error) {
+	return func(j matrix.Job) ([]slurm.StageRef, error) {
 		tree, release, err := loadTree(ctx, j.Config, j.Sets)
 		if err != nil {
 			return nil, err
@@ -148,9 +149,9 @@ func stagesOf(ctx context.Context) func(matrix.Job) ([]matrix.StageRef, error) {
 		if err != nil {
 			return nil, fmt.Errorf("%s: strategy: %w", j.Config, err)
 		}
-		refs := make([]matrix.StageRef, len(stages))
+		refs := make([]slurm.StageRef, len(stages))
 		for i, s := range stages {
-			refs[i] = matrix.StageRef{Name: s.Name, Dir: fmt.Sprintf("%02d-%s", i+1, s.Name)}
+			refs[i] = slurm.StageRef{Name: s.Name, Dir: fmt.Sprintf("%02d-%s", i+1, s.Name)}
 		}
 		return refs, nil
 	}
@@ -167,9 +168,9 @@ func newMatrixStatusCmd() *cobra.Command {
 		Example: "  dast matrix status runs/table3",
 		Args:    cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			st, err := matrix.SlurmStatus(cmd.Context(), matrix.Slurm{}, args[0], train.MetricsFile)
+			st, err := slurm.Status(cmd.Context(), slurm.Client{}, args[0], train.MetricsFile)
 			if err != nil {
-				if _, rerr := matrix.ReadSlurmRecord(args[0]); rerr == nil {
+				if _, rerr := slurm.ReadRecord(args[0]); rerr == nil {
 					return err
 				}
 				return localStatus(cmd.OutOrStdout(), args[0])
@@ -204,7 +205,7 @@ func localStatus(w io.Writer, dir string) error {
 		return err
 	}
 	if len(seeds) == 0 {
-		return fmt.Errorf("%s: no runs (no %s and no <row>/seed<N> run directories)", dir, filepath.Join(matrix.SlurmDir, matrix.SlurmRecord))
+		return fmt.Errorf("%s: no runs (no %s and no <row>/seed<N> run directories)", dir, filepath.Join(slurm.Dir, slurm.RecordFile))
 	}
 	sort.Strings(seeds)
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
@@ -229,7 +230,7 @@ func newMatrixCancelCmd() *cobra.Command {
 		Example: "  dast matrix cancel runs/table3",
 		Args:    cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			ids, err := matrix.SlurmCancel(cmd.Context(), matrix.Slurm{}, args[0])
+			ids, err := slurm.Cancel(cmd.Context(), slurm.Client{}, args[0])
 			if err != nil {
 				return err
 			}

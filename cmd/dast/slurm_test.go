@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/dast-uda/dast/app/matrix"
+	"github.com/dast-uda/dast/app/matrix/slurm"
 	"github.com/dast-uda/dast/core/runinfo"
 	"github.com/dast-uda/dast/core/train"
 )
@@ -53,7 +54,7 @@ func tinyMatrix(t *testing.T, dir string) (path string, sets []string) {
 // .ci/run, makes that a failure instead).
 func needSlurm(t *testing.T) {
 	t.Helper()
-	if err := (matrix.Slurm{}).Available(context.Background()); err != nil {
+	if err := (slurm.Client{}).Available(context.Background()); err != nil {
 		if os.Getenv("DAST_REQUIRE_SLURM") == "1" {
 			t.Fatalf("DAST_REQUIRE_SLURM=1 but Slurm is not usable: %v", err)
 		}
@@ -95,11 +96,11 @@ func TestSlurmMatrix(t *testing.T) {
 	if !strings.Contains(stdout, "4 runs: 0 done, 0 queued or running, 4 submitted now") {
 		t.Errorf("submission summary: %s", stdout)
 	}
-	rec, err := matrix.ReadSlurmRecord(out)
+	rec, err := slurm.ReadRecord(out)
 	if err != nil {
 		t.Fatal(err)
 	}
-	var dast *matrix.SlurmRunRecord
+	var dast *slurm.RunRecord
 	for i, r := range rec.Runs {
 		if r.Row == "dast" && r.Seed == 1 {
 			dast = &rec.Runs[i]
@@ -144,7 +145,7 @@ func TestSlurmMatrix(t *testing.T) {
 		t.Errorf("rerun summary:\n%s", stdout)
 	}
 	t.Logf("slurm executor (with the scancel and the rerun): %v", time.Since(start).Round(time.Millisecond))
-	rec, err = matrix.ReadSlurmRecord(out)
+	rec, err = slurm.ReadRecord(out)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -199,7 +200,7 @@ func TestSlurmMatrix(t *testing.T) {
 
 // cancelMidRun scancels the first of jobs whose log shows a training iteration done and the
 // stage not finished, and returns it.
-func cancelMidRun(t *testing.T, out string, jobs []matrix.SlurmJobRecord) matrix.SlurmJobRecord {
+func cancelMidRun(t *testing.T, out string, jobs []slurm.JobRecord) slurm.JobRecord {
 	t.Helper()
 	deadline := time.Now().Add(3 * time.Minute)
 	for _, j := range jobs {
@@ -209,7 +210,7 @@ func cancelMidRun(t *testing.T, out string, jobs []matrix.SlurmJobRecord) matrix
 				break // this stage got through training before we looked: try the next one
 			}
 			if bytes.Contains(b, []byte(`"msg":"progress","what":"train"`)) {
-				if err := (matrix.Slurm{}).Cancel(context.Background(), []string{j.ID}); err != nil {
+				if err := (slurm.Client{}).Cancel(context.Background(), []string{j.ID}); err != nil {
 					t.Fatal(err)
 				}
 				// Mid-run means: cancelled before the stage wrote its metrics.
@@ -224,7 +225,7 @@ func cancelMidRun(t *testing.T, out string, jobs []matrix.SlurmJobRecord) matrix
 		}
 	}
 	t.Fatal("no stage job of dast seed 1 could be cancelled while training (each finished first)")
-	return matrix.SlurmJobRecord{}
+	return slurm.JobRecord{}
 }
 
 func lastLogLine(b []byte) string {
@@ -237,7 +238,7 @@ func waitQuiet(t *testing.T, out string, limit time.Duration) {
 	t.Helper()
 	deadline := time.Now().Add(limit)
 	for time.Now().Before(deadline) {
-		st, err := matrix.SlurmStatus(context.Background(), matrix.Slurm{}, out, train.MetricsFile)
+		st, err := slurm.Status(context.Background(), slurm.Client{}, out, train.MetricsFile)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -1,31 +1,18 @@
-package matrix
+// Package gate is the regression gate of dast matrix --baseline: it compares a matrix's
+// results with a stored results.json (the baseline) row by row, over the seeds both
+// finished, and names the rows whose mean mIoU dropped by more than a tolerance.
+package gate
 
 import (
-	"bytes"
 	"encoding/json"
 	"fmt"
 	"math"
-	"os"
 	"sort"
 	"strings"
-)
 
-// ReadResults reads a results.json file (a baseline).
-func ReadResults(path string) (Results, error) {
-	b, err := os.ReadFile(path)
-	if err != nil {
-		return Results{}, fmt.Errorf("baseline: %w", err)
-	}
-	var r Results
-	dec := json.NewDecoder(bytes.NewReader(b))
-	if err := dec.Decode(&r); err != nil {
-		return Results{}, fmt.Errorf("baseline %s: %w", path, err)
-	}
-	if len(r.Rows) == 0 {
-		return Results{}, fmt.Errorf("baseline %s: no rows", path)
-	}
-	return r, nil
-}
+	"github.com/dast-uda/dast/app/matrix"
+	"github.com/dast-uda/dast/app/matrix/internal/stats"
+)
 
 // RowChange compares one row of a matrix with the same row of a baseline.
 type RowChange struct {
@@ -74,9 +61,9 @@ const MinTolerance = 0.05
 // interval, so a row fails when the interval lies wholly below zero; with one paired seed
 // there is no interval; either way the default is at least MinTolerance. Rows only in now are
 // listed, not judged.
-func Compare(base, now Results, tolerance float64) Comparison {
+func Compare(base, now matrix.Results, tolerance float64) Comparison {
 	var c Comparison
-	baseRows := map[string]RowResult{}
+	baseRows := map[string]matrix.RowResult{}
 	for _, r := range base.Rows {
 		baseRows[r.Name] = r
 	}
@@ -101,9 +88,9 @@ func Compare(base, now Results, tolerance float64) Comparison {
 	return c
 }
 
-func compareRow(br, nr RowResult, tolerance float64) RowChange {
+func compareRow(br, nr matrix.RowResult, tolerance float64) RowChange {
 	ch := RowChange{Name: nr.Name, Label: nr.Label}
-	baseSeeds := map[int64]SeedResult{}
+	baseSeeds := map[int64]matrix.SeedResult{}
 	for _, s := range br.Seeds {
 		baseSeeds[s.Seed] = s
 	}
@@ -131,9 +118,9 @@ func compareRow(br, nr RowResult, tolerance float64) RowChange {
 		ch.Note = "no seed finished in both (baseline seeds " + seedList(br) + ", now " + seedList(nr) + ")"
 		return ch
 	}
-	mb, _ := meanStd(b)
-	mn, _ := meanStd(n)
-	md, sd := meanStd(d)
+	mb, _ := stats.MeanStd(b)
+	mn, _ := stats.MeanStd(n)
+	md, sd := stats.MeanStd(d)
 	ch.Base, ch.Now, ch.Delta = &mb, &mn, md
 	switch {
 	case tolerance >= 0:
@@ -141,7 +128,7 @@ func compareRow(br, nr RowResult, tolerance float64) RowChange {
 	case ch.Paired == 1:
 		ch.Tolerance, ch.TolFrom = 0, "one paired seed, no interval"
 	default:
-		ch.Tolerance = halfWidth95(sd, ch.Paired)
+		ch.Tolerance = stats.HalfWidth95(sd, ch.Paired)
 		ch.TolFrom = fmt.Sprintf("paired 95%% interval, %d seeds", ch.Paired)
 	}
 	if tolerance < 0 && ch.Tolerance < MinTolerance {
@@ -200,7 +187,7 @@ func orNone(s string) string {
 	return s
 }
 
-func seedList(r RowResult) string {
+func seedList(r matrix.RowResult) string {
 	var s []string
 	for _, x := range r.Seeds {
 		if x.MIoU != nil {

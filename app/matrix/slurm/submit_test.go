@@ -1,6 +1,6 @@
 //go:build unix
 
-package matrix
+package slurm
 
 import (
 	"context"
@@ -8,13 +8,15 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/dast-uda/dast/app/matrix"
 )
 
 // fakeSlurm writes stand-ins for sbatch, squeue and scancel into a directory: sbatch hands out
 // ids 100, 101, ... and logs its arguments to sbatch.log; squeue prints the lines of
 // squeue.txt ("id|STATE|reason"); scancel logs its arguments. (The slurm executor's behaviour on
 // a real Slurm is tested in cmd/dast; this covers the resubmission rules without one.)
-func fakeSlurm(t *testing.T) (Slurm, string) {
+func fakeSlurm(t *testing.T) (Client, string) {
 	t.Helper()
 	dir := t.TempDir()
 	scripts := map[string]string{
@@ -28,7 +30,7 @@ func fakeSlurm(t *testing.T) (Slurm, string) {
 			t.Fatal(err)
 		}
 	}
-	return Slurm{Bin: dir}, dir
+	return Client{Bin: dir}, dir
 }
 
 func readLines(t *testing.T, path string) []string {
@@ -45,7 +47,7 @@ func readLines(t *testing.T, path string) []string {
 
 func TestSubmitResubmitsOnlyWhatIsNeitherDoneNorQueued(t *testing.T) {
 	client, fake := fakeSlurm(t)
-	m, err := Load(writeMatrix(t, "matrix: {name: t, seeds: [1], rows: [{name: one, config: a.yaml}, {name: staged, config: b.yaml}]}"))
+	m, err := matrix.Load(writeMatrix(t, "matrix: {name: t, seeds: [1], rows: [{name: one, config: a.yaml}, {name: staged, config: b.yaml}]}"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -53,9 +55,9 @@ func TestSubmitResubmitsOnlyWhatIsNeitherDoneNorQueued(t *testing.T) {
 	out := filepath.Join(work, "out")
 	jobs := m.Jobs(out, nil)
 	stages := []StageRef{{"da", "01-da"}, {"round1", "02-round1"}, {"round2", "03-round2"}}
-	ex := &SlurmExecutor{Matrix: m, Jobs: jobs, OutDir: out, Dast: "/bin/dast", Workdir: work, Client: client,
+	ex := &Executor{Matrix: m, Jobs: jobs, OutDir: out, Dast: "/bin/dast", Workdir: work, Client: client,
 		MetricsFile: "metrics.json", ConfigFile: "config.yaml",
-		Stages: func(j Job) ([]StageRef, error) {
+		Stages: func(j matrix.Job) ([]StageRef, error) {
 			if j.Row.Name == "staged" {
 				return stages, nil
 			}
@@ -102,7 +104,7 @@ func TestSubmitResubmitsOnlyWhatIsNeitherDoneNorQueued(t *testing.T) {
 	if got := readLines(t, filepath.Join(fake, "scancel.log")); len(got) != 1 || got[0] != "103" {
 		t.Errorf("scancel calls %q, want the stuck job 103", got)
 	}
-	rec, err := ReadSlurmRecord(out)
+	rec, err := ReadRecord(out)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -129,16 +131,16 @@ func TestSubmitResubmitsOnlyWhatIsNeitherDoneNorQueued(t *testing.T) {
 func TestSlurmStatusStates(t *testing.T) {
 	client, fake := fakeSlurm(t)
 	out := t.TempDir()
-	os.MkdirAll(filepath.Join(out, SlurmDir, "logs"), 0o755)
-	logOf := func(id string) string { return filepath.Join(out, SlurmDir, "logs", id+".log") }
-	rec := &SlurmRecordFile{Matrix: "t", Workdir: out, Runs: []SlurmRunRecord{
-		{Row: "a", Seed: 1, Dir: "a/seed1", Jobs: []SlurmJobRecord{{ID: "1", Attempt: 1, Log: logOf("1")}}},
-		{Row: "a", Seed: 2, Dir: "a/seed2", Jobs: []SlurmJobRecord{{ID: "2", Attempt: 1, Log: logOf("2")}}},
-		{Row: "d", Seed: 1, Dir: "d/seed1", Jobs: []SlurmJobRecord{{ID: "3", Attempt: 1, Stage: "01-da", Log: logOf("3")}, {ID: "4", Attempt: 1, Stage: "02-round1", After: "3", Log: logOf("4")}}},
-		{Row: "d", Seed: 2, Dir: "d/seed2", Jobs: []SlurmJobRecord{{ID: "5", Attempt: 1, Stage: "01-da", Log: logOf("5")}, {ID: "6", Attempt: 1, Stage: "02-round1", After: "5", Log: logOf("6")}}},
+	os.MkdirAll(filepath.Join(out, Dir, "logs"), 0o755)
+	logOf := func(id string) string { return filepath.Join(out, Dir, "logs", id+".log") }
+	rec := &Record{Matrix: "t", Workdir: out, Runs: []RunRecord{
+		{Row: "a", Seed: 1, Dir: "a/seed1", Jobs: []JobRecord{{ID: "1", Attempt: 1, Log: logOf("1")}}},
+		{Row: "a", Seed: 2, Dir: "a/seed2", Jobs: []JobRecord{{ID: "2", Attempt: 1, Log: logOf("2")}}},
+		{Row: "d", Seed: 1, Dir: "d/seed1", Jobs: []JobRecord{{ID: "3", Attempt: 1, Stage: "01-da", Log: logOf("3")}, {ID: "4", Attempt: 1, Stage: "02-round1", After: "3", Log: logOf("4")}}},
+		{Row: "d", Seed: 2, Dir: "d/seed2", Jobs: []JobRecord{{ID: "5", Attempt: 1, Stage: "01-da", Log: logOf("5")}, {ID: "6", Attempt: 1, Stage: "02-round1", After: "5", Log: logOf("6")}}},
 		{Row: "d", Seed: 3, Dir: "d/seed3"},
 	}}
-	if err := writeSlurmRecord(out, rec); err != nil {
+	if err := writeRecord(out, rec); err != nil {
 		t.Fatal(err)
 	}
 	os.MkdirAll(filepath.Join(out, "a", "seed1"), 0o755)
@@ -148,7 +150,7 @@ func TestSlurmStatusStates(t *testing.T) {
 	os.WriteFile(filepath.Join(out, "d", "seed2", "01-da", "metrics.json"), []byte(`{"miou": 40}`), 0o644)
 	os.WriteFile(logOf("6"), []byte("dast: stage round1: iteration 7: loss seg is NaN\n"), 0o644)
 	os.WriteFile(filepath.Join(fake, "squeue.txt"), []byte("2|RUNNING|None\n3|PENDING|Resources\n4|PENDING|Dependency\n5|COMPLETED|None\n6|FAILED|NonZeroExitCode\n"), 0o644)
-	st, err := SlurmStatus(context.Background(), client, out, "metrics.json")
+	st, err := Status(context.Background(), client, out, "metrics.json")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -178,7 +180,7 @@ func TestSlurmStatusStates(t *testing.T) {
 	if s := got["a1"]; s.MIoU == nil || *s.MIoU != 41.5 {
 		t.Errorf("done run's mIoU %v", s.MIoU)
 	}
-	ids, err := SlurmCancel(context.Background(), client, out)
+	ids, err := Cancel(context.Background(), client, out)
 	if err != nil || strings.Join(ids, " ") != "2 3 4" {
 		t.Errorf("cancel %v %v, want the running and pending jobs 2 3 4", ids, err)
 	}
