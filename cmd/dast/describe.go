@@ -1,17 +1,11 @@
 package main
 
 import (
-	"context"
-	"fmt"
-	"path"
-	"strings"
-
 	"github.com/spf13/cobra"
 
 	"github.com/dast-uda/dast/app/describe"
+	"github.com/dast-uda/dast/cmd/dast/internal/load"
 	"github.com/dast-uda/dast/core/backend"
-	"github.com/dast-uda/dast/core/config"
-	"github.com/dast-uda/dast/core/train"
 )
 
 func init() { commands = append(commands, newDescribeCmd) }
@@ -36,7 +30,7 @@ func newDescribeCmd() *cobra.Command {
 			"  dast describe --config configs/synthetic/da.yaml --set segmentor.name=resnet101",
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			setup, release, err := assembleDeclared(cmd.Context(), cfg, sets)
+			setup, release, err := load.AssembleDeclared(cmd.Context(), cfg, sets)
 			if err != nil {
 				return err
 			}
@@ -57,44 +51,4 @@ func newDescribeCmd() *cobra.Command {
 	cmd.Flags().StringArrayVar(&sets, "set", nil, "override a config key, e.g. --set segmentor.name=resnet101 (repeatable)")
 	cmd.Flags().StringVar(&backendSpec, "backend", "go", "backend the graphs are built for (shapes only; go builds the pure-Go layer variants)")
 	return cmd
-}
-
-// assembleDeclared is assemble without reading datasets from disk (train.AssembleDeclared); a
-// staged strategy is assembled as its first stage.
-func assembleDeclared(ctx context.Context, cfg string, sets []string) (*train.Setup, func(), error) {
-	tree, release, err := loadTree(ctx, cfg, sets)
-	if err != nil {
-		return nil, release, err
-	}
-	fail := func(err error) (*train.Setup, func(), error) {
-		release()
-		return nil, func() {}, err
-	}
-	staged, err := stagedStrategy(tree)
-	if err != nil {
-		return fail(err)
-	}
-	if staged != nil {
-		if tree, err = firstStage(tree, staged); err != nil {
-			return fail(err)
-		}
-	}
-	setup, err := train.AssembleDeclared(tree)
-	if err != nil {
-		return fail(err)
-	}
-	return setup, release, nil
-}
-
-// firstStage returns the config tree of a staged strategy's first stage.
-func firstStage(tree *config.Tree, st train.Staged) (*config.Tree, error) {
-	stages, err := st.Stages(tree)
-	if err != nil {
-		return nil, fmt.Errorf("%s: strategy: %w", tree.Path(), err)
-	}
-	if len(stages) == 0 {
-		return nil, fmt.Errorf("%s: strategy: no stages", tree.Path())
-	}
-	name := strings.TrimSuffix(path.Base(tree.Path()), ".yaml") + "-stage1-" + stages[0].Name + ".yaml"
-	return stages[0].Config(tree, name)
 }

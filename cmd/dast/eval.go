@@ -6,6 +6,8 @@ import (
 	"path/filepath"
 
 	"github.com/dast-uda/dast/app/runlog"
+	"github.com/dast-uda/dast/cmd/dast/internal/bootstrap"
+	"github.com/dast-uda/dast/cmd/dast/internal/load"
 	"github.com/dast-uda/dast/core/eval"
 	"github.com/dast-uda/dast/core/runinfo"
 	"github.com/dast-uda/dast/core/train"
@@ -39,18 +41,18 @@ func newEvalCmd() *cobra.Command {
 			}
 			runDir := filepath.Dir(filepath.Dir(file))
 			if cfg == "" {
-				if cfg, err = runConfig(runDir); err != nil {
+				if cfg, err = load.RunConfig(runDir); err != nil {
 					return fmt.Errorf("no --config given and %w", err)
 				}
 			}
-			setup, release, err := assemble(cmd.Context(), cfg, sets)
+			setup, release, err := load.Assemble(cmd.Context(), cfg, sets)
 			if err != nil {
 				return err
 			}
 			defer release()
 			log := runlog.FromContext(cmd.Context())
 			if resamples > 0 {
-				bs, err := bootstrapVal(setup, file, resamples)
+				bs, err := bootstrap.Val(setup, file, resamples)
 				if err != nil {
 					return err
 				}

@@ -6,6 +6,12 @@
 // (--log-format, --log-level) and puts the logger into the command's context (read it with
 // runlog.FromContext(cmd.Context())). Subcommands must not set PersistentPreRunE, which
 // would replace the root's.
+//
+// Package main holds only that wiring: flags, help texts and what a command prints. The
+// features behind the commands live in internal packages, one job each: load (a config, its
+// plugins and components), datacheck, predict, pretrain, bootstrap, dryrun, matrixrun (the
+// local and Slurm executors), reproduce, and the listings plugininfo, registryinfo and
+// weightinfo.
 package main
 
 import (

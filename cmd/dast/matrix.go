@@ -1,23 +1,14 @@
 package main
 
 import (
-	"bytes"
-	"context"
 	"fmt"
-	"math"
-	"os"
-	"os/exec"
-	"path/filepath"
 	"strings"
 	"time"
 
-	"github.com/dast-uda/dast/app/matrix"
-	"github.com/dast-uda/dast/app/matrix/gate"
-	"github.com/dast-uda/dast/app/runlog"
-	"github.com/dast-uda/dast/core/metrics"
-	"github.com/dast-uda/dast/core/train"
 	"github.com/spf13/cobra"
-	"go.uber.org/zap"
+
+	"github.com/dast-uda/dast/app/matrix/slurm"
+	"github.com/dast-uda/dast/cmd/dast/internal/matrixrun"
 )
 
 func init() { commands = append(commands, newMatrixCmd) }
@@ -27,7 +18,7 @@ func newMatrixCmd() *cobra.Command {
 	var sets []string
 	var jobs int
 	var tolerance float64
-	var sl slurmFlags
+	var sl matrixrun.SlurmOptions
 	cmd := &cobra.Command{
 		Use:   "matrix --config MATRIX.yaml [--set key=value]... [--jobs N] [--out DIR] [--executor local|slurm] [--baseline results.json]",
 		Short: "Run an experiment matrix (rows x seeds) and tabulate it like the paper",
@@ -52,64 +43,8 @@ func newMatrixCmd() *cobra.Command {
 			"  dast matrix --config configs/synthetic/table3_ci.yaml --baseline configs/synthetic/table3_ci.baseline.json",
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			if cfg == "" {
-				return fmt.Errorf("--config MATRIX.yaml is required")
-			}
-			m, err := matrix.Load(cfg)
-			if err != nil {
-				return err
-			}
-			if out == "" {
-				out = m.OutDir
-			}
-			if out == "" {
-				out = filepath.Join("runs", m.Name)
-			}
-			if executor == "" {
-				executor = m.Executor
-			}
-			if err := matrix.CheckExecutor(executor); err != nil {
-				return fmt.Errorf("--executor: %w", err)
-			}
-			var base *matrix.Results
-			if baseline != "" {
-				b, err := matrix.ReadResults(baseline)
-				if err != nil {
-					return err
-				}
-				base = &b
-			}
-			var res matrix.Results
-			if executor == "slurm" {
-				var finished bool
-				if res, finished, err = runMatrixSlurm(cmd.Context(), cmd.OutOrStdout(), m, out, sets, sl); !finished {
-					if base != nil && err == nil {
-						fmt.Fprintf(cmd.OutOrStdout(), "baseline: not compared yet, the matrix is not finished; rerun this command when it is\n")
-					}
-					return err
-				}
-			} else {
-				res, err = runMatrix(cmd.Context(), m, out, sets, jobs)
-			}
-			if err != nil && len(res.Rows) == 0 {
-				return err
-			}
-			fmt.Fprint(cmd.OutOrStdout(), res.Markdown())
-			fmt.Fprintf(cmd.OutOrStdout(), "results: %s\n", filepath.Join(out, matrix.ResultsMarkdown))
-			if err != nil || base == nil {
-				return err
-			}
-			tol := -1.0
-			if cmd.Flags().Changed("tolerance") {
-				if tolerance < 0 || math.IsNaN(tolerance) || math.IsInf(tolerance, 0) {
-					return fmt.Errorf("--tolerance %v: want a finite number of mIoU points >= 0", tolerance)
-				}
-				tol = tolerance
-			}
-			c := gate.Compare(*base, res, tol)
-			c.Baseline = baseline
-			fmt.Fprint(cmd.OutOrStdout(), "\n"+c.Markdown())
-			return c.Err()
+			return matrixrun.Run(cmd.Context(), cmd.OutOrStdout(), matrixrun.Options{Config: cfg, Out: out, Executor: executor, Baseline: baseline,
+				Sets: sets, Jobs: jobs, Tolerance: tolerance, ToleranceSet: cmd.Flags().Changed("tolerance"), Slurm: sl})
 		},
 	}
 	cmd.AddCommand(newMatrixStatusCmd(), newMatrixCancelCmd())
@@ -121,164 +56,44 @@ func newMatrixCmd() *cobra.Command {
 	f.StringVar(&executor, "executor", "", "where runs go: local (child processes here) or slurm (batch jobs); default: the matrix file's executor, else local")
 	f.StringVar(&baseline, "baseline", "", "results.json to compare with: exit non-zero when a row's mean mIoU drops by more than --tolerance")
 	f.Float64Var(&tolerance, "tolerance", 0, "largest drop of a row's mean mIoU (points) that passes --baseline (default: the paired 95% interval's half-width, at least 0.05)")
-	f.BoolVar(&sl.wait, "wait", false, "slurm: wait for the jobs to end, then write the results (default: submit and return)")
-	f.DurationVar(&sl.poll, "poll", 10*time.Second, "slurm: with --wait, how often to ask Slurm where the jobs stand")
+	f.BoolVar(&sl.Wait, "wait", false, "slurm: wait for the jobs to end, then write the results (default: submit and return)")
+	f.DurationVar(&sl.Poll, "poll", 10*time.Second, "slurm: with --wait, how often to ask Slurm where the jobs stand")
 	return cmd
 }
 
-// runMatrix validates every row's config, then runs the matrix's jobs into out (jobs at once:
-// 0 = the matrix's own setting) and returns the aggregated results.
-func runMatrix(ctx context.Context, m *matrix.Matrix, out string, sets []string, jobs int) (matrix.Results, error) {
-	log := runlog.FromContext(ctx)
-	if err := m.CheckSets(sets); err != nil {
-		return matrix.Results{}, err
+func newMatrixStatusCmd() *cobra.Command {
+	return &cobra.Command{
+		Use:   "status DIR",
+		Short: "Show where each run of a matrix stands (done, running with stage and eta, pending, failed)",
+		Long: "Show each run of the matrix in DIR: done (with its mIoU), running (the stage and its\n" +
+			"last progress line with eta), pending (Slurm's reason), failed (the last error line of its\n" +
+			"job's log) or not submitted. A matrix submitted with --executor slurm is read from its job\n" +
+			"record (DIR/slurm/jobs.json) and squeue; a local one from its run directories.",
+		Example: "  dast matrix status runs/table3",
+		Args:    cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return matrixrun.Status(cmd.Context(), cmd.OutOrStdout(), args[0])
+		},
 	}
-	js := m.Jobs(out, sets)
-	if err := validateJobs(ctx, js); err != nil {
-		return matrix.Results{}, err
-	}
-	if jobs == 0 {
-		jobs = max(m.Parallel, 1)
-	}
-	run := runInProcess(log)
-	if jobs > 1 {
-		status := newChildStatus()
-		run = runInChild(log, status)
-		// Children log to their run directories; every 30 s one line says where each stands.
-		tick := time.NewTicker(30 * time.Second)
-		stop := make(chan struct{})
-		defer func() { tick.Stop(); close(stop) }()
-		go func() {
-			for {
-				select {
-				case <-tick.C:
-					if l := status.Line(); l != "" {
-						log.Info("matrix status: " + l)
-					}
-				case <-stop:
-					return
-				}
-			}
-		}()
-	}
-	r := &matrix.Runner{Matrix: m, Jobs: js, OutDir: out, Parallel: jobs, Run: run, Log: log,
-		MetricsFile: train.MetricsFile, ConfigFile: train.ConfigFile, StageMetrics: train.StageMetrics,
-		OnDone: func(done, total int) { log.Info("matrix progress", zap.Int("done", done), zap.Int("of", total)) }}
-	return r.Execute(ctx)
 }
 
-// validateJobs checks every job's config before anything runs.
-func validateJobs(ctx context.Context, js []matrix.Job) error {
-	for _, j := range js {
-		tree, release, err := loadTree(ctx, j.Config, j.Sets)
-		if err == nil {
-			var staged train.Staged
-			if staged, err = stagedStrategy(tree); err == nil && staged == nil {
-				_, err = train.Assemble(tree)
-			}
-			release()
-		}
-		if err != nil {
-			return fmt.Errorf("row %s (%s): %w", j.Row.Name, j.Config, err)
-		}
-	}
-	return nil
-}
-
-// runInProcess trains a job in this process.
-func runInProcess(log *zap.Logger) matrix.RunFunc {
-	return func(ctx context.Context, j matrix.Job, resume bool) (*metrics.Metrics, error) {
-		cfg := j.Config
-		sets := j.Sets
-		if resume {
-			stored, err := runConfig(j.Dir)
+func newMatrixCancelCmd() *cobra.Command {
+	return &cobra.Command{
+		Use:     "cancel DIR",
+		Short:   "Cancel the queued and running Slurm jobs of a matrix submitted into DIR",
+		Example: "  dast matrix cancel runs/table3",
+		Args:    cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			ids, err := slurm.Cancel(cmd.Context(), slurm.Client{}, args[0])
 			if err != nil {
-				return nil, err
+				return err
 			}
-			cfg, sets = stored, nil
-		}
-		tree, release, err := loadTree(ctx, cfg, sets)
-		if err != nil {
-			return nil, err
-		}
-		defer release()
-		opts := train.Options{RunDir: j.Dir, Resume: resume, Log: log.With(zap.String("row", j.Row.Name), zap.Int64("seed", j.Seed))}
-		staged, err := stagedStrategy(tree)
-		if err != nil {
-			return nil, err
-		}
-		var res *train.Result
-		if staged != nil {
-			res, err = train.RunStages(ctx, tree, staged, opts)
-		} else {
-			var setup *train.Setup
-			if setup, err = train.Assemble(tree); err != nil {
-				return nil, err
+			if len(ids) == 0 {
+				fmt.Fprintln(cmd.OutOrStdout(), "no queued or running jobs")
+				return nil
 			}
-			res, err = train.Run(ctx, setup, opts)
-		}
-		if err != nil {
-			return nil, err
-		}
-		if res.Metrics == nil {
-			return nil, fmt.Errorf("%s: the config has no data.val to score", j.Config)
-		}
-		return res.Metrics, nil
-	}
-}
-
-// childEnv marks a dast process started by dast matrix (tests use it to run the CLI from the
-// test binary).
-const childEnv = "DAST_MATRIX_CHILD"
-
-// lastLine is the last non-empty line of s.
-func lastLine(s string) string {
-	lines := strings.Split(strings.TrimSpace(s), "\n")
-	return lines[len(lines)-1]
-}
-
-// runInChild trains a job in a child dast process (for --jobs > 1), its log in the run
-// directory's train.log.
-func runInChild(log *zap.Logger, status *childStatus) matrix.RunFunc {
-	return func(ctx context.Context, j matrix.Job, resume bool) (*metrics.Metrics, error) {
-		self, err := os.Executable()
-		if err != nil {
-			return nil, err
-		}
-		args := []string{"--log-format", "json", "train"}
-		if resume {
-			args = append(args, "--resume", j.Dir)
-		} else {
-			args = append(args, "--config", j.Config, "--out", j.Dir)
-			for _, s := range j.Sets {
-				args = append(args, "--set", s)
-			}
-		}
-		// The child's output is kept in memory and written to DIR/train.log when it ends: the
-		// run directory must not exist before the child creates it.
-		var logBuf bytes.Buffer
-		c := exec.CommandContext(ctx, self, args...)
-		job := fmt.Sprintf("%s/seed%d", j.Row.Name, j.Seed)
-		tap := status.tap(job, &logBuf)
-		defer status.finish(job)
-		c.Stdout, c.Stderr = tap, tap
-		c.Env = append(os.Environ(), childEnv+"=1")
-		runErr := c.Run()
-		logPath := filepath.Join(j.Dir, "train.log")
-		if err := os.MkdirAll(j.Dir, 0o755); err == nil {
-			f, err := os.OpenFile(logPath, os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o644)
-			if err == nil {
-				f.Write(logBuf.Bytes())
-				f.Close()
-			}
-		}
-		if runErr != nil {
-			return nil, fmt.Errorf("train process for %s: %w: %s (log: %s)", j.Dir, runErr, lastLine(logBuf.String()), logPath)
-		}
-		m, err := metrics.ReadJSON(filepath.Join(j.Dir, train.MetricsFile))
-		if err != nil {
-			return nil, err
-		}
-		return &m, nil
+			fmt.Fprintf(cmd.OutOrStdout(), "cancelled %d jobs: %s\n", len(ids), strings.Join(ids, " "))
+			return nil
+		},
 	}
 }

@@ -1,49 +1,24 @@
 package main
 
 import (
-	"bytes"
-	"crypto/sha256"
-	"encoding/hex"
-	"encoding/json"
 	"fmt"
 	"os"
-	"path/filepath"
-	"runtime"
-	"sort"
-	"strconv"
 	"strings"
 
-	"github.com/dast-uda/dast/app/runlog"
-	"github.com/dast-uda/dast/configs"
-	"github.com/dast-uda/dast/core/checkpoint"
-	"github.com/dast-uda/dast/core/config"
-	"github.com/dast-uda/dast/core/runinfo"
-	"github.com/dast-uda/dast/core/train"
-	"github.com/dast-uda/dast/internal/atomicfile"
 	"github.com/spf13/cobra"
+
+	"github.com/dast-uda/dast/app/runlog"
+	"github.com/dast-uda/dast/cmd/dast/internal/load"
+	"github.com/dast-uda/dast/cmd/dast/internal/pretrain"
+	"github.com/dast-uda/dast/configs"
+	"github.com/dast-uda/dast/core/config"
+	"github.com/dast-uda/dast/core/train"
 )
 
 func init() { commands = append(commands, newPretrainCmd) }
 
 // defaultPretrain is the config `dast pretrain` runs without --config (embedded).
 const defaultPretrain = "synthetic/pretrain.yaml"
-
-// provenance is the JSON written beside an exported encoder: what made its bytes.
-type provenance struct {
-	File       string   `json:"file"`
-	SHA256     string   `json:"sha256"`
-	Bytes      int      `json:"bytes"`
-	Config     string   `json:"config"`
-	Resolved   string   `json:"resolved_config"`
-	Revision   string   `json:"revision"`
-	Dirty      bool     `json:"dirty"`
-	Seed       int64    `json:"seed"`
-	Iterations int      `json:"iterations"`
-	ValMIoU    float64  `json:"val_miou"`
-	Platform   string   `json:"platform"`
-	Tensors    []string `json:"tensors"`
-	Command    string   `json:"command"`
-}
 
 func newPretrainCmd() *cobra.Command {
 	var cfg, out, export string
@@ -71,7 +46,7 @@ func newPretrainCmd() *cobra.Command {
 				name = "configs/" + defaultPretrain + " (embedded)"
 				tree, err = config.LoadFS(configs.FS, defaultPretrain, sets)
 			} else {
-				tree, release, err = loadTree(cmd.Context(), cfg, sets)
+				tree, release, err = load.Tree(cmd.Context(), cfg, sets)
 			}
 			if err != nil {
 				return err
@@ -85,53 +60,15 @@ func newPretrainCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			if export == "" {
-				export = filepath.Join(res.Dir, "encoder.safetensors")
-			}
-			var optional []string
-			if o, ok := setup.Seg.(interface{ Optional() []string }); ok {
-				optional = o.Optional()
-			} else {
-				optional = setup.Seg.HeadScopes()
-			}
-			data, names, err := exportBackbone(res.Checkpoint, optional, setup.Root.Seed)
+			e, err := pretrain.Export(setup, res, name, "dast "+strings.Join(os.Args[1:], " "), export)
 			if err != nil {
 				return err
-			}
-			resolved, err := os.ReadFile(filepath.Join(res.Dir, "config.yaml"))
-			if err != nil {
-				return fmt.Errorf("pretrain: %w", err)
-			}
-			sum := sha256.Sum256(data)
-			git := runinfo.Revision()
-			p := provenance{
-				File: filepath.Base(export), SHA256: hex.EncodeToString(sum[:]), Bytes: len(data),
-				Config: name, Resolved: string(resolved), Revision: git.Revision, Dirty: git.Dirty,
-				Seed: setup.Root.Seed, Iterations: res.Iterations, Platform: runtime.GOOS + "/" + runtime.GOARCH,
-				Tensors: names, Command: "dast " + strings.Join(os.Args[1:], " "),
-			}
-			if res.Metrics != nil {
-				p.ValMIoU = res.Metrics.MIoU
-			}
-			js, err := json.MarshalIndent(p, "", "  ")
-			if err != nil {
-				return err
-			}
-			if err := os.MkdirAll(filepath.Dir(export), 0o755); err != nil {
-				return fmt.Errorf("pretrain: export: %w", err)
-			}
-			if err := atomicfile.WriteFile(export, data); err != nil {
-				return fmt.Errorf("pretrain: export: %w", err)
-			}
-			jsonPath := strings.TrimSuffix(export, filepath.Ext(export)) + ".json"
-			if err := atomicfile.WriteFile(jsonPath, append(js, '\n')); err != nil {
-				return fmt.Errorf("pretrain: provenance: %w", err)
 			}
 			w := cmd.OutOrStdout()
 			if res.Metrics != nil {
 				fmt.Fprintf(w, "run %s: %d iterations, val mIoU %.2f over %d classes\n", res.Dir, res.Iterations, res.Metrics.MIoU, res.Metrics.NumClasses)
 			}
-			fmt.Fprintf(w, "exported %d tensors to %s (%d bytes, sha256 %s), provenance %s\n", len(names), export, len(data), p.SHA256, jsonPath)
+			fmt.Fprintf(w, "exported %d tensors to %s (%d bytes, sha256 %s), provenance %s\n", len(e.Tensors), e.Path, e.Bytes, e.SHA256, e.JSONPath)
 			return nil
 		},
 	}
@@ -141,46 +78,4 @@ func newPretrainCmd() *cobra.Command {
 	f.StringVar(&out, "out", "", "run directory (default <out_dir>/<name>, numbered when taken)")
 	f.StringVar(&export, "export", "", "where to write the pretrained file (default RUN_DIR/encoder.safetensors); FILE.json gets its provenance")
 	return cmd
-}
-
-// exportBackbone reads the segmentor's variables from a checkpoint, drops the optional scopes
-// (the task head) and optimizer state, and returns them as a safetensors file with names
-// relative to the segmentor's scope ("conv1/weights"). The metadata holds only what
-// determines the bytes' meaning, so the same weights always give the same file.
-func exportBackbone(ckpt string, optional []string, seed int64) ([]byte, []string, error) {
-	raw, meta, err := checkpoint.ReadFile(ckpt)
-	if err != nil {
-		return nil, nil, fmt.Errorf("pretrain: %w", err)
-	}
-	prefix := "/" + train.SegmentorScope + "/"
-	out := map[string]checkpoint.Tensor{}
-	var names []string
-next:
-	for key, t := range raw {
-		rel, ok := strings.CutPrefix(key, prefix)
-		if !ok {
-			continue
-		}
-		for _, o := range optional {
-			if rel == o || strings.HasPrefix(rel, o+"/") {
-				continue next
-			}
-		}
-		out[rel] = t
-		names = append(names, rel)
-	}
-	if len(out) == 0 {
-		return nil, nil, fmt.Errorf("pretrain: %s has no variable under %s outside %v", ckpt, prefix, optional)
-	}
-	sort.Strings(names)
-	m := map[string]string{
-		"format":     "dast pretrained backbone: names relative to the segmentor scope, convolution kernels HWIO",
-		"iteration":  meta["iteration"],
-		"train_seed": strconv.FormatInt(seed, 10),
-	}
-	var buf bytes.Buffer
-	if err := checkpoint.Write(&buf, out, m); err != nil {
-		return nil, nil, fmt.Errorf("pretrain: %w", err)
-	}
-	return buf.Bytes(), names, nil
 }

@@ -5,6 +5,7 @@ import (
 	"path/filepath"
 
 	"github.com/dast-uda/dast/app/runlog"
+	"github.com/dast-uda/dast/cmd/dast/internal/load"
 	"github.com/dast-uda/dast/core/pseudo"
 	"github.com/dast-uda/dast/core/runinfo"
 	"github.com/dast-uda/dast/core/train"
@@ -37,11 +38,11 @@ func newPseudoCmd() *cobra.Command {
 				return err
 			}
 			if cfg == "" {
-				if cfg, err = runConfig(filepath.Dir(filepath.Dir(file))); err != nil {
+				if cfg, err = load.RunConfig(filepath.Dir(filepath.Dir(file))); err != nil {
 					return fmt.Errorf("no --config given and %w", err)
 				}
 			}
-			setup, release, err := assemble(cmd.Context(), cfg, sets)
+			setup, release, err := load.Assemble(cmd.Context(), cfg, sets)
 			if err != nil {
 				return err
 			}

@@ -1,4 +1,4 @@
-package main
+package matrixrun
 
 import (
 	"context"
@@ -12,25 +12,27 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"go.uber.org/zap"
+
 	"github.com/dast-uda/dast/app/matrix"
 	"github.com/dast-uda/dast/app/matrix/slurm"
 	"github.com/dast-uda/dast/app/runlog"
+	"github.com/dast-uda/dast/cmd/dast/internal/load"
 	"github.com/dast-uda/dast/core/metrics"
 	"github.com/dast-uda/dast/core/train"
-	"github.com/spf13/cobra"
-	"go.uber.org/zap"
 )
 
-// slurmFlags are dast matrix's options for the slurm executor.
-type slurmFlags struct {
-	wait bool
-	poll time.Duration
+// SlurmOptions are dast matrix's options for the slurm executor: Wait for the jobs to end
+// (asking Slurm every Poll) instead of returning once they are submitted.
+type SlurmOptions struct {
+	Wait bool
+	Poll time.Duration
 }
 
-// runMatrixSlurm submits the matrix's unfinished runs to Slurm. Once every run finished (at
+// Slurm submits the matrix's unfinished runs to Slurm. Once every run finished (at
 // once, or after --wait) it writes the results as the local executor does and returns them
 // with finished true; otherwise it prints where the matrix stands and returns finished false.
-func runMatrixSlurm(ctx context.Context, w io.Writer, m *matrix.Matrix, out string, sets []string, fl slurmFlags) (matrix.Results, bool, error) {
+func Slurm(ctx context.Context, w io.Writer, m *matrix.Matrix, out string, sets []string, fl SlurmOptions) (matrix.Results, bool, error) {
 	log := runlog.FromContext(ctx)
 	if err := m.CheckSets(sets); err != nil {
 		return matrix.Results{}, false, err
@@ -55,7 +57,7 @@ func runMatrixSlurm(ctx context.Context, w io.Writer, m *matrix.Matrix, out stri
 		return matrix.Results{}, false, err
 	}
 	ex := &slurm.Executor{Matrix: m, Jobs: js, OutDir: out, Dast: self, Workdir: wd,
-		Env: []string{childEnv + "=1"}, Client: client, Stages: stagesOf(ctx),
+		Env: []string{ChildEnv + "=1"}, Client: client, Stages: stagesOf(ctx),
 		MetricsFile: train.MetricsFile, ConfigFile: train.ConfigFile, Log: log}
 	sum, err := ex.Submit(ctx)
 	if err != nil {
@@ -66,11 +68,11 @@ func runMatrixSlurm(ctx context.Context, w io.Writer, m *matrix.Matrix, out stri
 	r := &matrix.Runner{Matrix: m, Jobs: js, OutDir: out, Log: log, MetricsFile: train.MetricsFile,
 		ConfigFile: train.ConfigFile, StageMetrics: train.StageMetrics}
 	if sum.Done < sum.Runs {
-		if !fl.wait {
+		if !fl.Wait {
 			fmt.Fprintf(w, "slurm: see `dast matrix status %s`; rerun this command to resubmit failed runs, and to write the results once all finished\n", out)
 			return matrix.Results{}, false, nil
 		}
-		if err := waitSlurm(ctx, log, client, out, fl.poll); err != nil {
+		if err := waitSlurm(ctx, log, client, out, fl.Poll); err != nil {
 			return matrix.Results{}, false, err
 		}
 	}
@@ -136,12 +138,12 @@ func waitSlurm(ctx context.Context, log *zap.Logger, client slurm.Client, out st
 // stagesOf lists a job's stages (the directories train.RunStages gives them: NN-<stage>).
 func stagesOf(ctx context.Context) func(matrix.Job) ([]slurm.StageRef, error) {
 	return func(j matrix.Job) ([]slurm.StageRef, error) {
-		tree, release, err := loadTree(ctx, j.Config, j.Sets)
+		tree, release, err := load.Tree(ctx, j.Config, j.Sets)
 		if err != nil {
 			return nil, err
 		}
 		defer release()
-		staged, err := stagedStrategy(tree)
+		staged, err := load.StagedStrategy(tree)
 		if err != nil || staged == nil {
 			return nil, err
 		}
@@ -157,45 +159,37 @@ func stagesOf(ctx context.Context) func(matrix.Job) ([]slurm.StageRef, error) {
 	}
 }
 
-func newMatrixStatusCmd() *cobra.Command {
-	return &cobra.Command{
-		Use:   "status DIR",
-		Short: "Show where each run of a matrix stands (done, running with stage and eta, pending, failed)",
-		Long: "Show each run of the matrix in DIR: done (with its mIoU), running (the stage and its\n" +
-			"last progress line with eta), pending (Slurm's reason), failed (the last error line of its\n" +
-			"job's log) or not submitted. A matrix submitted with --executor slurm is read from its job\n" +
-			"record (DIR/slurm/jobs.json) and squeue; a local one from its run directories.",
-		Example: "  dast matrix status runs/table3",
-		Args:    cobra.ExactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			st, err := slurm.Status(cmd.Context(), slurm.Client{}, args[0], train.MetricsFile)
-			if err != nil {
-				if _, rerr := slurm.ReadRecord(args[0]); rerr == nil {
-					return err
-				}
-				return localStatus(cmd.OutOrStdout(), args[0])
-			}
-			tw := tabwriter.NewWriter(cmd.OutOrStdout(), 0, 4, 2, ' ', 0)
-			fmt.Fprintln(tw, "run\tstate\tstage\tjob\tdetail")
-			for _, s := range st {
-				detail := ""
-				switch s.State {
-				case "done":
-					if s.MIoU != nil {
-						detail = fmt.Sprintf("mIoU %.2f", *s.MIoU)
-					}
-				case "running":
-					detail = s.Progress
-				case "pending":
-					detail = s.Slurm.Reason
-				case "failed":
-					detail = orText(s.Slurm.State, "ended") + ": " + s.Error
-				}
-				fmt.Fprintf(tw, "%s/seed%d\t%s\t%s\t%s\t%s\n", s.Row, s.Seed, s.State, orText(s.Stage, "-"), orText(s.JobID, "-"), detail)
-			}
-			return tw.Flush()
-		},
+// Status writes where each run of the matrix in dir stands: done (with its mIoU), running
+// (the stage and its last progress line), pending (Slurm's reason), failed (the last error
+// line of its job's log) or not submitted. A matrix submitted to Slurm is read from its job
+// record and squeue, a local one from its run directories.
+func Status(ctx context.Context, w io.Writer, dir string) error {
+	st, err := slurm.Status(ctx, slurm.Client{}, dir, train.MetricsFile)
+	if err != nil {
+		if _, rerr := slurm.ReadRecord(dir); rerr == nil {
+			return err
+		}
+		return localStatus(w, dir)
 	}
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "run\tstate\tstage\tjob\tdetail")
+	for _, s := range st {
+		detail := ""
+		switch s.State {
+		case "done":
+			if s.MIoU != nil {
+				detail = fmt.Sprintf("mIoU %.2f", *s.MIoU)
+			}
+		case "running":
+			detail = s.Progress
+		case "pending":
+			detail = s.Slurm.Reason
+		case "failed":
+			detail = orText(s.Slurm.State, "ended") + ": " + s.Error
+		}
+		fmt.Fprintf(tw, "%s/seed%d\t%s\t%s\t%s\t%s\n", s.Row, s.Seed, s.State, orText(s.Stage, "-"), orText(s.JobID, "-"), detail)
+	}
+	return tw.Flush()
 }
 
 // localStatus reports the runs of a local matrix directory from their run directories.
@@ -221,25 +215,4 @@ func localStatus(w io.Writer, dir string) error {
 		fmt.Fprintf(tw, "%s\t%s\t%s\n", name, state, detail)
 	}
 	return tw.Flush()
-}
-
-func newMatrixCancelCmd() *cobra.Command {
-	return &cobra.Command{
-		Use:     "cancel DIR",
-		Short:   "Cancel the queued and running Slurm jobs of a matrix submitted into DIR",
-		Example: "  dast matrix cancel runs/table3",
-		Args:    cobra.ExactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			ids, err := slurm.Cancel(cmd.Context(), slurm.Client{}, args[0])
-			if err != nil {
-				return err
-			}
-			if len(ids) == 0 {
-				fmt.Fprintln(cmd.OutOrStdout(), "no queued or running jobs")
-				return nil
-			}
-			fmt.Fprintf(cmd.OutOrStdout(), "cancelled %d jobs: %s\n", len(ids), strings.Join(ids, " "))
-			return nil
-		},
-	}
 }
