@@ -325,12 +325,11 @@ func sgemmBlocked(kern *microKernel, workers, m, n, k int, a []float32, transA b
 			panels(0)
 			continue
 		}
-		var wg sync.WaitGroup
-		for w := 1; w < workers; w++ {
-			wg.Go(func() { panels(w) })
-		}
-		panels(0)
-		wg.Wait()
+		ParallelFor(workers, 1, func(lo, hi int) {
+			for w := lo; w < hi; w++ {
+				panels(w)
+			}
+		})
 	}
 }
 
