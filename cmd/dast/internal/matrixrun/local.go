@@ -10,6 +10,8 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
+	"strconv"
 	"strings"
 	"time"
 
@@ -40,7 +42,7 @@ func Local(ctx context.Context, m *matrix.Matrix, out string, sets []string, job
 	run := runInProcess(log)
 	if jobs > 1 {
 		status := newChildStatus()
-		run = runInChild(log, status)
+		run = runInChild(log, status, childProcs(jobs))
 		// Children log to their run directories; every 30 s one line says where each stands.
 		tick := time.NewTicker(30 * time.Second)
 		stop := make(chan struct{})
@@ -134,9 +136,21 @@ func lastLine(s string) string {
 	return lines[len(lines)-1]
 }
 
+// childProcs is the GOMAXPROCS of each of jobs child processes: the CPUs shared out among them
+// (at least 1), so that children running at once do not oversubscribe the machine (each
+// child's compute workers spin while they wait for work). "" when the user set GOMAXPROCS,
+// which the children then inherit. The CPU count changes no result: every kernel gives the
+// same bits on any number of CPUs.
+func childProcs(jobs int) string {
+	if os.Getenv("GOMAXPROCS") != "" {
+		return ""
+	}
+	return strconv.Itoa(max(1, runtime.NumCPU()/max(jobs, 1)))
+}
+
 // runInChild trains a job in a child dast process (for --jobs > 1), its log in the run
 // directory's train.log.
-func runInChild(log *zap.Logger, status *childStatus) matrix.RunFunc {
+func runInChild(log *zap.Logger, status *childStatus, procs string) matrix.RunFunc {
 	return func(ctx context.Context, j matrix.Job, resume bool) (*metrics.Metrics, error) {
 		self, err := os.Executable()
 		if err != nil {
@@ -160,6 +174,9 @@ func runInChild(log *zap.Logger, status *childStatus) matrix.RunFunc {
 		defer status.finish(job)
 		c.Stdout, c.Stderr = tap, tap
 		c.Env = append(os.Environ(), ChildEnv+"=1")
+		if procs != "" {
+			c.Env = append(c.Env, "GOMAXPROCS="+procs)
+		}
 		runErr := c.Run()
 		logPath := filepath.Join(j.Dir, "train.log")
 		if err := os.MkdirAll(j.Dir, 0o755); err == nil {
