@@ -68,10 +68,16 @@ func Aggregate(m *Matrix, outcomes []Outcome) Results {
 		rr := RowResult{Name: row.Name, Label: row.Label, ClassMean: map[string]*float64{}}
 		var mious []float64
 		perClass := map[string][]float64{}
+		// The row's outcomes by seed, whatever order the jobs finished in: the means below
+		// are sums, and float sums depend on their order.
+		var rowOutcomes []Outcome
 		for _, o := range outcomes {
-			if o.Job.Row.Name != row.Name {
-				continue
+			if o.Job.Row.Name == row.Name {
+				rowOutcomes = append(rowOutcomes, o)
 			}
+		}
+		sort.SliceStable(rowOutcomes, func(i, j int) bool { return rowOutcomes[i].Job.Seed < rowOutcomes[j].Job.Seed })
+		for _, o := range rowOutcomes {
 			sr := SeedResult{Seed: o.Job.Seed, Dir: o.Job.Dir}
 			if o.Err != nil {
 				sr.Error = o.Err.Error()
