@@ -218,15 +218,23 @@ type Job struct {
 	Dir    string   // run directory
 }
 
+// Dir is the directory the matrix's runs and results go to: out when given, else the matrix
+// file's out_dir, else runs/<matrix name>.
+func (m *Matrix) Dir(out string) string {
+	switch {
+	case out != "":
+		return out
+	case m.OutDir != "":
+		return m.OutDir
+	}
+	return filepath.Join("runs", m.Name)
+}
+
 // Jobs expands rows x seeds. extraSets (from the command line) apply to every row after the
-// row's own overrides, except "ROW:key=value", which applies to row ROW only; outDir is where run directories go (default runs/<matrix name>).
+// row's own overrides, except "ROW:key=value", which applies to row ROW only; the run
+// directories go under m.Dir(outDir).
 func (m *Matrix) Jobs(outDir string, extraSets []string) []Job {
-	if outDir == "" {
-		outDir = m.OutDir
-	}
-	if outDir == "" {
-		outDir = filepath.Join("runs", m.Name)
-	}
+	outDir = m.Dir(outDir)
 	var jobs []Job
 	rows := append([]Row(nil), m.Rows...)
 	sort.SliceStable(rows, func(i, j int) bool { return rows[i].Priority > rows[j].Priority })

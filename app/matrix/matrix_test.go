@@ -212,3 +212,24 @@ func TestDerivedRowsReadStagesOfTheirRow(t *testing.T) {
 		t.Errorf("derived seed 2 %+v, want the parent's failure", da.Seeds)
 	}
 }
+
+// TestDir: the runs go to the given directory, else the matrix file's out_dir, else
+// runs/<matrix name>.
+func TestDir(t *testing.T) {
+	for _, tc := range []struct{ file, out, want string }{
+		{"matrix: {name: m1, seeds: [1], rows: [{name: a, config: a.yaml}]}", "given", "given"},
+		{"matrix: {name: m1, out_dir: from_file, seeds: [1], rows: [{name: a, config: a.yaml}]}", "", "from_file"},
+		{"matrix: {name: m1, seeds: [1], rows: [{name: a, config: a.yaml}]}", "", filepath.Join("runs", "m1")},
+	} {
+		m, err := Load(writeMatrix(t, tc.file))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := m.Dir(tc.out); got != tc.want {
+			t.Errorf("%s: Dir(%q) = %q, want %q", tc.file, tc.out, got, tc.want)
+		}
+		if j := m.Jobs(tc.out, nil); j[0].Dir != filepath.Join(tc.want, "a", "seed1") {
+			t.Errorf("%s: Jobs(%q) put a run in %q, want under %q", tc.file, tc.out, j[0].Dir, tc.want)
+		}
+	}
+}

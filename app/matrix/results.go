@@ -106,7 +106,6 @@ func Aggregate(m *Matrix, outcomes []Outcome) Results {
 			}
 			rr.Seeds = append(rr.Seeds, sr)
 		}
-		sort.SliceStable(rr.Seeds, func(i, j int) bool { return rr.Seeds[i].Seed < rr.Seeds[j].Seed })
 		rr.Finished = len(mious)
 		if len(mious) > 0 {
 			mean, std := stats.MeanStd(mious)

@@ -36,12 +36,7 @@ func Run(ctx context.Context, w io.Writer, o Options) error {
 	if err != nil {
 		return err
 	}
-	if out == "" {
-		out = m.OutDir
-	}
-	if out == "" {
-		out = filepath.Join("runs", m.Name)
-	}
+	out = m.Dir(out)
 	if executor == "" {
 		executor = m.Executor
 	}

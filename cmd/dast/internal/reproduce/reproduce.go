@@ -57,12 +57,7 @@ func Run(ctx context.Context, stdout io.Writer, o Options) error {
 	if err != nil {
 		return err
 	}
-	if out == "" {
-		out = m.OutDir
-	}
-	if out == "" {
-		out = filepath.Join("runs", m.Name)
-	}
+	out = m.Dir(out)
 	skipped := 0
 	for _, j := range m.Jobs(out, sets) {
 		if matrix.StateOf(j, train.MetricsFile, train.ConfigFile) == matrix.Done {
