@@ -27,7 +27,6 @@ import (
 	"github.com/dast-uda/dast/core/backend/fastgo/kernels"
 	"os"
 	"reflect"
-	"runtime"
 	"runtime/debug"
 	"strings"
 	"sync"
@@ -395,37 +394,23 @@ func transpose(x []float32, dims, perm []int) []float32 {
 	return out
 }
 
-// gemmBatched computes c[b] = op(a[b]) * op(bm[b]) for every batch b: c is [B, M, N], with the
-// process's micro-kernel (sgemm.go) when the CPU has one, else gonum's SGEMM.
+// gemmBatched computes c[b] = op(a[b]) * op(bm[b]) for every batch b: c is [B, M, N], on
+// kernels.Sgemm. Large products parallelise themselves; a batch of small ones is split among
+// the CPUs by item (each item computed whole by one goroutine, so the bits do not change).
 func gemmBatched(batch, m, n, k int, a []float32, transA bool, bm []float32, transB bool, c []float32) {
 	one := func(i int) {
 		ai, bi, ci := a[i*m*k:(i+1)*m*k], bm[i*k*n:(i+1)*k*n], c[i*m*n:(i+1)*m*n]
 		kernels.Sgemm(m, n, k, ai, transA, bi, transB, ci)
 	}
-	workers := runtime.GOMAXPROCS(0)
-	// gonum parallelises one large product itself; split the batch for many small ones.
-	if batch < 2 || workers < 2 || m*n*k >= 1<<18 {
-		for i := 0; i < batch; i++ {
+	grain := batch // one goroutine: each product splits itself
+	if m*n*k < 1<<18 {
+		grain = 1
+	}
+	kernels.ParallelFor(batch, grain, func(lo, hi int) {
+		for i := lo; i < hi; i++ {
 			one(i)
 		}
-		return
-	}
-	var wg sync.WaitGroup
-	next := make(chan int, batch)
-	for i := 0; i < batch; i++ {
-		next <- i
-	}
-	close(next)
-	for w := 0; w < min(workers, batch); w++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for i := range next {
-				one(i)
-			}
-		}()
-	}
-	wg.Wait()
+	})
 }
 
 // sameArray reports whether x is y itself (not a transposed copy).

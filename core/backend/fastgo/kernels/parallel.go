@@ -15,7 +15,7 @@ import (
 // The other goroutines are long-lived workers that wait for work by spinning for a while
 // (spinFor) before they sleep: waking a sleeping goroutine takes tens of microseconds on the
 // virtual machines dast runs on, as long as an elementwise op over 10^5 floats, so goroutines
-// started per call (as this function did before) left the second CPU mostly idle.
+// started per call would leave the other CPUs mostly idle.
 //
 // One call at a time uses the workers; a call made while another runs (from a worker's f, or
 // from another goroutine) runs all its chunks on its caller.
