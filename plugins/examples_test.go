@@ -16,6 +16,7 @@ import (
 	"github.com/dast-uda/dast/core/backend"
 	"github.com/dast-uda/dast/core/config"
 	"github.com/dast-uda/dast/core/model"
+	"github.com/dast-uda/dast/internal/testutil"
 	"github.com/dast-uda/dast/plugins/layernet"
 	"github.com/dast-uda/dast/plugins/sdk"
 )
@@ -77,7 +78,7 @@ func TestGraphExamples(t *testing.T) {
 			var grads []float32
 			var outShape []int
 			var names []string
-			withTimeout(t, 2*time.Minute, func() {
+			testutil.WithTimeout(t, 2*time.Minute, func() {
 				// Build once to create the variables, then differentiate with respect to all.
 				g0 := graph.NewGraph(b, "init")
 				net.Apply(ctx, graph.Parameter(g0, "x", shapes.Make(dtypes.Float32, 1, tt.size, tt.size, 3)))

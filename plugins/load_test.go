@@ -20,28 +20,11 @@ import (
 	"github.com/dast-uda/dast/core/backend"
 	"github.com/dast-uda/dast/core/config"
 	"github.com/dast-uda/dast/core/model"
+	"github.com/dast-uda/dast/internal/testutil"
 	"github.com/dast-uda/dast/plugins/layernet"
 	"github.com/dast-uda/dast/plugins/sdk"
 	"github.com/dast-uda/dast/registry"
 )
-
-// withTimeout runs f and fails the test if it panics or takes longer than d.
-func withTimeout(t *testing.T, d time.Duration, f func()) {
-	t.Helper()
-	done := make(chan any, 1)
-	go func() {
-		defer func() { done <- recover() }()
-		f()
-	}()
-	select {
-	case r := <-done:
-		if r != nil {
-			t.Fatalf("panic: %v", r)
-		}
-	case <-time.After(d):
-		t.Fatalf("timed out after %s", d)
-	}
-}
 
 // component decodes the discriminator block yaml (the value of discriminators.d) from a
 // configuration file, as the trainer does.
@@ -146,7 +129,7 @@ func TestLoadBuildAndClose(t *testing.T) {
 		}
 		defer b.Finalize()
 		ctx := mlctx.New().Checked(false)
-		withTimeout(t, 60*time.Second, func() {
+		testutil.WithTimeout(t, 60*time.Second, func() {
 			exec, err := mlctx.NewExec(b, ctx, func(ctx *mlctx.Context, x *graph.Node) *graph.Node { return net.Apply(ctx, x) })
 			if err != nil {
 				t.Error(err)
@@ -213,7 +196,7 @@ func TestLoadBuildAndClose(t *testing.T) {
 		}
 		defer b.Finalize()
 		ctx := mlctx.New().Checked(false)
-		withTimeout(t, 30*time.Second, func() {
+		testutil.WithTimeout(t, 30*time.Second, func() {
 			g := graph.NewGraph(b, "sn")
 			d.Apply(ctx, graph.Parameter(g, "x", shapes.Make(dtypes.Float32, 1, 16, 16, 2)))
 		})
@@ -246,7 +229,7 @@ func TestLoadBuildAndClose(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			withTimeout(t, 30*time.Second, func() {
+			testutil.WithTimeout(t, 30*time.Second, func() {
 				g := graph.NewGraph(b, "act")
 				y := net.Apply(mlctx.New().Checked(false), graph.Parameter(g, "x", shapes.Make(dtypes.Float32, 1, 9, 9, 2)))
 				if want := []int{1, 5, 5, 1}; !reflect.DeepEqual(y.Shape().Dimensions, want) {

@@ -4,6 +4,7 @@ package testutil
 
 import (
 	"math"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"sync"
@@ -45,6 +46,36 @@ func Backend(t testing.TB) backends.Backend {
 	}
 	t.Logf("testutil: backend %s", spec)
 	return shared
+}
+
+var (
+	goOnce    sync.Once
+	goBackend backends.Backend
+	goErr     error
+)
+
+// GoBackend returns the test binary's pure-Go backend (backend.New("go"), dast's kernels
+// included) whatever DAST_TEST_BACKEND says: for tests of code only the pure-Go path runs.
+func GoBackend(t testing.TB) backends.Backend {
+	t.Helper()
+	goOnce.Do(func() { goBackend, goErr = backend.New("go") })
+	if goErr != nil {
+		t.Fatalf("backend.New(go): %v", goErr)
+	}
+	return goBackend
+}
+
+// RandNormal returns a float64 tensor of the given dimensions with N(0, 1) entries from rng.
+func RandNormal(rng *rand.Rand, dims ...int) *tensors.Tensor {
+	n := 1
+	for _, d := range dims {
+		n *= d
+	}
+	data := make([]float64, n)
+	for i := range data {
+		data[i] = rng.NormFloat64()
+	}
+	return tensors.FromFlatDataAndDimensions(data, dims...)
 }
 
 // WithTimeout runs f and fails the test if f panics or takes longer than d.

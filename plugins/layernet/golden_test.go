@@ -108,7 +108,7 @@ func runLayersGolden(t *testing.T, b backends.Backend, s golden.Set, c string, l
 		scope.VariableWithValue(parts[len(parts)-1], v)
 	}
 	var outs []*tensors.Tensor
-	withTimeout(t, 2*time.Minute, func() {
+	testutil.WithTimeout(t, 2*time.Minute, func() {
 		exec, err := mlctx.NewExec(b, ctx, func(ctx *mlctx.Context, x, r *graph.Node) []*graph.Node {
 			y, err := apply(ctx, layers, x, false)
 			if err != nil {

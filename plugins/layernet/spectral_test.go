@@ -12,6 +12,7 @@ import (
 
 	"github.com/dast-uda/dast/core/backend"
 	"github.com/dast-uda/dast/core/nn"
+	"github.com/dast-uda/dast/internal/testutil"
 	"github.com/dast-uda/dast/plugins/sdk"
 )
 
@@ -76,7 +77,7 @@ func TestSpectralNorm(t *testing.T) {
 		x[i*cin+i] = 1
 	}
 	var sigmas []float64
-	withTimeout(t, 60*time.Second, func() {
+	testutil.WithTimeout(t, 60*time.Second, func() {
 		exec, err := mlctx.NewExec(b, ctx, func(ctx *mlctx.Context, x *graph.Node) *graph.Node {
 			return spectralConv(ctx.In("sn"), x, l)
 		})
@@ -137,7 +138,7 @@ func TestSpectralNormGradient(t *testing.T) {
 		t.Fatal(err)
 	}
 	ctx := mlctx.New().Checked(false)
-	withTimeout(t, 60*time.Second, func() {
+	testutil.WithTimeout(t, 60*time.Second, func() {
 		exec, err := mlctx.NewExec(b, ctx, func(ctx *mlctx.Context, x *graph.Node) *graph.Node {
 			y := net.Apply(ctx, x)
 			w := ctx.In("conv1").GetVariable("weights").ValueGraph(x.Graph())

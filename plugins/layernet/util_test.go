@@ -1,29 +1,6 @@
 package layernet
 
-import (
-	"testing"
-	"time"
-
-	"github.com/gomlx/gomlx/pkg/core/tensors"
-)
-
-// withTimeout runs f and fails the test if it panics or takes longer than d.
-func withTimeout(t *testing.T, d time.Duration, f func()) {
-	t.Helper()
-	done := make(chan any, 1)
-	go func() {
-		defer func() { done <- recover() }()
-		f()
-	}()
-	select {
-	case r := <-done:
-		if r != nil {
-			t.Fatalf("panic: %v", r)
-		}
-	case <-time.After(d):
-		t.Fatalf("timed out after %s", d)
-	}
-}
+import "github.com/gomlx/gomlx/pkg/core/tensors"
 
 // flat returns the float32 values of t.
 func flat(t *tensors.Tensor) []float32 {

@@ -3,33 +3,16 @@ package winograd
 import (
 	"math"
 	"math/rand/v2"
-	"sync"
 	"testing"
 	"time"
 
-	"github.com/dast-uda/dast/core/backend"
 	"github.com/dast-uda/dast/internal/testutil"
 	"github.com/gomlx/gomlx/backends"
 	"github.com/gomlx/gomlx/pkg/core/tensors"
 )
 
-var (
-	testBackendOnce sync.Once
-	testBackendVal  backends.Backend
-)
-
 // testBackend is the pure-Go backend in its deadlock-free sequential mode.
-func testBackend(t testing.TB) backends.Backend {
-	t.Helper()
-	testBackendOnce.Do(func() {
-		b, err := backend.New("go")
-		if err != nil {
-			t.Fatalf("backend.New: %v", err)
-		}
-		testBackendVal = b
-	})
-	return testBackendVal
-}
+func testBackend(t testing.TB) backends.Backend { return testutil.GoBackend(t) }
 
 // withTimeout fails the test when fn panics or runs longer than d (guard against hangs).
 func withTimeout(t *testing.T, d time.Duration, fn func()) { testutil.WithTimeout(t, d, fn) }
@@ -42,15 +25,7 @@ func samePad(d int) Geometry {
 
 // randTensor returns a float64 tensor of the given dimensions with N(0,1) entries.
 func randTensor(rng *rand.Rand, dims ...int) *tensors.Tensor {
-	n := 1
-	for _, d := range dims {
-		n *= d
-	}
-	data := make([]float64, n)
-	for i := range data {
-		data[i] = rng.NormFloat64()
-	}
-	return tensors.FromFlatDataAndDimensions(data, dims...)
+	return testutil.RandNormal(rng, dims...)
 }
 
 func flat64(t *tensors.Tensor) []float64 {
