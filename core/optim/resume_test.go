@@ -1,6 +1,7 @@
 package optim
 
 import (
+	"slices"
 	"testing"
 	"time"
 
@@ -35,18 +36,6 @@ func snapshot(t *testing.T, ctx *context.Context) map[string][]float64 {
 		out[v.ScopeAndName()] = mustFloats(t, v.MustValue())
 	}
 	return out
-}
-
-func equalExact(a, b []float64) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
 }
 
 // memCheckpoint is an in-memory checkpoint: every variable of a context, saved by parameter name,
@@ -149,7 +138,7 @@ func TestCheckpointResume(t *testing.T) {
 			t.Errorf("restored run lacks %s", name)
 			continue
 		}
-		if !equalExact(g, w) {
+		if !slices.Equal(g, w) {
 			t.Errorf("%s differs after resuming", name)
 		}
 	}
@@ -159,7 +148,7 @@ func TestCheckpointResume(t *testing.T) {
 
 	fresh := restore(true)
 	for _, v := range Vars(sA.gen) {
-		if equalExact(fresh[v.ScopeAndName()], want[v.ScopeAndName()]) {
+		if slices.Equal(fresh[v.ScopeAndName()], want[v.ScopeAndName()]) {
 			t.Errorf("%s: resuming without optimizer state gave the same step: the test is blind", v.ScopeAndName())
 		}
 	}

@@ -2,6 +2,7 @@ package pseudo
 
 import (
 	"math"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -51,7 +52,7 @@ func TestThresholds(t *testing.T) {
 				t.Fatal(err)
 			}
 			got := c.Thresholds(tt.q, tt.cap)
-			if !equalF64(got, tt.want) {
+			if !slices.Equal(got, tt.want) {
 				t.Errorf("Thresholds(%v, %v) = %v, want %v", tt.q, tt.cap, got, tt.want)
 			}
 			if cnt := c.Counted(); cnt[0] != 4 || cnt[1] != 3 || cnt[2] != 0 {
@@ -59,18 +60,6 @@ func TestThresholds(t *testing.T) {
 			}
 		})
 	}
-}
-
-func equalF64(a, b []float64) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
 }
 
 func TestThresholdsRepeatable(t *testing.T) {
@@ -84,7 +73,7 @@ func TestThresholdsRepeatable(t *testing.T) {
 	first := c.Thresholds(0.5, 1)
 	c.Thresholds(0.2, 1)
 	c.Thresholds(0.9, 0.5)
-	if again := c.Thresholds(0.5, 1); !equalF64(first, again) {
+	if again := c.Thresholds(0.5, 1); !slices.Equal(first, again) {
 		t.Errorf("second Thresholds(0.5, 1) = %v, first %v", again, first)
 	}
 }
@@ -161,7 +150,7 @@ func TestSubsample(t *testing.T) {
 				break
 			}
 		}
-		if th := c.Thresholds(0, 1); !equalF64(th, tt.wantMax) {
+		if th := c.Thresholds(0, 1); !slices.Equal(th, tt.wantMax) {
 			t.Errorf("subsample %d: max confidences %v, want %v", tt.k, th, tt.wantMax)
 		}
 		if c.Images() != 2 {

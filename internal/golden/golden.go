@@ -8,6 +8,7 @@ package golden
 import (
 	"fmt"
 	"math"
+	"slices"
 	"sort"
 	"strings"
 
@@ -111,7 +112,7 @@ func Ints(t *tensors.Tensor) ([]int, error) {
 // RelErr returns max|got-want| / max(max|want|, 1e-12): the infinity-norm relative error. Shapes
 // (dimensions) must match.
 func RelErr(got, want *tensors.Tensor) (float64, error) {
-	if !equalDims(got.Shape().Dimensions, want.Shape().Dimensions) {
+	if !slices.Equal(got.Shape().Dimensions, want.Shape().Dimensions) {
 		return math.Inf(1), fmt.Errorf("shape mismatch: got %s, want %s", got.Shape(), want.Shape())
 	}
 	g, err := Float64s(got)
@@ -140,16 +141,4 @@ func RelErrFlat(got, want []float64) float64 {
 		maxRef = math.Max(maxRef, math.Abs(want[i]))
 	}
 	return maxDiff / math.Max(maxRef, 1e-12)
-}
-
-func equalDims(a, b []int) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
 }
