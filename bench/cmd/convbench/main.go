@@ -32,7 +32,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"syscall"
 	"time"
 
 	"github.com/dast-uda/dast/bench/internal/peer"
@@ -197,7 +196,7 @@ func timeGo(steps, warmup int, mode string, impl nn.ConvImpl) (wall, fastest, cp
 	}
 	var times, cpus []float64
 	for i := range warmup + steps {
-		t0, c0 := time.Now(), cpuSeconds()
+		t0, c0 := time.Now(), peer.CPUSeconds()
 		outs, err := exec.Exec(args...)
 		if err != nil {
 			return 0, 0, 0, fmt.Errorf("step %d: %w", i, err)
@@ -207,21 +206,12 @@ func timeGo(steps, warmup int, mode string, impl nn.ConvImpl) (wall, fastest, cp
 		}
 		if i >= warmup {
 			times = append(times, time.Since(t0).Seconds())
-			cpus = append(cpus, cpuSeconds()-c0)
+			cpus = append(cpus, peer.CPUSeconds()-c0)
 		}
 	}
 	slices.Sort(times)
 	slices.Sort(cpus)
 	return times[len(times)/2], times[0], cpus[len(cpus)/2], nil
-}
-
-// cpuSeconds is this process's user+system CPU time.
-func cpuSeconds() float64 {
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-		return 0
-	}
-	return float64(ru.Utime.Nano()+ru.Stime.Nano()) / 1e9
 }
 
 // randTensor returns a float32 tensor of N(0, std²) values.

@@ -9,9 +9,9 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"syscall"
 	"time"
 
+	"github.com/dast-uda/dast/bench/internal/peer"
 	"github.com/dast-uda/dast/core/backend"
 	"github.com/dast-uda/dast/core/backend/fastgo"
 	"github.com/dast-uda/dast/core/train"
@@ -95,7 +95,7 @@ func timeGo(b *bench, spec string, warmup, steps int, dump, profile string) (*go
 			}
 			defer stop()
 		}
-		t0, c0 := time.Now(), cpuSeconds()
+		t0, c0 := time.Now(), peer.CPUSeconds()
 		outs, err := exec.Exec(tensors.FromScalar(float32(it)), src, lbl, tgt)
 		if err != nil {
 			return nil, fmt.Errorf("iteration %d: %w", it, err)
@@ -109,7 +109,7 @@ func timeGo(b *bench, spec string, warmup, steps int, dump, profile string) (*go
 			parts = append(parts, fmt.Sprintf("%s=%.7g", names[i], v))
 			o.FinalizeAll()
 		}
-		wall, cpu := time.Since(t0).Seconds(), cpuSeconds()-c0
+		wall, cpu := time.Since(t0).Seconds(), peer.CPUSeconds()-c0
 		switch {
 		case it == 0:
 			res.compile = wall
@@ -139,15 +139,6 @@ func startProfile(path string) (stop func(), err error) {
 		return nil, fmt.Errorf("-cpuprofile %s: %w", path, err)
 	}
 	return func() { pprof.StopCPUProfile(); f.Close() }, nil
-}
-
-// cpuSeconds is this process's user+system CPU time.
-func cpuSeconds() float64 {
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-		return 0
-	}
-	return float64(ru.Utime.Nano()+ru.Stime.Nano()) / 1e9
 }
 
 // vmHWM is this process's peak resident memory in MiB (VmHWM in /proc/self/status), or NaN.

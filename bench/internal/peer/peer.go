@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"strings"
+	"syscall"
 
 	"golang.org/x/sys/cpu"
 )
@@ -105,4 +106,13 @@ func Machine(sgemmPath string) string {
 		isa = append(isa, "no avx2/avx512")
 	}
 	return fmt.Sprintf("%s, %s/%s, ISA %s, %d CPUs; dast sgemm: %s", model, runtime.GOOS, runtime.GOARCH, strings.Join(isa, "+"), runtime.NumCPU(), sgemmPath)
+}
+
+// CPUSeconds is this process's user+system CPU time in seconds (0 if it cannot be read).
+func CPUSeconds() float64 {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return float64(ru.Utime.Nano()+ru.Stime.Nano()) / 1e9
 }
