@@ -246,3 +246,47 @@ vecDivSV_done:
 	VZEROUPPER
 	RET
 
+// func spread12(dst, src *float32, n, stride int)
+TEXT ·spread12(SB), NOSPLIT, $0-32
+	MOVQ dst+0(FP), DI
+	MOVQ src+8(FP), SI
+	MOVQ n+16(FP), CX
+	MOVQ stride+24(FP), R8
+	SHLQ $2, R8
+	TESTQ CX, CX
+	JE spread12_done
+spread12_loop:
+	VMOVUPS (SI), Y0
+	VMOVUPS 32(SI), X1
+	VMOVUPS Y0, (DI)
+	VMOVUPS X1, 32(DI)
+	ADDQ $48, SI
+	ADDQ R8, DI
+	DECQ CX
+	JNE spread12_loop
+spread12_done:
+	VZEROUPPER
+	RET
+
+// func spread6(dst, src *float32, n, stride int)
+TEXT ·spread6(SB), NOSPLIT, $0-32
+	MOVQ dst+0(FP), DI
+	MOVQ src+8(FP), SI
+	MOVQ n+16(FP), CX
+	MOVQ stride+24(FP), R8
+	SHLQ $2, R8
+	TESTQ CX, CX
+	JE spread6_done
+spread6_loop:
+	VMOVUPS (SI), X0
+	MOVQ 16(SI), R9
+	VMOVUPS X0, (DI)
+	MOVQ R9, 16(DI)
+	ADDQ $24, SI
+	ADDQ R8, DI
+	DECQ CX
+	JNE spread6_loop
+spread6_done:
+	VZEROUPPER
+	RET
+

@@ -185,7 +185,7 @@ func sgemmWith(kern *microKernel, m, n, k int, a []float32, transA bool, b []flo
 	if m*n*k < 1<<16 {
 		workers = 1
 	}
-	sgemmBlocked(kern, workers, m, n, k, a, transA, b, transB, c)
+	sgemmBlocked(kern, workers, m, n, k, a, transA, nil, b, transB, c)
 }
 
 // sliceDepth is the depth of one slice of a depth-sliced product.
@@ -203,22 +203,30 @@ func depthSlices(m, n, k int) int {
 }
 
 // sgemmSliced computes c = a^T * b (a [k x m], b [k x n]) as the sum of s products over
-// contiguous depth slices, each on one CPU with its own packing buffers (a slice's rows of a
-// and b are contiguous), then adds the partial results in slice order.
+// contiguous depth slices (a slice's rows of a and b are contiguous).
 func sgemmSliced(kern *microKernel, s, m, n, k int, a, b, c []float32) {
+	sumSlices(s, m*n, c, func(i int, part []float32) {
+		k0, k1 := i*k/s, (i+1)*k/s
+		sgemmBlocked(kern, 1, m, n, k1-k0, a[k0*m:k1*m], true, nil, b[k0*n:k1*n], false, part)
+	})
+}
+
+// sumSlices sets c (mn values) to the sum of s partial results, slice(i, part) writing the i-th
+// into part: each slice runs on one CPU with its own result, and the results are added in slice
+// order, so the bits do not depend on the number of CPUs.
+func sumSlices(s, mn int, c []float32, slice func(i int, part []float32)) {
 	parts := make([][]float32, s)
-	parts[0] = c[:m*n]
+	parts[0] = c[:mn]
 	for i := 1; i < s; i++ {
-		parts[i] = GetScratch(m * n)
+		parts[i] = GetScratch(mn)
 		defer PutScratch(parts[i])
 	}
 	ParallelFor(s, 1, func(lo, hi int) {
 		for i := lo; i < hi; i++ {
-			k0, k1 := i*k/s, (i+1)*k/s
-			sgemmBlocked(kern, 1, m, n, k1-k0, a[k0*m:k1*m], true, b[k0*n:k1*n], false, parts[i])
+			slice(i, parts[i])
 		}
 	})
-	ParallelFor(m*n, GrainFloats, func(lo, hi int) {
+	ParallelFor(mn, GrainFloats, func(lo, hi int) {
 		dst := c[lo:hi]
 		for _, p := range parts[1:] {
 			src := p[lo:hi]
@@ -230,15 +238,25 @@ func sgemmSliced(kern *microKernel, s, m, n, k int, a, b, c []float32) {
 	})
 }
 
+// packFunc writes depths lo..hi-1 of the depth block k0..k0+kb of a transposed a ([k x m]) as
+// k-major mr-row panels, zero-padded: dst[ip*mr*kb + p*mr + i] = a[k0+p][ip*mr + i] (see
+// packATransposed, which reads a from memory; a convolution's weight gradient gathers it from
+// the image instead).
+type packFunc func(dst []float32, k0, kb, lo, hi, mr int)
+
 // sgemmBlocked packs a k-block of b into nr-column panels and runs the micro-kernel over
 // mr-row panels of a, read in place where the kernel can (full panels) and packed otherwise,
-// splitting the row panels across up to workers goroutines.
-func sgemmBlocked(kern *microKernel, workers, m, n, k int, a []float32, transA bool, b []float32, transB bool, c []float32) {
+// splitting the row panels across up to workers goroutines. With packT set, op(a) is the
+// transposed matrix it packs (a is not read) and every depth block is packed whole.
+func sgemmBlocked(kern *microKernel, workers, m, n, k int, a []float32, transA bool, packT packFunc, b []float32, transB bool, c []float32) {
 	kern = kern.forProduct(n)
 	mr, nr := kern.mr, kern.nr
 	nPanels := (n + nr - 1) / nr
 	mPanels := (m + mr - 1) / mr
-	packAll := transA && k >= packAllDepth
+	packAll := packT != nil || transA && k >= packAllDepth
+	if packT == nil && packAll {
+		packT = func(dst []float32, k0, kb, lo, hi, mr int) { packATransposed(dst, a, m, k0, kb, lo, hi, mr) }
+	}
 	kc := blockDepth(k, nr)
 	if packAll { // keep the packed block of a within packedABytes
 		kc = min(kc, max(64, packedABytes/4/(mPanels*mr)))
@@ -267,9 +285,9 @@ func sgemmBlocked(kern *microKernel, workers, m, n, k int, a []float32, transA b
 		packB(packedB, b, transB, k, n, k0, kb, nPanels, nr)
 		switch {
 		case packedAll != nil && workers > 1:
-			ParallelFor(kb, 64, func(lo, hi int) { packATransposed(packedAll, a, m, k0, kb, lo, hi, mr) })
+			ParallelFor(kb, 64, func(lo, hi int) { packT(packedAll, k0, kb, lo, hi, mr) })
 		case packedAll != nil:
-			packATransposed(packedAll, a, m, k0, kb, 0, kb, mr)
+			packT(packedAll, k0, kb, 0, kb, mr)
 		}
 		panels := func(w int) {
 			var packedA []float32
@@ -299,25 +317,7 @@ func sgemmBlocked(kern *microKernel, workers, m, n, k int, a []float32, transA b
 				for jp := chunk * nPanels / colChunks; jp < (chunk+1)*nPanels/colChunks; jp++ {
 					j0 := jp * nr
 					cols := min(nr, n-j0)
-					bp := &packedB[jp*nr*kb]
-					if rows == mr && cols == nr {
-						f(kb, ap, lda, bp, &c[i0*n+j0], n, acc)
-						continue
-					}
-					t := tile[:mr*nr]
-					f(kb, ap, lda, bp, &t[0], nr, false)
-					for i := 0; i < rows; i++ {
-						row := c[(i0+i)*n+j0 : (i0+i)*n+j0+cols]
-						if !acc {
-							copy(row, t[i*nr:i*nr+cols])
-							continue
-						}
-						src := t[i*nr : i*nr+cols]
-						h := VecHead(row, row, src, backends.OpTypeAdd)
-						for j := h; j < cols; j++ {
-							row[j] += src[j]
-						}
-					}
+					runTile(f, kb, ap, lda, &packedB[jp*nr*kb], c[i0*n+j0:], n, rows, cols, mr, nr, acc, &tile)
 				}
 			}
 		}
@@ -333,6 +333,31 @@ func sgemmBlocked(kern *microKernel, workers, m, n, k int, a []float32, transA b
 	}
 }
 
+// runTile runs the micro-kernel f for the rows x cols block of c at c[0] (row stride ldc):
+// in place when the block is a whole mr x nr tile, else through tile, whose first rows and
+// columns are then written (acc false) or added (acc true) to c.
+func runTile(f func(k int, a *float32, lda int, b, c *float32, ldc int, acc bool), k int, a *float32, lda int, b *float32,
+	c []float32, ldc, rows, cols, mr, nr int, acc bool, tile *[12 * 32]float32) {
+	if rows == mr && cols == nr {
+		f(k, a, lda, b, &c[0], ldc, acc)
+		return
+	}
+	t := tile[:mr*nr]
+	f(k, a, lda, b, &t[0], nr, false)
+	for i := 0; i < rows; i++ {
+		row := c[i*ldc : i*ldc+cols]
+		if !acc {
+			copy(row, t[i*nr:i*nr+cols])
+			continue
+		}
+		src := t[i*nr : i*nr+cols]
+		h := VecHead(row, row, src, backends.OpTypeAdd)
+		for j := h; j < cols; j++ {
+			row[j] += src[j]
+		}
+	}
+}
+
 // packedABytes bounds a transposed a's packed depth block (see sgemmWith): it stays in the
 // L2 cache (1-2 MiB per core on current x86 server cores) while every column panel of b
 // passes over it.
@@ -344,13 +369,13 @@ const packAllDepth = 1024
 // packATransposed writes depths lo..hi-1 of block k0..k0+kb of a transposed a ([k x m]) as
 // k-major mr-row panels, zero-padded: dst[ip*mr*kb + p*mr + i] = a[(k0+p)*m + ip*mr + i].
 func packATransposed(dst, a []float32, m, k0, kb, lo, hi, mr int) {
-	mPanels := (m + mr - 1) / mr
+	full := m / mr // panels of mr rows; a last partial one is zero-padded
 	for p := lo; p < hi; p++ {
 		src := a[(k0+p)*m : (k0+p+1)*m]
-		for ip := 0; ip < mPanels; ip++ {
-			out := dst[ip*mr*kb+p*mr : ip*mr*kb+p*mr+mr]
-			n := copy(out, src[min(ip*mr, m):])
-			clear(out[n:])
+		spreadPanels(dst[p*mr:], src, full, mr, mr*kb)
+		if full*mr < m {
+			out := dst[full*mr*kb+p*mr : full*mr*kb+p*mr+mr]
+			clear(out[copy(out, src[full*mr:]):])
 		}
 	}
 }

@@ -50,3 +50,23 @@ func VecHeadScalar(row, a []float32, c float32, scalarFirst bool, op backends.Op
 	}
 	return n
 }
+
+// spreadPanels copies n runs of mr floats, run i from src[i*mr:] to dst[i*stride:]: a row of
+// values laid out as the k-major panels the micro-kernels read (one depth of every panel). With
+// the vector kernels, runs of 12 and 6 (the micro-kernels' heights) take two moves each.
+func spreadPanels(dst, src []float32, n, mr, stride int) {
+	if n <= 0 {
+		return
+	}
+	_, _ = src[n*mr-1], dst[(n-1)*stride+mr-1] // the kernels read and write no further
+	switch {
+	case haveVec && mr == 12:
+		spread12(&dst[0], &src[0], n, stride)
+	case haveVec && mr == 6:
+		spread6(&dst[0], &src[0], n, stride)
+	default:
+		for i := range n {
+			copy(dst[i*stride:i*stride+mr], src[i*mr:(i+1)*mr])
+		}
+	}
+}

@@ -37,3 +37,11 @@ func vecDivSV(dst, a *float32, c float32, n int)
 
 // haveVec reports whether the elementwise kernels run here.
 var haveVec = cpu.X86.HasAVX2
+
+// The panel copies of kernel_vec_amd64.s (see spreadPanels).
+
+//go:noescape
+func spread12(dst, src *float32, n, stride int)
+
+//go:noescape
+func spread6(dst, src *float32, n, stride int)

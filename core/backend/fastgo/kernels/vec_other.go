@@ -15,3 +15,5 @@ func vecMulVS(dst, a *float32, c float32, n int) { panic("kernels: no vector ker
 func vecDivVS(dst, a *float32, c float32, n int) { panic("kernels: no vector kernels") }
 func vecSubSV(dst, a *float32, c float32, n int) { panic("kernels: no vector kernels") }
 func vecDivSV(dst, a *float32, c float32, n int) { panic("kernels: no vector kernels") }
+func spread12(dst, src *float32, n, stride int)  { panic("kernels: no vector kernels") }
+func spread6(dst, src *float32, n, stride int)   { panic("kernels: no vector kernels") }

@@ -238,7 +238,52 @@ func generateVec() string {
 			w.WriteString("\n")
 		}
 	}
+	generateSpread(&w)
 	return w.String()
+}
+
+// spreadKernels are the copies that lay a row of values out as the k-major panels the
+// micro-kernels read: spread<mr>(dst, src, n, stride) copies n runs of mr floats, run i from
+// src + i*mr to dst + i*stride (floats), with one 32-byte and one 16- or 8-byte move each.
+var spreadKernels = []struct {
+	mr         int
+	head, tail string // registers of the two moves
+	tailBytes  int
+	tailLoad   string
+}{
+	{mr: 12, head: "Y0", tail: "X1", tailBytes: 16, tailLoad: "VMOVUPS"},
+	{mr: 6, head: "X0", tail: "R9", tailBytes: 8, tailLoad: "MOVQ"},
+}
+
+// generateSpread writes the spread kernels.
+func generateSpread(w *strings.Builder) {
+	p := func(format string, args ...any) { fmt.Fprintf(w, "\t"+format+"\n", args...) }
+	for _, k := range spreadKernels {
+		name := fmt.Sprintf("spread%d", k.mr)
+		headBytes := k.mr*4 - k.tailBytes
+		fmt.Fprintf(w, "// func %s(dst, src *float32, n, stride int)\n", name)
+		fmt.Fprintf(w, "TEXT ·%s(SB), NOSPLIT, $0-32\n", name)
+		p("MOVQ dst+0(FP), DI")
+		p("MOVQ src+8(FP), SI")
+		p("MOVQ n+16(FP), CX")
+		p("MOVQ stride+24(FP), R8")
+		p("SHLQ $2, R8")
+		p("TESTQ CX, CX")
+		p("JE %s_done", name)
+		fmt.Fprintf(w, "%s_loop:\n", name)
+		p("VMOVUPS (SI), %s", k.head)
+		p("%s %d(SI), %s", k.tailLoad, headBytes, k.tail)
+		p("VMOVUPS %s, (DI)", k.head)
+		p("%s %s, %d(DI)", k.tailLoad, k.tail, headBytes)
+		p("ADDQ $%d, SI", k.mr*4)
+		p("ADDQ R8, DI")
+		p("DECQ CX")
+		p("JNE %s_loop", name)
+		fmt.Fprintf(w, "%s_done:\n", name)
+		p("VZEROUPPER")
+		p("RET")
+		w.WriteString("\n")
+	}
 }
 
 const vecFile = "kernel_vec_amd64.s"
