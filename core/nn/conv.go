@@ -49,12 +49,16 @@ func (o ConvOpts) OutputSize(h, w, kh, kw int) (ho, wo int) {
 type ConvImpl int
 
 const (
-	// ConvAuto picks the backend's native op on XLA and, on the pure-Go backend, Winograd for
-	// 3x3 stride-1 kernels with at least 16 input and output channels (F(6x6,3x3) when its tiles
-	// are at least 70% real outputs, else F(4x4,3x3) when they are at least half), and im2col
-	// otherwise.
+	// ConvAuto picks the backend's native op on XLA. On the pure-Go backend with dast's SIMD
+	// kernels it picks the native op (implicit GEMM) for stride-1 convolutions larger than 1x1
+	// whose padding is within the kernel's reach, and im2col otherwise. Without those kernels
+	// it picks Winograd for 3x3 stride-1 kernels with at least 16 input and output channels
+	// (F(6x6,3x3) when its tiles are at least 70% real outputs, else F(4x4,3x3) when they are at
+	// least half), and im2col otherwise.
 	ConvAuto ConvImpl = iota
-	// ConvNative uses graph.ConvGeneral (no gradient on the pure-Go backend).
+	// ConvNative uses the backend's convolution op, graph.ConvGeneral: XLA's own, or on the
+	// pure-Go backend dast's implicit-GEMM kernels (core/backend/fastgo, no im2col matrix), whose
+	// gradient for stride-1 convolutions is two more such convolutions (implicitConvVJP).
 	ConvNative
 	// ConvIm2Col gathers patches (im2col) and multiplies them with one DotGeneral.
 	ConvIm2Col
@@ -129,15 +133,23 @@ func (o ConvOpts) winogradGeometry() winograd.Geometry {
 
 // chooseConv picks the implementation ConvAuto stands for.
 func chooseConv(x, w *graph.Node, o ConvOpts) ConvImpl {
-	return chooseConvWith(x, w, o, fastgo.KernelActive())
+	return chooseConvWith(x, w, o, fastgo.KernelActive(), fastgo.ConvActive())
 }
 
-// chooseConvWith is chooseConv given whether dast's SGEMM kernel is active.
-func chooseConvWith(x, w *graph.Node, o ConvOpts, fastSGEMM bool) ConvImpl {
+// chooseConvWith is chooseConv given whether dast's SGEMM kernel and its implicit-GEMM
+// convolutions are active.
+func chooseConvWith(x, w *graph.Node, o ConvOpts, fastSGEMM, implicitGEMM bool) ConvImpl {
 	if isXLA(x.Graph()) {
 		return ConvNative
 	}
 	d := w.Shape().Dimensions
+	// The implicit GEMM reads the patches from the image instead of writing and reading an
+	// im2col matrix (convbench: 0.17 -> 0.12 s/step). A 1x1 convolution is a plain product.
+	if implicitGEMM && d[0]*d[1] > 1 && implicitConv(convParams{
+		axes: fastgo.ConvAxes(), strides: []int{o.StrideH, o.StrideW}, dilations: []int{o.DilationH, o.DilationW},
+		paddings: [][2]int{{o.PadTop, o.PadBottom}, {o.PadLeft, o.PadRight}}}, d[0], d[1]) {
+		return ConvNative
+	}
 	if !winogradApplies(d[0], d[1], o) || d[2] < winogradMinChannels || d[3] < winogradMinChannels {
 		return ConvIm2Col
 	}
@@ -160,12 +172,7 @@ func chooseConvWith(x, w *graph.Node, o ConvOpts, fastSGEMM bool) ConvImpl {
 
 // convNative is graph.ConvGeneral with NHWC/HWIO axes.
 func convNative(x, w *graph.Node, o ConvOpts) *graph.Node {
-	axes := graph.ConvolveAxesConfig{
-		InputBatch: 0, InputChannels: 3, InputSpatial: []int{1, 2},
-		KernelInputChannels: 2, KernelOutputChannels: 3, KernelSpatial: []int{0, 1},
-		OutputBatch: 0, OutputChannels: 3, OutputSpatial: []int{1, 2},
-	}
-	return graph.ConvGeneral(x, w, axes,
+	return graph.ConvGeneral(x, w, fastgo.ConvAxes(),
 		[]int{o.StrideH, o.StrideW},
 		[][2]int{{o.PadTop, o.PadBottom}, {o.PadLeft, o.PadRight}},
 		[]int{1, 1}, []int{o.DilationH, o.DilationW}, 1, 1)

@@ -54,16 +54,16 @@ type convCase struct {
 }
 
 var convCases = []convCase{
-	{"k3s1d1", 1, 7, 6, 2, 3, 3, 3, SamePad(3, 1, 1), []ConvImpl{ConvIm2Col, ConvWinograd, ConvWinograd6}},
-	{"k3s1d2", 2, 9, 8, 2, 2, 3, 3, SamePad(3, 1, 2), []ConvImpl{ConvIm2Col, ConvWinograd, ConvWinograd6}},
-	{"k3s1d4", 1, 11, 10, 2, 2, 3, 3, SamePad(3, 1, 4), []ConvImpl{ConvIm2Col, ConvWinograd, ConvWinograd6}},
+	{"k3s1d1", 1, 7, 6, 2, 3, 3, 3, SamePad(3, 1, 1), []ConvImpl{ConvIm2Col, ConvNative, ConvWinograd, ConvWinograd6}},
+	{"k3s1d2", 2, 9, 8, 2, 2, 3, 3, SamePad(3, 1, 2), []ConvImpl{ConvIm2Col, ConvNative, ConvWinograd, ConvWinograd6}},
+	{"k3s1d4", 1, 11, 10, 2, 2, 3, 3, SamePad(3, 1, 4), []ConvImpl{ConvIm2Col, ConvNative, ConvWinograd, ConvWinograd6}},
 	{"k3s2", 1, 9, 8, 2, 3, 3, 3, SamePad(3, 2, 1), []ConvImpl{ConvIm2Col}},
-	{"k1s1", 2, 5, 4, 3, 2, 1, 1, ConvOpts{}, []ConvImpl{ConvIm2Col}},
+	{"k1s1", 2, 5, 4, 3, 2, 1, 1, ConvOpts{}, []ConvImpl{ConvIm2Col, ConvNative}},
 	{"k1s2", 1, 5, 5, 3, 2, 1, 1, ConvOpts{StrideH: 2, StrideW: 2}, []ConvImpl{ConvIm2Col}},
 	{"k4s2p1", 1, 8, 6, 2, 3, 4, 4, ConvOpts{StrideH: 2, StrideW: 2, PadTop: 1, PadBottom: 1, PadLeft: 1, PadRight: 1}, []ConvImpl{ConvIm2Col}},
 	{"k7s2p3", 1, 11, 9, 2, 2, 7, 7, SamePad(7, 2, 1), []ConvImpl{ConvIm2Col}},
-	{"k3asym", 1, 6, 7, 2, 2, 3, 3, ConvOpts{PadTop: 0, PadBottom: 2, PadLeft: 1, PadRight: 0}, []ConvImpl{ConvIm2Col, ConvWinograd, ConvWinograd6}},
-	{"k3asym-d2", 1, 10, 9, 2, 2, 3, 3, ConvOpts{DilationH: 2, DilationW: 1, PadTop: 3, PadBottom: 0, PadLeft: 0, PadRight: 2}, []ConvImpl{ConvIm2Col, ConvWinograd, ConvWinograd6}},
+	{"k3asym", 1, 6, 7, 2, 2, 3, 3, ConvOpts{PadTop: 0, PadBottom: 2, PadLeft: 1, PadRight: 0}, []ConvImpl{ConvIm2Col, ConvNative, ConvWinograd, ConvWinograd6}},
+	{"k3asym-d2", 1, 10, 9, 2, 2, 3, 3, ConvOpts{DilationH: 2, DilationW: 1, PadTop: 3, PadBottom: 0, PadLeft: 0, PadRight: 2}, []ConvImpl{ConvIm2Col, ConvNative, ConvWinograd, ConvWinograd6}},
 }
 
 func (c convCase) inputs(rng *rand.Rand) []*tensors.Tensor {
@@ -177,28 +177,39 @@ func TestChooseConv(t *testing.T) {
 		h, w         int
 		cin, cout, k int
 		o            ConvOpts
-		want         ConvImpl
+		want         ConvImpl // with GoMLX's kernels
+		implicit     bool     // with dast's implicit GEMM: the native op, else im2col
 	}{
-		{"3x3 64ch 128x128", 128, 128, 64, 64, 3, SamePad(3, 1, 1), ConvWinograd6},
-		{"3x3 64ch dilation 2", 128, 128, 64, 64, 3, SamePad(3, 1, 2), ConvWinograd6},
-		{"3x3 3ch input layer", 128, 128, 3, 64, 3, SamePad(3, 1, 1), ConvIm2Col},
-		{"3x3 to 1 channel", 64, 64, 64, 1, 3, SamePad(3, 1, 1), ConvIm2Col},
-		{"3x3 stride 2", 64, 64, 64, 64, 3, SamePad(3, 2, 1), ConvIm2Col},
-		{"4x4 stride 2", 64, 64, 64, 64, 4, ConvOpts{StrideH: 2, StrideW: 2, PadTop: 1, PadBottom: 1, PadLeft: 1, PadRight: 1}, ConvIm2Col},
-		{"ASPP dilation 24 on 65x129", 65, 129, 64, 19, 3, SamePad(3, 1, 24), ConvIm2Col},
-		{"12x12 map", 12, 12, 32, 32, 3, SamePad(3, 1, 1), ConvWinograd6},
-		{"8x8 map", 8, 8, 32, 32, 3, SamePad(3, 1, 1), ConvWinograd},
+		{"3x3 64ch 128x128", 128, 128, 64, 64, 3, SamePad(3, 1, 1), ConvWinograd6, true},
+		{"3x3 64ch dilation 2", 128, 128, 64, 64, 3, SamePad(3, 1, 2), ConvWinograd6, true},
+		{"3x3 3ch input layer", 128, 128, 3, 64, 3, SamePad(3, 1, 1), ConvIm2Col, true},
+		{"3x3 to 1 channel", 64, 64, 64, 1, 3, SamePad(3, 1, 1), ConvIm2Col, true},
+		{"3x3 stride 2", 64, 64, 64, 64, 3, SamePad(3, 2, 1), ConvIm2Col, false},
+		{"4x4 stride 2", 64, 64, 64, 64, 4, ConvOpts{StrideH: 2, StrideW: 2, PadTop: 1, PadBottom: 1, PadLeft: 1, PadRight: 1}, ConvIm2Col, false},
+		{"ASPP dilation 24 on 65x129", 65, 129, 64, 19, 3, SamePad(3, 1, 24), ConvIm2Col, true},
+		{"12x12 map", 12, 12, 32, 32, 3, SamePad(3, 1, 1), ConvWinograd6, true},
+		{"8x8 map", 8, 8, 32, 32, 3, SamePad(3, 1, 1), ConvWinograd, true},
+		{"1x1", 16, 16, 32, 32, 1, ConvOpts{}, ConvIm2Col, false},
+		{"3x3 padded beyond its reach", 16, 16, 32, 32, 3, ConvOpts{PadTop: 3, PadBottom: 3, PadLeft: 1, PadRight: 1}, ConvWinograd6, false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			g := graph.NewGraph(b, "choose")
 			x := graph.Parameter(g, "x", shapes.Make(dtypes.Float32, 1, tc.h, tc.w, tc.cin))
 			w := graph.Parameter(g, "w", shapes.Make(dtypes.Float32, tc.k, tc.k, tc.cin, tc.cout))
-			if got := chooseConvWith(x, w, tc.o.normalized(), false); got != tc.want {
+			o := tc.o.normalized()
+			if got := chooseConvWith(x, w, o, false, false); got != tc.want {
 				t.Errorf("with GoMLX's kernels: chooseConv = %d, want %d", got, tc.want)
 			}
-			// With dast's SGEMM the one large im2col product wins everywhere.
-			if got := chooseConvWith(x, w, tc.o.normalized(), true); got != ConvIm2Col {
+			// With dast's SGEMM alone the one large im2col product wins everywhere.
+			if got := chooseConvWith(x, w, o, true, false); got != ConvIm2Col {
 				t.Errorf("with the fast SGEMM: chooseConv = %d, want im2col (%d)", got, ConvIm2Col)
+			}
+			want := ConvIm2Col
+			if tc.implicit {
+				want = ConvNative
+			}
+			if got := chooseConvWith(x, w, o, true, true); got != want {
+				t.Errorf("with the implicit GEMM: chooseConv = %d, want %d", got, want)
 			}
 		})
 	}

@@ -99,11 +99,17 @@ func Install() (active bool, why string) {
 		installBinary()
 		installElementwise()
 		findNodeOffsets()
+		var kept []string
+		if err := installConv(); err != nil {
+			kept = append(kept, "ConvGeneral kept stock: "+err.Error())
+		}
 		if err := installSlice(); err != nil {
-			status = "active (Slice kept stock: " + err.Error() + ")"
-			return
+			kept = append(kept, "Slice kept stock: "+err.Error())
 		}
 		status = "active"
+		if len(kept) > 0 {
+			status += " (" + strings.Join(kept, "; ") + ")"
+		}
 	})
 	return strings.HasPrefix(status, "active"), status
 }

@@ -14,7 +14,7 @@ import (
 )
 
 // hits counts the ops the fast paths computed (for tests).
-var hits struct{ dot, gather, scatter, binary, slice, elementwise atomic.Int64 }
+var hits struct{ dot, gather, scatter, binary, slice, elementwise, conv atomic.Int64 }
 
 var (
 	stockGather, stockScatter executor
