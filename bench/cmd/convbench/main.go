@@ -8,7 +8,7 @@
 //
 // Usage:
 //
-//	go run ./bench/cmd/convbench [-steps 5] [-warmup 1] [-mode ops_sequential,dotgeneral_large] [-impl auto]
+//	go run ./bench/cmd/convbench [-steps 5] [-warmup 1] [-mode ops_sequential,dotgeneral_large] [-impl auto|implicit|im2col|winograd]
 //	                             [-compare-modes] [-torch=true]
 //
 // Each side reports the median and the fastest of its timed steps. The last line printed is
@@ -56,7 +56,7 @@ func main() {
 	steps := flag.Int("steps", 5, "timed steps (after warm-up)")
 	warmup := flag.Int("warmup", 1, "untimed warm-up steps")
 	mode := flag.String("mode", "ops_sequential,dotgeneral_large", `pure-Go backend configuration ("ops_sequential", "parallelism=-1", "" for the default; ",dotgeneral_large" forces the blocked DotGeneral kernel)`)
-	impl := flag.String("impl", "auto", "convolution implementation: auto, im2col or winograd")
+	impl := flag.String("impl", "auto", "convolution implementation: auto, implicit (the backend's ConvGeneral: dast's implicit GEMM), im2col or winograd")
 	compare := flag.Bool("compare-modes", false, "also time each backend mode (ops_sequential, parallelism=-1, default, each with and without dotgeneral_large) in a child process")
 	runTorch := flag.Bool("torch", true, "run the PyTorch peer")
 	quiet := flag.Bool("quiet", false, "print only the go_step_s line (used for child processes)")
@@ -96,9 +96,9 @@ func flopsPerStep() float64 {
 }
 
 func run(steps, warmup int, mode, impl string, compare, runTorch, quiet bool) error {
-	convImpl, ok := map[string]nn.ConvImpl{"auto": nn.ConvAuto, "im2col": nn.ConvIm2Col, "winograd": nn.ConvWinograd}[impl]
+	convImpl, ok := map[string]nn.ConvImpl{"auto": nn.ConvAuto, "implicit": nn.ConvNative, "im2col": nn.ConvIm2Col, "winograd": nn.ConvWinograd}[impl]
 	if !ok {
-		return fmt.Errorf("unknown -impl %q (want auto, im2col or winograd)", impl)
+		return fmt.Errorf("unknown -impl %q (want auto, implicit, im2col or winograd)", impl)
 	}
 	flops := flopsPerStep()
 	if !quiet {
