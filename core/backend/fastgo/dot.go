@@ -1,6 +1,7 @@
 // Package fastgo gives GoMLX's pure-Go backend (simplego, v0.26.0) faster executors for the ops
 // that dominate dast's training steps: float32 DotGeneral on a packed SGEMM with AVX-512 or
-// AVX2/FMA micro-kernels chosen by CPUID (gonum's SGEMM elsewhere), the row Gather /
+// AVX2/FMA micro-kernels chosen by CPUID (gonum's SGEMM elsewhere), float32 convolutions in
+// core/nn's layouts as implicit-GEMM products on the same micro-kernels, the row Gather /
 // ScatterSum pattern of im2col, Winograd tiling, pooling and resizing as block copies, and the
 // elementwise ops, broadcasts and reductions of the losses split across the CPUs with vector
 // kernels. docs/ARCHITECTURE.md lists them.
