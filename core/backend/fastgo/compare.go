@@ -23,7 +23,8 @@ func installCompare() {
 
 func compareExecutor(op backends.OpType, stock executor) executor {
 	return func(b *simplego.Backend, node *simplego.Node, inputs []*simplego.Buffer, owned []bool) (*simplego.Buffer, error) {
-		ls, rs, out := bufShape(inputs[0]), bufShape(inputs[1]), nodeShape(node)
+		out := nodeShape(node)
+		ls, rs := scalarAsRank(bufShape(inputs[0]), out), scalarAsRank(bufShape(inputs[1]), out)
 		if out.Size() < 2*kernels.GrainFloats || ls.Rank() != out.Rank() || rs.Rank() != out.Rank() {
 			return stock(b, node, inputs, owned)
 		}
@@ -51,6 +52,19 @@ func compareExecutor(op backends.OpType, stock executor) executor {
 	}
 }
 
+// scalarAsRank returns a scalar operand's shape as out's rank of size-1 axes (a ReLU compares
+// its input with a scalar zero), any other shape as it is.
+func scalarAsRank(s, out shapes.Shape) shapes.Shape {
+	if s.Rank() != 0 || out.Rank() == 0 {
+		return s
+	}
+	dims := make([]int, out.Rank())
+	for i := range dims {
+		dims[i] = 1
+	}
+	return shapes.Make(s.DType, dims...)
+}
+
 // compareRows sets dst = lhs == rhs (equal) or lhs > rhs, broadcasting size-1 axes.
 func compareRows[T int32 | float32](dst []bool, lhs, rhs []T, ls, rs, out shapes.Shape, equal bool) {
 	lst, rst := broadcastStrides(ls, out), broadcastStrides(rs, out)
@@ -61,6 +75,13 @@ func compareRows[T int32 | float32](dst []bool, lhs, rhs []T, ls, rs, out shapes
 		forRows(out.Dimensions, [][]int{lst, rst}, first, last, func(row int, offs []int) {
 			lo, ro := offs[0], offs[1]
 			d := dst[row*inner : (row+1)*inner]
+			if li == 1 && ri == 0 && !equal { // x > a scalar (a ReLU's mask)
+				l, c := lhs[lo:lo+len(d)], rhs[ro]
+				for j := range d {
+					d[j] = l[j] > c
+				}
+				return
+			}
 			for j := range d {
 				a, c := lhs[lo+j*li], rhs[ro+j*ri]
 				if equal {
