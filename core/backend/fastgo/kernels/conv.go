@@ -33,23 +33,30 @@ func (g ConvGeometry) Check() error {
 	return nil
 }
 
-// sources sets src[t], for every tap t (ky*KW + kx), to the offset in x of the Cin values that
-// output position m (flattened over N, Ho, Wo) reads through it, or to -1 where that falls in
-// the padding.
-func (g ConvGeometry) sources(m int, src []int) {
-	b, r := m/(g.Ho*g.Wo), m%(g.Ho*g.Wo)
+// sources sets src[i*taps + t], for count consecutive output positions m0+i (flattened over
+// N, Ho, Wo) and every tap t (ky*KW + kx), to the offset in x of the Cin values that the
+// position reads through the tap, or to -1 where that falls in the padding.
+func (g ConvGeometry) sources(m0, count int, src []int) {
+	b, r := m0/(g.Ho*g.Wo), m0%(g.Ho*g.Wo)
 	oy, ox := r/g.Wo, r%g.Wo
 	t := 0
-	for ky := range g.KH {
-		iy := oy*g.StrideH - g.PadTop + ky*g.DilationH
-		for kx := range g.KW {
-			ix := ox*g.StrideW - g.PadLeft + kx*g.DilationW
-			if iy < 0 || iy >= g.H || ix < 0 || ix >= g.W {
-				src[t] = -1
-			} else {
-				src[t] = ((b*g.H+iy)*g.W + ix) * g.Cin
+	for range count {
+		for ky := range g.KH {
+			iy := oy*g.StrideH - g.PadTop + ky*g.DilationH
+			for kx := range g.KW {
+				ix := ox*g.StrideW - g.PadLeft + kx*g.DilationW
+				if iy < 0 || iy >= g.H || ix < 0 || ix >= g.W {
+					src[t] = -1
+				} else {
+					src[t] = ((b*g.H+iy)*g.W + ix) * g.Cin
+				}
+				t++
 			}
-			t++
+		}
+		if ox++; ox == g.Wo {
+			if ox, oy = 0, oy+1; oy == g.Ho {
+				oy, b = 0, b+1
+			}
 		}
 	}
 }
@@ -97,9 +104,7 @@ func convForward(kern *microKernel, g ConvGeometry, x, w, y []float32) {
 		for ip := lo; ip < hi; ip++ {
 			m0 := ip * mr
 			rows := min(mr, m-m0)
-			for i := range rows {
-				g.sources(m0+i, src[i*taps:(i+1)*taps])
-			}
+			g.sources(m0, rows, src)
 			if !perTap {
 				g.copyPatches(buf, x, src, rows, mr)
 			} else {
@@ -217,16 +222,24 @@ func (g ConvGeometry) packPatchesT(x []float32, p0 int) packFunc {
 	return func(dst []float32, k0, kb, lo, hi, mr int) {
 		mPanels := (k + mr - 1) / mr
 		patch := make([]float32, mPanels*mr) // zero beyond k
-		src := make([]int, taps)
-		for p := lo; p < hi; p++ {
-			g.sources(p0+k0+p, src)
-			g.gatherPatch(patch, x, src)
-			spreadPanels(dst[p*mr:], patch, mPanels, mr, mr*kb)
+		var stack [256]int                   // the sources of up to chunk positions at a time
+		src := stack[:]
+		if taps > len(stack) {
+			src = make([]int, taps)
+		}
+		chunk := len(src) / taps
+		for c0 := lo; c0 < hi; c0 += chunk {
+			n := min(chunk, hi-c0)
+			g.sources(p0+k0+c0, n, src)
+			for i := range n {
+				g.gatherPatch(patch, x, src[i*taps:(i+1)*taps])
+				spreadPanels(dst[(c0+i)*mr:], patch, mPanels, mr, mr*kb)
+			}
 		}
 	}
 }
 
-// gatherPatch writes the patch whose taps read x at src (g.sources) into patch.
+// gatherPatch writes the patch whose taps read x at src (one position's g.sources) into patch.
 func (g ConvGeometry) gatherPatch(patch, x []float32, src []int) {
 	for t, s := range src {
 		dst := patch[t*g.Cin : (t+1)*g.Cin]
