@@ -104,6 +104,9 @@ func Install() (active bool, why string) {
 		if err := installConv(); err != nil {
 			kept = append(kept, "ConvGeneral kept stock: "+err.Error())
 		}
+		if err := installArgMax(); err != nil {
+			kept = append(kept, "ArgMinMax kept stock: "+err.Error())
+		}
 		if err := installSlice(); err != nil {
 			kept = append(kept, "Slice kept stock: "+err.Error())
 		}
