@@ -64,9 +64,8 @@ func LockDir(dir string) (*Lock, error) {
 		return nil, fmt.Errorf("lock %s: %w", path, err)
 	}
 	if !held {
-		b, _ := os.ReadFile(path)
 		f.Close()
-		e := parseHolder(b)
+		e := readHolder(path)
 		e.Dir = dir
 		return nil, e
 	}
@@ -94,6 +93,25 @@ func (l *Lock) Release() error {
 
 // Dir is the locked directory.
 func (l *Lock) Dir() string { return l.dir }
+
+// holderWait bounds how long a process refused the lock waits for the holder to record itself:
+// a holder that has just taken the lock writes its record right after, and without the wait
+// the error could only say "another process".
+const holderWait = 200 * time.Millisecond
+
+// readHolder reads the holder's record from the lock file at path, re-reading it for up to
+// holderWait while it names no process yet.
+func readHolder(path string) *InUseError {
+	deadline := time.Now().Add(holderWait)
+	for {
+		b, _ := os.ReadFile(path)
+		e := parseHolder(b)
+		if e.PID != 0 || time.Now().After(deadline) {
+			return e
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
 
 // parseHolder reads a lock file's "key value" lines; unknown or malformed lines are ignored
 // (the file may be half written by a holder that has just taken the lock).

@@ -455,7 +455,9 @@ func TestTwoProcessesOnOneDirectory(t *testing.T) {
 			continue
 		}
 		msg := c.stderr.String()
-		if !strings.Contains(msg, dir+" is in use by pid ") && !strings.Contains(msg, "exists and is not empty") {
+		// "by another process" when the winner had not recorded itself within runinfo's wait
+		// (a heavily loaded machine).
+		if !strings.Contains(msg, dir+" is in use by ") && !strings.Contains(msg, "exists and is not empty") {
 			t.Errorf("seed %s: %v: %s; want the directory in use", c.seed, err, msg)
 		}
 		t.Logf("seed %s refused: %s", c.seed, strings.TrimSpace(msg))
