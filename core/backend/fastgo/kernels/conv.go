@@ -1,9 +1,6 @@
 package kernels
 
-import (
-	"fmt"
-	"runtime"
-)
+import "fmt"
 
 // ConvGeometry is a 2-D convolution of an image x [N,H,W,Cin] (NHWC) with a kernel
 // w [KH,KW,Cin,Cout] (HWIO) into y [N,Ho,Wo,Cout]: output position (oy, ox) and tap (ky, kx)
@@ -199,18 +196,9 @@ func ConvWeightGrad(g ConvGeometry, x, dy, dw []float32) { convWeightGrad(active
 func convWeightGrad(kern *microKernel, g ConvGeometry, x, dy, dw []float32) {
 	k := g.KH * g.KW * g.Cin
 	m := g.N * g.Ho * g.Wo
-	run := func(workers, p0, p1 int, part []float32) {
+	product(k, g.Cout, m, true, dw, func(workers, p0, p1 int, part []float32) {
 		sgemmBlocked(kern, workers, k, g.Cout, p1-p0, nil, true, g.packPatchesT(x, p0), dy[p0*g.Cout:p1*g.Cout], false, part)
-	}
-	if s := depthSlices(k, g.Cout, m); s > 1 {
-		sumSlices(s, k*g.Cout, dw, func(i int, part []float32) { run(1, i*m/s, (i+1)*m/s, part) })
-		return
-	}
-	workers := runtime.GOMAXPROCS(0)
-	if k*g.Cout*m < 1<<16 {
-		workers = 1
-	}
-	run(workers, 0, m, dw)
+	})
 }
 
 // packPatchesT is the packFunc of the transposed patch matrix of output positions p0.. (its

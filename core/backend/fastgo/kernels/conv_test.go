@@ -92,6 +92,7 @@ func TestConvPathsMatchDefinition(t *testing.T) {
 	}
 }
 
+// filled is n copies of v.
 func filled(n int, v float32) []float32 {
 	s := make([]float32, n)
 	for i := range s {
@@ -101,7 +102,7 @@ func filled(n int, v float32) []float32 {
 }
 
 // closeTo fails when got differs from want by more than float32 rounding over a sum of depth
-// terms allows.
+// terms allows (relative 1e-5·sqrt(depth), absolute below magnitude 1).
 func closeTo(t *testing.T, what string, got []float32, want []float64, depth int) {
 	t.Helper()
 	for i, w := range want {

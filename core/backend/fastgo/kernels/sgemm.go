@@ -177,15 +177,32 @@ func sgemmWith(kern *microKernel, m, n, k int, a []float32, transA bool, b []flo
 		clear(c[:m*n])
 		return
 	}
-	if s := depthSlices(m, n, k); s > 1 && transA && !transB {
-		sgemmSliced(kern, s, m, n, k, a, b, c)
+	// Only a product a^T * b can be cut by depth: a slice's rows of a and of b are contiguous.
+	sliceable := transA && !transB
+	product(m, n, k, sliceable, c, func(workers, k0, k1 int, part []float32) {
+		ak, bk := a, b
+		if sliceable {
+			ak, bk = a[k0*m:k1*m], b[k0*n:k1*n]
+		}
+		sgemmBlocked(kern, workers, m, n, k1-k0, ak, transA, nil, bk, transB, part)
+	})
+}
+
+// product computes an m x n result c of depth k with run, which multiplies depths k0..k1 into
+// part on up to workers goroutines. A sliceable product that depthSlices cuts runs as depth
+// slices, one CPU each, summed in slice order (sumSlices); any other runs whole, its row
+// panels split across the CPUs (a small one on one). Sgemm and the convolutions' kernel
+// gradient share it.
+func product(m, n, k int, sliceable bool, c []float32, run func(workers, k0, k1 int, part []float32)) {
+	if s := depthSlices(m, n, k); s > 1 && sliceable {
+		sumSlices(s, m*n, c, func(i int, part []float32) { run(1, i*k/s, (i+1)*k/s, part) })
 		return
 	}
 	workers := runtime.GOMAXPROCS(0)
 	if m*n*k < 1<<16 {
 		workers = 1
 	}
-	sgemmBlocked(kern, workers, m, n, k, a, transA, nil, b, transB, c)
+	run(workers, 0, k, c)
 }
 
 // sliceDepth is the depth of one slice of a depth-sliced product.
@@ -200,15 +217,6 @@ func depthSlices(m, n, k int) int {
 		return 1
 	}
 	return min(k/sliceDepth, 16)
-}
-
-// sgemmSliced computes c = a^T * b (a [k x m], b [k x n]) as the sum of s products over
-// contiguous depth slices (a slice's rows of a and b are contiguous).
-func sgemmSliced(kern *microKernel, s, m, n, k int, a, b, c []float32) {
-	sumSlices(s, m*n, c, func(i int, part []float32) {
-		k0, k1 := i*k/s, (i+1)*k/s
-		sgemmBlocked(kern, 1, m, n, k1-k0, a[k0*m:k1*m], true, nil, b[k0*n:k1*n], false, part)
-	})
 }
 
 // sumSlices sets c (mn values) to the sum of s partial results, slice(i, part) writing the i-th

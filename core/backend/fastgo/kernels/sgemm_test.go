@@ -85,17 +85,9 @@ func checkSgemm(t *testing.T, kern *microKernel) {
 		for _, ta := range []bool{false, true} {
 			for _, tb := range []bool{false, true} {
 				a, b := randSlice(rng, m*k), randSlice(rng, k*n)
-				c := make([]float32, m*n)
-				for i := range c {
-					c[i] = 99 // overwritten, not accumulated
-				}
+				c := filled(m*n, 99) // overwritten, not accumulated
 				sgemmWith(kern, m, n, k, a, ta, b, tb, c)
-				want := reference(m, n, k, a, ta, b, tb)
-				for i, w := range want {
-					if d := math.Abs(float64(c[i]) - w); d > 1e-5*math.Sqrt(float64(k))*math.Max(1, math.Abs(w)) {
-						t.Fatalf("m%d n%d k%d ta %v tb %v: c[%d,%d] = %v, want %v", m, n, k, ta, tb, i/n, i%n, c[i], w)
-					}
-				}
+				closeTo(t, fmt.Sprintf("m%d n%d k%d ta %v tb %v: c", m, n, k, ta, tb), c, reference(m, n, k, a, ta, b, tb), k)
 			}
 		}
 	}
