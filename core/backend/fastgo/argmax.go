@@ -9,7 +9,6 @@ import (
 	"github.com/gomlx/gomlx/backends"
 	"github.com/gomlx/gomlx/backends/simplego"
 	"github.com/gomlx/gomlx/pkg/core/dtypes"
-	"github.com/gomlx/gomlx/pkg/core/shapes"
 )
 
 // The ArgMax of float32 into int32 (a segmentation's class prediction over the last axis, a
@@ -29,23 +28,11 @@ var (
 // installArgMax learns simplego's ArgMinMax parameters from a probe node and puts execArgMax in
 // place.
 func installArgMax() error {
-	b, err := simplego.New("")
+	t, err := probe("argmax", []int{2, 3}, func(bld backends.Builder, x backends.Op) (backends.Op, error) {
+		return bld.ArgMinMax(x, 1, dtypes.Int32, false)
+	})
 	if err != nil {
 		return err
-	}
-	defer b.Finalize()
-	bld := b.Builder("fastgo-argmax-probe")
-	x, err := bld.Parameter("x", shapes.Make(dtypes.Float32, 2, 3), nil)
-	if err != nil {
-		return err
-	}
-	op, err := bld.ArgMinMax(x, 1, dtypes.Int32, false)
-	if err != nil {
-		return err
-	}
-	t, err := paramsType(op)
-	if err != nil {
-		return fmt.Errorf("argmax: %w", err)
 	}
 	var o offsets
 	o.find(&argOff.axis, t.Elem(), "axis", reflect.TypeOf(0))

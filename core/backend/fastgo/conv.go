@@ -54,27 +54,15 @@ func ConvKernelGradAxes() backends.ConvolveAxesConfig {
 // installConv learns the parameter type of simplego's ConvGeneral node from a probe and puts
 // execConvGeneral in place.
 func installConv() error {
-	b, err := simplego.New("")
+	t, err := probe("conv", []int{1, 3, 3, 1}, func(bld backends.Builder, x backends.Op) (backends.Op, error) {
+		k, err := bld.Parameter("k", shapes.Make(dtypes.Float32, 1, 1, 1, 1), nil)
+		if err != nil {
+			return nil, err
+		}
+		return bld.ConvGeneral(x, k, ConvAxes(), []int{1, 1}, [][2]int{{0, 0}, {0, 0}}, []int{1, 1}, []int{1, 1}, 1, 1)
+	})
 	if err != nil {
 		return err
-	}
-	defer b.Finalize()
-	bld := b.Builder("fastgo-conv-probe")
-	x, err := bld.Parameter("x", shapes.Make(dtypes.Float32, 1, 3, 3, 1), nil)
-	if err != nil {
-		return err
-	}
-	k, err := bld.Parameter("k", shapes.Make(dtypes.Float32, 1, 1, 1, 1), nil)
-	if err != nil {
-		return err
-	}
-	op, err := bld.ConvGeneral(x, k, ConvAxes(), []int{1, 1}, [][2]int{{0, 0}, {0, 0}}, []int{1, 1}, []int{1, 1}, 1, 1)
-	if err != nil {
-		return err
-	}
-	t, err := paramsType(op)
-	if err != nil {
-		return fmt.Errorf("conv: %w", err)
 	}
 	intsT, intT := reflect.TypeOf([]int(nil)), reflect.TypeOf(0)
 	var o offsets

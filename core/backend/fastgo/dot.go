@@ -188,6 +188,31 @@ func paramsType(op any) (reflect.Type, error) {
 	return t, nil
 }
 
+// probe builds op on a scratch pure-Go backend from a float32 parameter x of the given
+// dimensions and returns the type of the parameters of the node it returns (paramsType):
+// simplego's parameter structs are unexported, and a probe node is the only way to reach them.
+func probe(name string, dims []int, op func(bld backends.Builder, x backends.Op) (backends.Op, error)) (reflect.Type, error) {
+	b, err := simplego.New("")
+	if err != nil {
+		return nil, err
+	}
+	defer b.Finalize()
+	bld := b.Builder("fastgo-" + name + "-probe")
+	x, err := bld.Parameter("x", shapes.Make(dtypes.Float32, dims...), nil)
+	if err != nil {
+		return nil, err
+	}
+	node, err := op(bld, x)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", name, err)
+	}
+	t, err := paramsType(node)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", name, err)
+	}
+	return t, nil
+}
+
 func findOffsets() error {
 	anyT := reflect.TypeOf((*any)(nil)).Elem()
 	shapeT := reflect.TypeOf(shapes.Shape{})

@@ -1,13 +1,10 @@
 package fastgo
 
 import (
-	"fmt"
 	"reflect"
 
 	"github.com/gomlx/gomlx/backends"
 	"github.com/gomlx/gomlx/backends/simplego"
-	"github.com/gomlx/gomlx/pkg/core/dtypes"
-	"github.com/gomlx/gomlx/pkg/core/shapes"
 )
 
 // Slice with unit strides copies contiguous runs: the trailing axes the slice keeps whole, and
@@ -23,23 +20,11 @@ var (
 )
 
 func installSlice() error {
-	b, err := simplego.New("")
+	t, err := probe("slice", []int{4, 3}, func(bld backends.Builder, x backends.Op) (backends.Op, error) {
+		return bld.Slice(x, []int{1, 0}, []int{3, 3}, []int{1, 1})
+	})
 	if err != nil {
 		return err
-	}
-	defer b.Finalize()
-	bld := b.Builder("fastgo-slice-probe")
-	x, err := bld.Parameter("x", shapes.Make(dtypes.Float32, 4, 3), nil)
-	if err != nil {
-		return err
-	}
-	op, err := bld.Slice(x, []int{1, 0}, []int{3, 3}, []int{1, 1})
-	if err != nil {
-		return err
-	}
-	t, err := paramsType(op)
-	if err != nil {
-		return fmt.Errorf("slice: %w", err)
 	}
 	intsT := reflect.TypeOf([]int(nil))
 	sliceOff.typ = t

@@ -29,35 +29,33 @@ var (
 
 // findSparseOffsets builds a Gather and a ScatterSum node to learn their parameter types.
 func findSparseOffsets() error {
-	b, err := simplego.New("")
+	// A row gather of x [4, 3] at indices [2, 1], and the scatter of its rows back.
+	gather := func(bld backends.Builder, x backends.Op) (idx, g backends.Op, err error) {
+		if idx, err = bld.Parameter("i", shapes.Make(dtypes.Int32, 2, 1), nil); err != nil {
+			return nil, nil, err
+		}
+		g, err = bld.Gather(x, idx, 1, []int{1}, []int{0}, []int{0}, []int{1, 3}, false)
+		return idx, g, err
+	}
+	var err error
+	sparseOff.gatherType, err = probe("gather", []int{4, 3}, func(bld backends.Builder, x backends.Op) (backends.Op, error) {
+		_, g, err := gather(bld, x)
+		return g, err
+	})
 	if err != nil {
 		return err
 	}
-	defer b.Finalize()
-	bld := b.Builder("fastgo-sparse-probe")
-	x, err := bld.Parameter("x", shapes.Make(dtypes.Float32, 4, 3), nil)
-	if err != nil {
-		return err
-	}
-	idx, err := bld.Parameter("i", shapes.Make(dtypes.Int32, 2, 1), nil)
-	if err != nil {
-		return err
-	}
-	g, err := bld.Gather(x, idx, 1, []int{1}, []int{0}, []int{0}, []int{1, 3}, false)
-	if err != nil {
-		return err
-	}
-	s, err := bld.ScatterSum(x, idx, g, 1, []int{1}, []int{0}, []int{0}, false, false)
+	sparseOff.scatterType, err = probe("scatter", []int{4, 3}, func(bld backends.Builder, x backends.Op) (backends.Op, error) {
+		idx, g, err := gather(bld, x)
+		if err != nil {
+			return nil, err
+		}
+		return bld.ScatterSum(x, idx, g, 1, []int{1}, []int{0}, []int{0}, false, false)
+	})
 	if err != nil {
 		return err
 	}
 	intsT, intT := reflect.TypeOf([]int(nil)), reflect.TypeOf(0)
-	if sparseOff.gatherType, err = paramsType(g); err != nil {
-		return fmt.Errorf("gather: %w", err)
-	}
-	if sparseOff.scatterType, err = paramsType(s); err != nil {
-		return fmt.Errorf("scatter: %w", err)
-	}
 	gt, st := sparseOff.gatherType.Elem(), sparseOff.scatterType.Elem()
 	var o offsets
 	o.find(&sparseOff.gIndexAxis, gt, "indexVectorAxis", intT)
