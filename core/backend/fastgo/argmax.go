@@ -45,6 +45,7 @@ func installArgMax() error {
 	if stockArgMinMax == nil {
 		return fmt.Errorf("simplego has no ArgMinMax executor")
 	}
+	stockOps[backends.OpTypeArgMinMax] = stockArgMinMax
 	nodeExecutors[backends.OpTypeArgMinMax] = execArgMax
 	return nil
 }

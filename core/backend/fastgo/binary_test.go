@@ -4,7 +4,6 @@ import (
 	"math/rand/v2"
 	"testing"
 
-	"github.com/gomlx/gomlx/backends/simplego"
 	"github.com/gomlx/gomlx/pkg/core/graph"
 	"github.com/gomlx/gomlx/pkg/core/tensors"
 )
@@ -13,14 +12,7 @@ import (
 // pair, same shapes included) against a direct computation, at a small size and at one large
 // enough to be split across goroutines.
 func TestBroadcastBinary(t *testing.T) {
-	if active, why := Install(); !active {
-		t.Fatalf("not installed: %s", why)
-	}
-	b, err := simplego.New("ops_sequential")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer b.Finalize()
+	b := installedBackend(t)
 	rng := rand.New(rand.NewPCG(5, 6))
 	h0 := hits.binary.Load()
 	ops := []struct {

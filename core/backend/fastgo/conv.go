@@ -81,6 +81,7 @@ func installConv() error {
 	if stockConv == nil {
 		return fmt.Errorf("simplego has no ConvGeneral executor")
 	}
+	stockOps[backends.OpTypeConvGeneral] = stockConv
 	nodeExecutors[backends.OpTypeConvGeneral] = execConvGeneral
 	return nil
 }

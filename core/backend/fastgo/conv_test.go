@@ -7,7 +7,6 @@ import (
 	"testing"
 
 	"github.com/gomlx/gomlx/backends"
-	"github.com/gomlx/gomlx/backends/simplego"
 	"github.com/gomlx/gomlx/pkg/core/graph"
 	"github.com/gomlx/gomlx/pkg/core/tensors"
 )
@@ -18,17 +17,10 @@ import (
 // rounding, so the executor reads the layouts' geometry as simplego (and XLA) do. A layout it
 // does not handle (channels first) must still be computed, by simplego.
 func TestConvGeneralMatchesSimplego(t *testing.T) {
-	if active, why := Install(); !active {
-		t.Fatalf("not installed: %s", why)
-	}
+	b := installedBackend(t)
 	if !ConvActive() {
 		t.Skipf("implicit-GEMM convolutions inactive: %s", Status())
 	}
-	b, err := simplego.New("ops_sequential")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer b.Finalize()
 	rng := rand.New(rand.NewPCG(11, 12))
 	for _, c := range []struct {
 		n, h, w, cin, kh, kw, cout int
@@ -58,9 +50,11 @@ func TestConvGeneralMatchesSimplego(t *testing.T) {
 		if got := hits.conv.Load() - h0; got != 2 {
 			t.Fatalf("%s: execConvGeneral computed %d of the 2 convolutions", name, got)
 		}
-		stockY, stockDW := withStockConv(func() (a, b2 []float32) {
-			return execConv(t, b, forward, x, k), execConv(t, b, kernelGrad, x, dy)
-		})
+		var stockY, stockDW []float32
+		withSimplego(func() { stockY, stockDW = execConv(t, b, forward, x, k), execConv(t, b, kernelGrad, x, dy) })
+		if hits.conv.Load() != h0+2 {
+			t.Fatalf("%s: execConvGeneral ran in place of simplego's executor", name)
+		}
 		agree(t, name+" forward", fastY, stockY, c.kh*c.kw*c.cin)
 		agree(t, name+" kernel gradient", fastDW, stockDW, c.n*ho*wo)
 	}
@@ -78,20 +72,18 @@ func TestConvGeneralMatchesSimplego(t *testing.T) {
 	if hits.conv.Load() != h0 {
 		t.Fatal("execConvGeneral claimed a channels-first convolution")
 	}
-	want, _ := withStockConv(func() (a, b2 []float32) { return execConv(t, b, conv, x, k), nil })
+	var want []float32
+	withSimplego(func() { want = execConv(t, b, conv, x, k) })
 	agree(t, "channels first", got, want, 36)
 }
 
+// randTensor32 is a float32 tensor of the given dimensions, values uniform in [-1, 1).
 func randTensor32(rng *rand.Rand, dims ...int) *tensors.Tensor {
 	n := 1
 	for _, d := range dims {
 		n *= d
 	}
-	v := make([]float32, n)
-	for i := range v {
-		v[i] = float32(rng.NormFloat64())
-	}
-	return tensors.FromFlatDataAndDimensions(v, dims...)
+	return tensors.FromFlatDataAndDimensions(randSlice(rng, n), dims...)
 }
 
 func execConv(t *testing.T, b backends.Backend, f func(a, b *graph.Node) *graph.Node, a, c *tensors.Tensor) []float32 {
@@ -105,14 +97,6 @@ func execConv(t *testing.T, b backends.Backend, f func(a, b *graph.Node) *graph.
 		t.Fatal(err)
 	}
 	return tensors.MustCopyFlatData[float32](out)
-}
-
-// withStockConv runs f with simplego's own ConvGeneral executor in place (tests in this
-// package do not run in parallel).
-func withStockConv(f func() (a, b []float32)) ([]float32, []float32) {
-	nodeExecutors[backends.OpTypeConvGeneral] = stockConv
-	defer func() { nodeExecutors[backends.OpTypeConvGeneral] = execConvGeneral }()
-	return f()
 }
 
 // agree fails when got and want differ by more than float32 rounding over sums of depth terms.

@@ -8,7 +8,6 @@ import (
 	"testing"
 
 	"github.com/dast-uda/dast/core/backend/fastgo/kernels"
-	"github.com/gomlx/gomlx/backends/simplego"
 	"github.com/gomlx/gomlx/pkg/core/graph"
 	"github.com/gomlx/gomlx/pkg/core/tensors"
 )
@@ -111,14 +110,7 @@ func naive(l []float32, ld []int, r []float32, rd []int, lc, lb, rc, rb []int) (
 }
 
 func TestMatchesDefinition(t *testing.T) {
-	if active, why := Install(); !active {
-		t.Fatalf("not installed: %s", why)
-	}
-	b, err := simplego.New("ops_sequential")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer b.Finalize()
+	b := installedBackend(t)
 	cases := []struct {
 		name           string
 		ld, rd         []int

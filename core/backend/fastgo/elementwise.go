@@ -28,6 +28,8 @@ var unaryOps = map[backends.OpType]func(x float32) float32{
 	backends.OpTypeNeg:  func(x float32) float32 { return -x },
 }
 
+// stockOps holds simplego's own executors of the elementwise ops, comparisons, ArgMax and
+// ConvGeneral, which dast's replace (the tests put them back to compare).
 var stockOps = map[backends.OpType]executor{}
 
 // installElementwise replaces the executors of the ops above; ops simplego lacks keep none.

@@ -14,6 +14,21 @@ import (
 )
 
 // withSimplego runs f with simplego's own executors for the ops of elementwise.go.
+// installedBackend is a sequential pure-Go backend with dast's executors installed (the test
+// fails when they cannot be).
+func installedBackend(t *testing.T) backends.Backend {
+	t.Helper()
+	if active, why := Install(); !active {
+		t.Fatalf("not installed: %s", why)
+	}
+	b, err := simplego.New("ops_sequential")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(b.Finalize)
+	return b
+}
+
 func withSimplego(f func()) {
 	saved := map[backends.OpType]executor{}
 	for op, stock := range stockOps {
@@ -32,14 +47,7 @@ func withSimplego(f func()) {
 // leading, middle, trailing and all axes, and Where, at sizes split across goroutines, with
 // dast's executors and with simplego's: the results must be identical bit for bit.
 func TestElementwiseMatchesSimplego(t *testing.T) {
-	if active, why := Install(); !active {
-		t.Fatalf("not installed: %s", why)
-	}
-	b, err := simplego.New("ops_sequential")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer b.Finalize()
+	b := installedBackend(t)
 	rng := rand.New(rand.NewPCG(11, 12))
 	x := randSlice(rng, 2*64*48*19)
 	x[5] = float32(math.NaN()) // NaN propagates through max and sums alike

@@ -4,7 +4,6 @@ import (
 	"math/rand/v2"
 	"testing"
 
-	"github.com/gomlx/gomlx/backends/simplego"
 	"github.com/gomlx/gomlx/pkg/core/graph"
 	"github.com/gomlx/gomlx/pkg/core/tensors"
 )
@@ -13,14 +12,7 @@ import (
 // ScatterSum of the output gradient) against their definitions, with repeated and
 // out-of-range (clamped) indices.
 func TestGatherAndGradient(t *testing.T) {
-	if active, why := Install(); !active {
-		t.Fatalf("not installed: %s", why)
-	}
-	b, err := simplego.New("ops_sequential")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer b.Finalize()
+	b := installedBackend(t)
 	rng := rand.New(rand.NewPCG(3, 4))
 	dims := []int{5, 4, 3} // operand
 	n := 5 * 4 * 3
@@ -96,14 +88,7 @@ func TestGatherAndGradient(t *testing.T) {
 // goroutines: the gather equals the rows it names and the scatter equals the sequential sum in
 // the updates' order, bit for bit (each destination row is summed by one goroutine, in order).
 func TestGatherScatterParallel(t *testing.T) {
-	if active, why := Install(); !active {
-		t.Fatalf("not installed: %s", why)
-	}
-	b, err := simplego.New("ops_sequential")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer b.Finalize()
+	b := installedBackend(t)
 	rng := rand.New(rand.NewPCG(9, 10))
 	const rowsIn, rows = 3000, 40000
 	for _, block := range []int{16, 19, 32, 64, 5} { // the fixed-size row copies and the general one
@@ -146,17 +131,10 @@ func TestGatherScatterParallel(t *testing.T) {
 // TestConstantIndexOffsetsCached gathers with a constant index tensor (as im2col does) twice:
 // the second execution reads the cached row offsets and gives the same rows.
 func TestConstantIndexOffsetsCached(t *testing.T) {
-	if active, why := Install(); !active {
-		t.Fatalf("not installed: %s", why)
-	}
+	b := installedBackend(t)
 	if !nodeOff.ok {
 		t.Fatal("simplego.Node fields for the offset cache not found")
 	}
-	b, err := simplego.New("ops_sequential")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer b.Finalize()
 	rng := rand.New(rand.NewPCG(13, 14))
 	idx := make([][]int32, 500)
 	for i := range idx {
