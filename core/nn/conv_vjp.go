@@ -77,7 +77,7 @@ func readConvParams(node *graph.Node) (p convParams, ok bool) {
 // the input gradient is a stride-1 convolution with non-negative padding).
 func implicitConv(p convParams, kh, kw int) bool {
 	if len(p.strides) != 2 || len(p.paddings) != 2 || p.channelGroups > 1 || p.batchGroups > 1 ||
-		!sameAxes(p.axes, fastgo.ConvAxes()) {
+		!fastgo.SameConvAxes(p.axes, fastgo.ConvAxes()) {
 		return false
 	}
 	for _, d := range p.inputDilations {
@@ -144,9 +144,4 @@ func turned(w *graph.Node) *graph.Node {
 	}
 	rows := graph.Reshape(w, taps, d[2]*d[3])
 	return graph.Reshape(gatherRows(rows, tensors.FromFlatDataAndDimensions(idx, taps, 1)), d...)
-}
-
-// sameAxes reports whether two convolution layouts are the same.
-func sameAxes(a, b backends.ConvolveAxesConfig) bool {
-	return reflect.DeepEqual(a, b)
 }

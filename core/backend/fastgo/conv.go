@@ -111,10 +111,10 @@ func convGeometry(node *simplego.Node, in, kernel, out shapes.Shape) (g kernels.
 	}
 	i, k, o := in.Dimensions, kernel.Dimensions, out.Dimensions
 	switch {
-	case sameAxes(axes, ConvAxes()):
+	case SameConvAxes(axes, ConvAxes()):
 		g = kernels.ConvGeometry{N: i[0], H: i[1], W: i[2], Cin: i[3], KH: k[0], KW: k[1], Cout: k[3], Ho: o[1], Wo: o[2],
 			StrideH: strides[0], StrideW: strides[1], DilationH: kdil[0], DilationW: kdil[1], PadTop: pads[0][0], PadLeft: pads[1][0]}
-	case sameAxes(axes, ConvKernelGradAxes()):
+	case SameConvAxes(axes, ConvKernelGradAxes()):
 		g = kernels.ConvGeometry{N: i[0], H: i[1], W: i[2], Cin: i[3], KH: o[0], KW: o[1], Cout: k[3], Ho: k[1], Wo: k[2],
 			StrideH: kdil[0], StrideW: kdil[1], DilationH: strides[0], DilationW: strides[1], PadTop: pads[0][0], PadLeft: pads[1][0]}
 		kernelGrad = true
@@ -124,7 +124,9 @@ func convGeometry(node *simplego.Node, in, kernel, out shapes.Shape) (g kernels.
 	return g, kernelGrad, g.Check() == nil
 }
 
-func sameAxes(a, b backends.ConvolveAxesConfig) bool {
+// SameConvAxes reports whether two convolution layouts are the same (ConvAxes and
+// ConvKernelGradAxes are the ones this package computes).
+func SameConvAxes(a, b backends.ConvolveAxesConfig) bool {
 	return a.InputBatch == b.InputBatch && a.InputChannels == b.InputChannels && slices.Equal(a.InputSpatial, b.InputSpatial) &&
 		a.KernelInputChannels == b.KernelInputChannels && a.KernelOutputChannels == b.KernelOutputChannels &&
 		slices.Equal(a.KernelSpatial, b.KernelSpatial) &&
