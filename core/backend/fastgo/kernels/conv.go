@@ -209,8 +209,10 @@ func (g ConvGeometry) packPatchesT(x []float32, p0 int) packFunc {
 	k := taps * g.Cin
 	return func(dst []float32, k0, kb, lo, hi, mr int) {
 		mPanels := (k + mr - 1) / mr
-		patch := make([]float32, mPanels*mr) // zero beyond k
-		var stack [256]int                   // the sources of up to chunk positions at a time
+		patch := GetScratch(mPanels * mr)
+		defer PutScratch(patch)
+		clear(patch[k:])   // the last panel's rows beyond the patch
+		var stack [256]int // the sources of up to chunk positions at a time
 		src := stack[:]
 		if taps > len(stack) {
 			src = make([]int, taps)
