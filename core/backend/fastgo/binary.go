@@ -73,10 +73,13 @@ func outputBuffer(b *simplego.Backend, out shapes.Shape, inputs []*simplego.Buff
 }
 
 // broadcastStrides returns x's strides over the output's axes: 0 where x has size 1 and is
-// broadcast.
+// broadcast, and on every axis for a scalar x. x has out's rank or none.
 func broadcastStrides(x, out shapes.Shape) []int {
 	r := out.Rank()
 	st := make([]int, r)
+	if x.Rank() == 0 {
+		return st
+	}
 	s := 1
 	for a := r - 1; a >= 0; a-- {
 		if x.Dimensions[a] == 1 && out.Dimensions[a] != 1 {

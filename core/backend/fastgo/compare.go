@@ -24,8 +24,9 @@ func installCompare() {
 func compareExecutor(op backends.OpType, stock executor) executor {
 	return func(b *simplego.Backend, node *simplego.Node, inputs []*simplego.Buffer, owned []bool) (*simplego.Buffer, error) {
 		out := nodeShape(node)
-		ls, rs := scalarAsRank(bufShape(inputs[0]), out), scalarAsRank(bufShape(inputs[1]), out)
-		if out.Size() < 2*kernels.GrainFloats || ls.Rank() != out.Rank() || rs.Rank() != out.Rank() {
+		ls, rs := bufShape(inputs[0]), bufShape(inputs[1])
+		// Operands of the output's rank or scalars (a ReLU compares its input with zero).
+		if out.Size() < 2*kernels.GrainFloats || ls.Rank() != out.Rank() && ls.Rank() != 0 || rs.Rank() != out.Rank() && rs.Rank() != 0 {
 			return stock(b, node, inputs, owned)
 		}
 		var res *simplego.Buffer
@@ -50,19 +51,6 @@ func compareExecutor(op backends.OpType, stock executor) executor {
 		hits.elementwise.Add(1)
 		return res, nil
 	}
-}
-
-// scalarAsRank returns a scalar operand's shape as out's rank of size-1 axes (a ReLU compares
-// its input with a scalar zero), any other shape as it is.
-func scalarAsRank(s, out shapes.Shape) shapes.Shape {
-	if s.Rank() != 0 || out.Rank() == 0 {
-		return s
-	}
-	dims := make([]int, out.Rank())
-	for i := range dims {
-		dims[i] = 1
-	}
-	return shapes.Make(s.DType, dims...)
 }
 
 // compareRows sets dst = lhs == rhs (equal) or lhs > rhs, broadcasting size-1 axes.

@@ -122,3 +122,17 @@ func TestElementwiseMatchesSimplego(t *testing.T) {
 		t.Error("the elementwise executors were never used")
 	}
 }
+
+// TestScalarCompareRunsHere checks that a comparison with a scalar operand (a ReLU's x > 0)
+// runs on the compare executor, not simplego's (TestElementwiseMatchesSimplego checks its bits).
+func TestScalarCompareRunsHere(t *testing.T) {
+	b := installedBackend(t)
+	x := tensors.FromFlatDataAndDimensions(randSlice(rand.New(rand.NewPCG(1, 1)), 2*64*48*19), 2, 64, 48, 19)
+	h0 := hits.elementwise.Load()
+	graph.MustNewExec(b, func(x *graph.Node) *graph.Node {
+		return graph.ConvertDType(graph.GreaterThan(x, graph.ScalarZero(x.Graph(), x.DType())), x.DType())
+	}).MustExec1(x)
+	if got := hits.elementwise.Load() - h0; got != 1 {
+		t.Errorf("the compare executor computed %d ops, want the comparison", got)
+	}
+}
